@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The maps every ptcopy object declares (see ptcopy.h for the contract). The
+ * window object creates them; the patched and probe objects are loaded with
+ * bpf_map__reuse_fd() onto the same maps, so all tiers share one fork state.
+ */
+#ifndef __PTCOPY_MAPS_BPF_H
+#define __PTCOPY_MAPS_BPF_H
+
+#include "ptcopy.h"
+
+/* Concurrent forks in flight on the whole machine; beyond this they are counted. */
+#define PTCOPY_MAX_FORKS	1024
+/*
+ * Other threads waiting for a forking process's mmap_lock at one time. The
+ * window's close walks every bucket of this table (~25 ns each): keep it
+ * small; excess waits are counted (PTCOPY_CTR_WAITS_UNTRACKED).
+ */
+#define PTCOPY_MAX_WAITS	1024
+/* Label values folded into "other" that are remembered, to count them once. */
+#define PTCOPY_MAX_FOLDED	4096
+
+const volatile struct ptcopy_config cfg = {
+	.hist_unit_ns = 1000,
+	.page_shift = 12,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 129);	/* label values + "other"; set by the loader */
+	__type(key, struct ptcopy_label);
+	__type(value, struct ptcopy_stats);
+} ptcopy_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ptcopy_stats);
+} ptcopy_total SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PTCOPY_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ptcopy_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} ptcopy_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PTCOPY_MAX_FORKS);
+	__type(key, __u32);
+	__type(value, struct ptcopy_fork);
+} ptcopy_in_fork SEC(".maps");
+
+/* mm of a process with a fork in flight */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PTCOPY_MAX_FORKS);
+	__type(key, __u64);
+	__type(value, struct ptcopy_forking);
+} ptcopy_forking_mm SEC(".maps");
+
+struct ptcopy_wait {
+	__u64 mm;
+	__u64 start_ns;
+};
+
+/* tid of a thread waiting for the mmap_lock of a forking process -> its wait */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PTCOPY_MAX_WAITS);
+	__type(key, __u32);
+	__type(value, struct ptcopy_wait);
+} ptcopy_waits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PTCOPY_MAX_FOLDED);
+	__type(key, struct ptcopy_label);
+	__type(value, __u8);
+} ptcopy_folded SEC(".maps");
+
+/* The cgroup given with --cgroup: forks are traced only under it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ptcopy_cgroup SEC(".maps");
+
+#endif /* __PTCOPY_MAPS_BPF_H */

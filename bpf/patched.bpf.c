@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Tier 1: the copy_pte tracepoints of kernel-patch/, on copy_pte_range()'s
+ * entry, loop and retry points. Loaded with the window object and sharing
+ * its maps: each event adds to the fork state of the task that forks, and
+ * the window's close folds it into the aggregates.
+ *
+ * One pass: pass_start -> locked -> loop_end -> unlocked -> resched, then a
+ * retry's pass_start, or the continuation/prealloc, or return. Between
+ * pass_start and locked the task may sleep and migrate (the child's PTE
+ * table is allocated there), so that state is per task (its fork state);
+ * between locked and unlocked both PTE spinlocks are held, the task can
+ * neither sleep nor migrate, and per-CPU state is exact and cheapest.
+ *
+ * These handlers run several times per 2 MiB of the parent's memory: each
+ * does one lookup of its fork state and a few stores, nothing more.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+#include "hist.bpf.h"
+#include "fork.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct hold {
+	__u64 locked_ns;
+	__u32 tid;
+	__u32 pad;
+};
+
+/* The PTE lock hold in progress on each CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hold);
+} ptcopy_holds SEC(".maps");
+
+static __always_inline bool unfiltered(void)
+{
+	return !cfg.filter_tgid && !cfg.filter_comm[0] && !cfg.filter_cgroup;
+}
+
+/* copy_pte_pass_start(src_mm, addr, end, reason) */
+static __always_inline int on_pass_start(__u64 addr, __u32 reason)
+{
+	struct ptcopy_fork *f = current_fork();
+	__u64 now;
+
+	if (!f) {
+		/*
+		 * A pass of a fork we do not trace: filtered out, or begun
+		 * before ptcopy attached. Only the latter is worth counting.
+		 */
+		if (unfiltered())
+			counter_inc(PTCOPY_CTR_ORPHAN_EVENTS);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	if (reason == PTCOPY_PASS_FIRST)
+		f->call_start_ns = now;
+	else
+		f->ev.retries++;
+	f->pass_start_ns = now;
+	f->pass_addr = addr;
+	f->ev.passes++;
+	if (reason < PTCOPY_PASS_REASONS)
+		f->reasons[reason]++;
+	return 0;
+}
+
+/* copy_pte_locked(src_mm, addr): both PTE locks are held from here */
+static __always_inline int on_locked(void)
+{
+	struct ptcopy_fork *f = current_fork();
+	static const __u32 zero;
+	struct hold *h;
+	__u64 now, wait;
+
+	if (!f)
+		return 0;
+	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
+	if (!h)
+		return 0;
+	now = bpf_ktime_get_ns();
+	h->locked_ns = now;
+	h->tid = f->ev.tid;
+	if (f->pass_start_ns) {
+		wait = now - f->pass_start_ns;
+		f->wait_ns_sum += wait;
+		hist_add(&f->wait, wait);
+	}
+	return 0;
+}
+
+/* copy_pte_loop_end(src_mm, start, addr, end, stop) */
+static __always_inline int on_loop_end(__u64 start, __u64 addr, __u32 stop)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	if (stop < PTCOPY_STOPS)
+		f->stops[stop]++;
+	if (stop >= PTCOPY_STOP_NEED_RESCHED && stop <= PTCOPY_STOP_DST_CONTENDED)
+		f->ev.lock_breaks++;
+	if (addr > start)
+		f->ev.ptes += (addr - start) >> cfg.page_shift;
+	return 0;
+}
+
+/* copy_pte_unlocked(src_mm, addr): hold = now - locked, on this CPU */
+static __always_inline int on_unlocked(void)
+{
+	struct ptcopy_fork *f = current_fork();
+	static const __u32 zero;
+	struct hold *h;
+	__u64 hold;
+
+	if (!f)
+		return 0;
+	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
+	if (!h || !h->locked_ns || h->tid != f->ev.tid)
+		return 0;
+	hold = bpf_ktime_get_ns() - h->locked_ns;
+	h->locked_ns = 0;
+	f->ev.hold_ns_sum += hold;
+	if (hold > f->ev.hold_ns_max)
+		f->ev.hold_ns_max = hold;
+	hist_add(&f->hold, hold);
+	return 0;
+}
+
+/* copy_pte_resched(src_mm, addr, rescheduled) */
+static __always_inline int on_resched(__u64 rescheduled)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	f->ev.resched_calls++;
+	if (rescheduled)
+		f->ev.resched_done++;
+	return 0;
+}
+
+/* copy_pte_swap_cont(src_mm, addr, swp_entry, ret) */
+static __always_inline int on_swap_cont(int ret)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	if (ret < 0)
+		f->ev.swap_cont_failed++;
+	else
+		f->ev.swap_cont_ok++;
+	return 0;
+}
+
+/* copy_pte_prealloc_fail(src_mm, addr) */
+static __always_inline int on_prealloc_fail(void)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (f)
+		f->ev.prealloc_failed++;
+	return 0;
+}
+
+/* copy_pte_return(src_mm, addr, end, ret) */
+static __always_inline int on_return(int ret)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	if (f->call_start_ns) {
+		f->ev.copy_ns += bpf_ktime_get_ns() - f->call_start_ns;
+		f->call_start_ns = 0;
+	}
+	f->pass_start_ns = 0;
+	if (ret < 0)
+		fork_abort(f, ret);
+	return 0;
+}
+
+/*
+ * Each event twice: tp_btf (direct argument access) and raw_tp (kernels
+ * where tp_btf cannot load, and BPF_PROG_TEST_RUN); the loader keeps one.
+ * Arguments are read at constant offsets, as tp_btf requires.
+ */
+#define PTCOPY_EVENT(event, name, call)				\
+SEC("tp_btf/" #event)						\
+int ptcopy_##name##_btf(__u64 *ctx)				\
+{								\
+	return call;						\
+}								\
+SEC("raw_tp/" #event)						\
+int ptcopy_##name##_raw(__u64 *ctx)				\
+{								\
+	return call;						\
+}
+
+PTCOPY_EVENT(copy_pte_pass_start, pass, on_pass_start(ctx[1], ctx[3]))
+PTCOPY_EVENT(copy_pte_locked, locked, on_locked())
+PTCOPY_EVENT(copy_pte_loop_end, loop_end, on_loop_end(ctx[1], ctx[2], ctx[4]))
+PTCOPY_EVENT(copy_pte_unlocked, unlocked, on_unlocked())
+PTCOPY_EVENT(copy_pte_resched, resched, on_resched(ctx[2]))
+PTCOPY_EVENT(copy_pte_swap_cont, swap_cont, on_swap_cont(ctx[3]))
+PTCOPY_EVENT(copy_pte_prealloc_fail, prealloc_fail, on_prealloc_fail())
+PTCOPY_EVENT(copy_pte_return, return, on_return(ctx[3]))

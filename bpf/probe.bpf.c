@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Tier 2: a stock kernel with fentry (or, failing that, kprobes). Loaded
+ * with the window object and sharing its maps, like tier 1.
+ *
+ * Where copy_pte_range() is a real symbol (distribution kernels built -O2
+ * keep it), each call covers one PMD range: its duration is an upper bound
+ * of the PTE lock hold. Where it is inlined, the same programs sit on
+ * copy_page_range(), once per VMA. Inside a call, every __cond_resched()
+ * is the one that ends a pass (under the none and voluntary preemption
+ * models cond_resched() is a real call), so its count is the number of
+ * passes and its result whether the copy was rescheduled; and
+ * add_swap_count_continuation()'s result says whether a continuation
+ * failed. The loader keeps one variant and one target; kprobes are attached
+ * by the symbol name found in kallsyms (copy_pte_range.isra.0 and the like).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+#include "hist.bpf.h"
+#include "fork.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Copy calls in progress on the machine: __cond_resched() runs everywhere,
+ * all the time; its handlers return at once when no copy is under way.
+ */
+__u64 calls_in_flight;
+
+static __always_inline int on_call_entry(void)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	f->call_start_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&calls_in_flight, 1);
+	return 0;
+}
+
+static __always_inline int on_call_exit(long ret)
+{
+	struct ptcopy_fork *f = current_fork();
+	__u64 d;
+
+	if (!f || !f->call_start_ns)
+		return 0;
+	d = bpf_ktime_get_ns() - f->call_start_ns;
+	f->call_start_ns = 0;
+	__sync_fetch_and_add(&calls_in_flight, -1);
+	f->ev.calls++;
+	f->ev.call_ns_sum += d;
+	if (d > f->ev.call_ns_max)
+		f->ev.call_ns_max = d;
+	hist_add(&f->call, d);
+	if ((int)ret < 0)
+		fork_abort(f, (int)ret);
+	return 0;
+}
+
+static __always_inline int on_cond_resched(long ret)
+{
+	struct ptcopy_fork *f;
+
+	if (!calls_in_flight)
+		return 0;
+	f = current_fork();
+	if (!f || !f->call_start_ns)
+		return 0;
+	f->ev.resched_calls++;
+	if (ret)
+		f->ev.resched_done++;
+	return 0;
+}
+
+static __always_inline int on_swap_cont(long ret)
+{
+	struct ptcopy_fork *f;
+
+	if (!calls_in_flight)
+		return 0;
+	f = current_fork();
+	if (!f || !f->call_start_ns)
+		return 0;
+	if ((int)ret < 0)
+		f->ev.swap_cont_failed++;
+	else
+		f->ev.swap_cont_ok++;
+	return 0;
+}
+
+/* fentry: BTF-typed, no return probe trampolines to run out of. */
+SEC("fentry/copy_pte_range")
+int BPF_PROG(ptcopy_pte_entry)
+{
+	return on_call_entry();
+}
+
+SEC("fexit/copy_pte_range")
+int BPF_PROG(ptcopy_pte_exit, struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+	     pmd_t *dst_pmd, pmd_t *src_pmd, unsigned long addr, unsigned long end, int ret)
+{
+	return on_call_exit(ret);
+}
+
+SEC("fentry/copy_page_range")
+int BPF_PROG(ptcopy_page_entry)
+{
+	return on_call_entry();
+}
+
+SEC("fexit/copy_page_range")
+int BPF_PROG(ptcopy_page_exit, struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+	     int ret)
+{
+	return on_call_exit(ret);
+}
+
+SEC("fexit/__cond_resched")
+int BPF_PROG(ptcopy_resched_exit, int ret)
+{
+	return on_cond_resched(ret);
+}
+
+/* swp_entry_t is a one-word struct passed in a register: read as its word */
+SEC("fexit/add_swap_count_continuation")
+int BPF_PROG(ptcopy_swapc_exit, unsigned long entry, gfp_t gfp_mask, int ret)
+{
+	return on_swap_cont(ret);
+}
+
+/* kprobes: attached by the loader to the names kallsyms gives. */
+SEC("kprobe")
+int BPF_KPROBE(ptcopy_kp_entry)
+{
+	return on_call_entry();
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(ptcopy_kp_exit, long ret)
+{
+	return on_call_exit(ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(ptcopy_kp_resched, long ret)
+{
+	return on_cond_resched(ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(ptcopy_kp_swapc, long ret)
+{
+	return on_swap_cont(ret);
+}

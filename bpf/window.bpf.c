@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The fork's copy window: tier 3 on its own, and the frame every other tier
+ * hangs its per-pass or per-call data on.
+ *
+ * dup_mmap() holds the parent's mmap_lock for writing around the whole
+ * page-table copy (~99% of fork() for a large process), so on a stock kernel
+ * the window is: the mmap_lock_acquire_returned(write) of the parent's mm by a
+ * task inside a fork syscall, to its mmap_lock_released(write). Inside it we
+ * count the forking task's context switches, and the mmap_lock waits of the
+ * process's other threads (page faults and mmap calls block behind the fork:
+ * the stall the application sees). When the window closes, the fork's data
+ * is folded into the per-label and total aggregates and one event is sent.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+#include "hist.bpf.h"
+#include "fork.bpf.h"
+
+#define CLONE_VM	0x00000100ULL
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Forks in flight: lets the sched_switch and mmap_lock handlers, which run
+ * for every task on the machine, return before any map lookup when no traced
+ * fork is in progress (nearly always).
+ */
+__u64 forks_in_flight;
+/*
+ * Waits in ptcopy_waits: a wait that began in a fork must be ended when the
+ * thread gets the lock, even if that is after every fork has finished, or
+ * it would count as a stall in the process's next fork.
+ */
+__u64 waits_in_flight;
+
+static const struct ptcopy_fork zero_fork;
+static const struct ptcopy_stats zero_stats;
+
+/* Sibling waits of the window being closed, summed by stall_cb(). */
+struct stall_sum {
+	__u64 count;
+	__u64 sum;
+	__u64 max;
+	struct ptcopy_hist hist;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stall_sum);
+} stall_scratch SEC(".maps");
+
+struct stall_ctx {
+	__u64 mm;
+	__u64 open_ns;
+	__u64 close_ns;
+	struct stall_sum *sum;
+};
+
+struct mm_struct___pre62 {
+	struct {
+		atomic_long_t count[4];
+	} rss_stat;
+} __attribute__((preserve_access_index));
+
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+/*
+ * get_mm_rss(): file + anon + shmem pages. Since 6.2 (f1a7941243c1) the
+ * counters are percpu_counters whose .count is what /proc reports too;
+ * before, an array of atomics in struct mm_rss_stat.
+ */
+static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
+{
+	__s64 file, anon, shmem;
+
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
+		struct mm_struct___pre62 *old = (void *)mm;
+
+		file = BPF_CORE_READ(old, rss_stat.count[0].counter);
+		anon = BPF_CORE_READ(old, rss_stat.count[1].counter);
+		shmem = BPF_CORE_READ(old, rss_stat.count[3].counter);
+	} else {
+		file = BPF_CORE_READ(mm, rss_stat[0].count);
+		anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	}
+	file = file > 0 ? file : 0;
+	anon = anon > 0 ? anon : 0;
+	shmem = shmem > 0 ? shmem : 0;
+	return file + anon + shmem;
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[PTCOPY_COMM_LEN];
+	int i;
+
+	if (!cfg.filter_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < PTCOPY_COMM_LEN; i++) {
+		if (comm[i] != cfg.filter_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool traced(__u32 tgid)
+{
+	if (cfg.filter_tgid && tgid != cfg.filter_tgid)
+		return false;
+	if (!comm_matches())
+		return false;
+	if (cfg.filter_cgroup && bpf_current_task_under_cgroup(&ptcopy_cgroup, 0) != 1)
+		return false;
+	return true;
+}
+
+static __always_inline void mm_forking_get(__u64 mm)
+{
+	static const struct ptcopy_forking first = { .forkers = 1 };
+	struct ptcopy_forking *m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+
+	if (m)
+		__sync_fetch_and_add(&m->forkers, 1);
+	else
+		bpf_map_update_elem(&ptcopy_forking_mm, &mm, &first, BPF_NOEXIST);
+}
+
+static __always_inline void mm_forking_put(struct ptcopy_fork *f)
+{
+	struct ptcopy_forking *m;
+	__u64 mm = f->mm;
+
+	if (!f->mm_registered)
+		return;
+	f->mm_registered = 0;
+	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+	if (!m)
+		return;
+	/*
+	 * Two threads of one process forking at once share the entry; the last
+	 * one out deletes it. A fork that starts between the decrement and the
+	 * delete loses only its sibling-wait tracking.
+	 */
+	if (__sync_fetch_and_add(&m->forkers, -1) <= 1)
+		bpf_map_delete_elem(&ptcopy_forking_mm, &mm);
+}
+
+static __always_inline void fork_forget(struct ptcopy_fork *f, __u32 tid)
+{
+	mm_forking_put(f);
+	if (!bpf_map_delete_elem(&ptcopy_in_fork, &tid))
+		__sync_fetch_and_add(&forks_in_flight, -1);
+}
+
+static __always_inline int fork_enter(__u64 flags)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct ptcopy_fork *f;
+	__u64 mm;
+
+	/* Threads and vfork share the parent's mm: no page table is copied. */
+	if (flags & CLONE_VM)
+		return 0;
+	if (!traced(tgid))
+		return 0;
+	mm = (__u64)BPF_CORE_READ(task, mm);
+	if (!mm)
+		return 0;
+
+	/* A stale entry (its exit was not seen) is dropped first. */
+	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	if (f)
+		fork_forget(f, tid);
+	if (bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST)) {
+		counter_inc(PTCOPY_CTR_FORKS_UNTRACKED);
+		return 0;
+	}
+	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	if (!f)
+		return 0;
+	__sync_fetch_and_add(&forks_in_flight, 1);
+	f->mm = mm;
+	f->ev.pid = tgid;
+	f->ev.tid = tid;
+	f->ev.have = cfg.have;
+	f->ev.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(f->ev.comm, sizeof(f->ev.comm));
+	mm_forking_get(mm);
+	f->mm_registered = 1;
+	return 0;
+}
+
+static __always_inline int fork_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+
+	if (!f)
+		return 0;
+	/* The window opened but its release was never seen: the fork is lost. */
+	if (f->window_open)
+		counter_inc(PTCOPY_CTR_EVENTS_LOST);
+	fork_forget(f, tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone")
+int ptcopy_clone(struct trace_event_raw_sys_enter *ctx)
+{
+	return fork_enter(ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone3")
+int ptcopy_clone3(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 flags = 0;
+
+	/* struct clone_args starts with its __u64 flags */
+	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0]))
+		return 0;
+	return fork_enter(flags);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fork")
+int ptcopy_fork(struct trace_event_raw_sys_enter *ctx)
+{
+	return fork_enter(0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int ptcopy_clone_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return fork_exit();
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int ptcopy_clone3_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return fork_exit();
+}
+
+SEC("tracepoint/syscalls/sys_exit_fork")
+int ptcopy_fork_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return fork_exit();
+}
+
+static long stall_cb(struct bpf_map *map, __u32 *tid, struct ptcopy_wait *w,
+		     struct stall_ctx *c)
+{
+	struct stall_sum *s = c->sum;
+	__u64 start, d;
+
+	if (w->mm != c->mm)
+		return 0;
+	/* Only the part of the wait inside the window is the fork's doing. */
+	start = w->start_ns > c->open_ns ? w->start_ns : c->open_ns;
+	if (start >= c->close_ns)
+		return 0;
+	d = c->close_ns - start;
+	s->count++;
+	s->sum += d;
+	if (d > s->max)
+		s->max = d;
+	hist_add(&s->hist, d);
+	return 0;
+}
+
+static __always_inline void hist_merge(struct ptcopy_hist *dst,
+				       const struct ptcopy_hist *src)
+{
+	int i;
+
+	for (i = 0; i < PTCOPY_HIST_SLOTS; i++)
+		if (src->slots[i])
+			__sync_fetch_and_add(&dst->slots[i], src->slots[i]);
+}
+
+static __always_inline void max_merge(__u64 *dst, __u64 v)
+{
+	__u64 old = *(volatile __u64 *)dst;
+	int i;
+
+	/* Other CPUs may raise it meanwhile; a few rounds always settle it. */
+	for (i = 0; i < 8 && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(dst, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+#define ADD(field, v)	do { if (v) __sync_fetch_and_add(&s->field, (v)); } while (0)
+
+static __always_inline void stats_add(struct ptcopy_stats *s,
+				      const struct ptcopy_fork *f,
+				      const struct stall_sum *st)
+{
+	const struct ptcopy_fork_event *ev = &f->ev;
+	int i;
+
+	ADD(forks, 1);
+	ADD(window_ns_sum, ev->window_ns);
+	max_merge(&s->window_ns_max, ev->window_ns);
+	__sync_fetch_and_add(&s->window.slots[hist_slot(ev->window_ns)], 1);
+	ADD(ctxsw_voluntary, ev->ctxsw_voluntary);
+	ADD(ctxsw_involuntary, ev->ctxsw_involuntary);
+	if (st->count) {
+		ADD(stalls, st->count);
+		ADD(stall_ns_sum, st->sum);
+		max_merge(&s->stall_ns_max, st->max);
+		hist_merge(&s->stall, &st->hist);
+	}
+
+	if (ev->have & PTCOPY_HAVE_PASSES) {
+		ADD(passes, ev->passes);
+		ADD(ptes, ev->ptes);
+		ADD(copy_ns_sum, ev->copy_ns);
+		ADD(hold_ns_sum, ev->hold_ns_sum);
+		max_merge(&s->hold_ns_max, ev->hold_ns_max);
+		hist_merge(&s->hold, &f->hold);
+		ADD(wait_ns_sum, f->wait_ns_sum);
+		hist_merge(&s->wait, &f->wait);
+		for (i = 0; i < PTCOPY_STOPS; i++)
+			ADD(stops[i], f->stops[i]);
+		for (i = 0; i < PTCOPY_PASS_REASONS; i++)
+			ADD(retries[i], f->reasons[i]);
+		ADD(prealloc_failed, ev->prealloc_failed);
+	}
+	if (ev->have & PTCOPY_HAVE_CALLS) {
+		ADD(calls, ev->calls);
+		ADD(call_ns_sum, ev->call_ns_sum);
+		max_merge(&s->call_ns_max, ev->call_ns_max);
+		hist_merge(&s->call, &f->call);
+	}
+	for (i = 0; i < PTCOPY_ABORTS; i++)
+		ADD(aborts[i], f->aborts[i]);
+	ADD(resched_calls, ev->resched_calls);
+	ADD(resched_done, ev->resched_done);
+	ADD(swap_cont_ok, ev->swap_cont_ok);
+	ADD(swap_cont_failed, ev->swap_cont_failed);
+}
+
+/* The per-label entry for this fork; label values past the bound fold into "other". */
+static __always_inline struct ptcopy_stats *label_stats(const struct ptcopy_fork *f)
+{
+	static const __u8 one = 1;
+	struct ptcopy_label key = {};
+	struct ptcopy_stats *s;
+
+	if (cfg.label_mode == PTCOPY_LABEL_NONE)
+		return NULL;
+	if (cfg.label_mode == PTCOPY_LABEL_CGROUP)
+		key.cgroup_id = f->ev.cgroup_id;
+	else
+		__builtin_memcpy(key.comm, f->ev.comm, sizeof(key.comm));
+
+	s = bpf_map_lookup_elem(&ptcopy_stats, &key);
+	if (s)
+		return s;
+	/* New value; another CPU may be inserting it too, so look it up again. */
+	bpf_map_update_elem(&ptcopy_stats, &key, &zero_stats, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&ptcopy_stats, &key);
+	if (s)
+		return s;
+	/* Full: the loader created the "other" entry before attaching. */
+	counter_inc(PTCOPY_CTR_FORKS_FOLDED);
+	if (!bpf_map_update_elem(&ptcopy_folded, &key, &one, BPF_NOEXIST))
+		counter_inc(PTCOPY_CTR_LABELS_FOLDED);
+	__builtin_memset(&key, 0, sizeof(key));
+	key.cgroup_id = PTCOPY_LABEL_OTHER;
+	__builtin_memcpy(key.comm, "other", 6);
+	return bpf_map_lookup_elem(&ptcopy_stats, &key);
+}
+
+static __always_inline void window_close(struct ptcopy_fork *f, __u64 now)
+{
+	static const __u32 zero;
+	struct ptcopy_forking *m;
+	struct ptcopy_fork_event *ev;
+	struct ptcopy_stats *s;
+	struct stall_sum *st;
+	struct stall_ctx c;
+	__u64 mm = f->mm;
+
+	f->window_open = 0;
+	f->ev.window_ns = now - f->ev.start_ns;
+
+	st = bpf_map_lookup_elem(&stall_scratch, &zero);
+	if (!st)
+		return;
+	__builtin_memset(st, 0, sizeof(*st));
+	/* The walk costs µs: only when another thread of this process waited. */
+	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+	if (m && m->waited) {
+		c.mm = mm;
+		c.open_ns = f->ev.start_ns;
+		c.close_ns = now;
+		c.sum = st;
+		bpf_for_each_map_elem(&ptcopy_waits, stall_cb, &c, 0);
+	}
+	mm_forking_put(f);
+	f->ev.stalls = st->count;
+	f->ev.stall_ns_sum = st->sum;
+	f->ev.stall_ns_max = st->max;
+
+	s = label_stats(f);
+	if (s)
+		stats_add(s, f, st);
+	s = bpf_map_lookup_elem(&ptcopy_total, &zero);
+	if (s)
+		stats_add(s, f, st);
+
+	ev = bpf_ringbuf_reserve(&ptcopy_events, sizeof(*ev), 0);
+	if (!ev) {
+		counter_inc(PTCOPY_CTR_EVENTS_LOST);
+		return;
+	}
+	__builtin_memcpy(ev, &f->ev, sizeof(*ev));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * The mmap_lock events' arguments: (mm, write[, success]) since 6.14, and
+ * (mm, memcg_path, write[, success]) before; the loader reads which from the
+ * kernel's BTF and sets cfg.mmap_lock_memcg.
+ */
+static __always_inline int on_start_locking(__u64 mm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ptcopy_forking *m;
+	struct ptcopy_wait w, *old;
+
+	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+	if (!m)
+		return 0;
+	/* The forking thread's own locking is the window, not a stall. */
+	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
+		return 0;
+	w.mm = mm;
+	w.start_ns = bpf_ktime_get_ns();
+	m->waited = 1;
+	old = bpf_map_lookup_elem(&ptcopy_waits, &tid);
+	if (old) {
+		/* a wait whose end we missed: this one replaces it */
+		*old = w;
+		return 0;
+	}
+	if (bpf_map_update_elem(&ptcopy_waits, &tid, &w, BPF_NOEXIST))
+		counter_inc(PTCOPY_CTR_WAITS_UNTRACKED);
+	else
+		__sync_fetch_and_add(&waits_in_flight, 1);
+	return 0;
+}
+
+/* The calling thread's wait, if tracked, is over. */
+static __always_inline void wait_end(__u32 tid)
+{
+	if (!bpf_map_delete_elem(&ptcopy_waits, &tid))
+		__sync_fetch_and_add(&waits_in_flight, -1);
+}
+
+static __always_inline int on_acquire_returned(__u64 mm, bool write, bool success)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+
+	if (f) {
+		if (write && success && !f->window_open && !f->ev.start_ns && mm == f->mm) {
+			f->ev.start_ns = bpf_ktime_get_ns();
+			f->ev.rss_pages = mm_rss_pages((struct mm_struct *)mm);
+			f->window_open = 1;
+		}
+		return 0;
+	}
+	/*
+	 * Acquired, or a trylock or killable lock that failed: this wait is
+	 * over either way (a blocking retry starts a new one).
+	 */
+	wait_end(tid);
+	return 0;
+}
+
+static __always_inline int on_released(__u64 mm, bool write)
+{
+	struct ptcopy_fork *f;
+
+	if (!write)
+		return 0;
+	f = current_fork();
+	if (f && f->window_open && mm == f->mm)
+		window_close(f, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * Each layout is read by its own subprogram: tp_btf contexts only allow
+ * loads at constant offsets, and the verifier explores only the subprogram
+ * that cfg.mmap_lock_memcg (frozen before load) selects.
+ */
+static __noinline int mml_acq_memcg(__u64 *ctx)
+{
+	return on_acquire_returned(ctx[0], ctx[2], ctx[3]);
+}
+
+static __noinline int mml_acq(__u64 *ctx)
+{
+	return on_acquire_returned(ctx[0], ctx[1], ctx[2]);
+}
+
+static __noinline int mml_rel_memcg(__u64 *ctx)
+{
+	return on_released(ctx[0], ctx[2]);
+}
+
+static __noinline int mml_rel(__u64 *ctx)
+{
+	return on_released(ctx[0], ctx[1]);
+}
+
+SEC("tp_btf/mmap_lock_start_locking")
+int ptcopy_mml_start_btf(__u64 *ctx)
+{
+	if (!forks_in_flight)
+		return 0;
+	return on_start_locking(ctx[0]);
+}
+
+SEC("raw_tp/mmap_lock_start_locking")
+int ptcopy_mml_start_raw(__u64 *ctx)
+{
+	if (!forks_in_flight)
+		return 0;
+	return on_start_locking(ctx[0]);
+}
+
+SEC("tp_btf/mmap_lock_acquire_returned")
+int ptcopy_mml_acq_btf(__u64 *ctx)
+{
+	if (!forks_in_flight && !waits_in_flight)
+		return 0;
+	return cfg.mmap_lock_memcg ? mml_acq_memcg(ctx) : mml_acq(ctx);
+}
+
+SEC("raw_tp/mmap_lock_acquire_returned")
+int ptcopy_mml_acq_raw(__u64 *ctx)
+{
+	if (!forks_in_flight && !waits_in_flight)
+		return 0;
+	return cfg.mmap_lock_memcg ? mml_acq_memcg(ctx) : mml_acq(ctx);
+}
+
+SEC("tp_btf/mmap_lock_released")
+int ptcopy_mml_rel_btf(__u64 *ctx)
+{
+	if (!forks_in_flight)
+		return 0;
+	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
+}
+
+SEC("raw_tp/mmap_lock_released")
+int ptcopy_mml_rel_raw(__u64 *ctx)
+{
+	if (!forks_in_flight)
+		return 0;
+	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
+}
+
+static __always_inline int on_switch(bool preempt, __u32 prev_tid)
+{
+	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &prev_tid);
+
+	if (!f || !f->window_open)
+		return 0;
+	if (preempt)
+		f->ev.ctxsw_involuntary++;
+	else
+		f->ev.ctxsw_voluntary++;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ptcopy_switch_btf, bool preempt, struct task_struct *prev)
+{
+	if (!forks_in_flight)
+		return 0;
+	return on_switch(preempt, prev->pid);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(ptcopy_switch_raw, bool preempt, struct task_struct *prev)
+{
+	if (!forks_in_flight)
+		return 0;
+	return on_switch(preempt, BPF_CORE_READ(prev, pid));
+}

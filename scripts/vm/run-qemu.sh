@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Boot one test VM and bring the suites' output back.
+#
+# usage: scripts/vm/run-qemu.sh BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE...
+#
+# qemu runs with TCG (this machine's CPU has no virtualization extensions),
+# two vCPUs on two host threads. The guest console goes to OUTDIR/console.log,
+# the second serial port (the guest's /dev/ttyS1) to OUTDIR/serial1.log, from
+# which each suite's archive is unpacked into OUTDIR/<suite>/. The guest
+# reboots when done; -no-reboot turns that, and a panic (panic=-1), into
+# qemu's exit.
+#
+# Exit status: 0 if the guest finished all suites, 1 if it did not (panic,
+# crash, or VMTEST_TIMEOUT seconds, default 1200, passed).
+set -eu
+
+[ $# -ge 6 ] || { echo "usage: $0 BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE..." >&2; exit 2; }
+bzimage=$1 initramfs=$2 outdir=$3 kernel=$4 variant=$5
+shift 5
+suites=$*
+timeout=${VMTEST_TIMEOUT:-1200}
+
+rm -rf "$outdir"
+mkdir -p "$outdir"
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5"
+cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',')"
+cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant"
+
+status=0
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-machine pc -accel tcg,thread=multi -m 2048 -smp 2 \
+	-nodefaults -display none -no-reboot \
+	-kernel "$bzimage" -initrd "$initramfs" -append "$cmdline" \
+	-serial file:"$outdir/console.log" -serial file:"$outdir/serial1.log" \
+	< /dev/null > "$outdir/qemu.log" 2>&1 || status=$?
+case $status in
+0) ;;
+124|137) echo "timed out after ${timeout} s" > "$outdir/harness-error" ;;
+*) echo "qemu exited with status $status: $(tail -n 3 "$outdir/qemu.log")" > "$outdir/harness-error" ;;
+esac
+
+# Unpack every complete suite archive; a partial one (the guest died while
+# sending it) is left out, and its suite then fails for want of output.
+tr -d '\r' < "$outdir/serial1.log" | awk -v dir="$outdir" '
+	/^=====PTCOPY-BEGIN .*=====$/ {
+		suite = $0
+		sub(/^=====PTCOPY-BEGIN /, "", suite)
+		sub(/=====$/, "", suite)
+		file = dir "/" suite ".tar.b64"
+		next
+	}
+	/^=====PTCOPY-END .*=====$/ {
+		close(file)
+		print suite
+		file = ""
+		next
+	}
+	file != "" { print > file }
+' > "$outdir/.suites-received"
+for s in $(cat "$outdir/.suites-received"); do
+	if base64 -d < "$outdir/$s.tar.b64" | tar -x -C "$outdir"; then
+		rm -f "$outdir/$s.tar.b64"
+	else
+		echo "suite $s: its archive from the guest is corrupt" >> "$outdir/harness-error"
+	fi
+done
+rm -f "$outdir"/*.tar.b64
+
+if grep -q '^=====PTCOPY-DONE=====' "$outdir/serial1.log" && [ $status -eq 0 ]; then
+	exit 0
+fi
+if grep -q 'Kernel panic' "$outdir/console.log"; then
+	echo "guest kernel panic: $(grep -m1 'Kernel panic' "$outdir/console.log")" >> "$outdir/harness-error"
+fi
+[ -f "$outdir/harness-error" ] || echo "guest did not finish" > "$outdir/harness-error"
+exit 1

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "session.h"
+#include "testrun.h"
+
+void testrun_require_bpf(void)
+{
+	if (geteuid() != 0) {
+		printf("skip: BPF_PROG_TEST_RUN tests need root (euid %u)\n", geteuid());
+		exit(77);
+	}
+}
+
+pid_t testrun_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+int testrun(struct bpf_program *prog, const __u64 *args, int nargs, int cpu)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.ctx_in = args,
+		.ctx_size_in = nargs * sizeof(__u64),
+	);
+	int err;
+
+	if (cpu >= 0) {
+		opts.flags = BPF_F_TEST_RUN_ON_CPU;
+		opts.cpu = cpu;
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err) {
+		fprintf(stderr, "test run of %s failed: %s\n", bpf_program__name(prog),
+			strerror(errno));
+		return -errno;
+	}
+	return opts.retval;
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	if (!m) {
+		fprintf(stderr, "no map %s\n", name);
+		abort();
+	}
+	return bpf_map__fd(m);
+}
+
+/* A global variable of the window object, in its mmap'ed .bss. */
+static __u64 *bss_var(struct bpf_object *obj, const char *name)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *bss = NULL, *m;
+	char *base;
+	size_t size;
+	int i, id;
+
+	bpf_object__for_each_map(m, obj)
+		if (strstr(bpf_map__name(m), ".bss"))
+			bss = m;
+	id = btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC);
+	if (!bss || id < 0) {
+		fprintf(stderr, "no .bss in %s\n", bpf_object__name(obj));
+		abort();
+	}
+	/* after load libbpf returns the live, writable mapping (const in its API) */
+	base = (char *)(uintptr_t)bpf_map__initial_value(bss, &size);
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, var->name_off), name))
+			return (__u64 *)(base + vs->offset);
+	}
+	fprintf(stderr, "no variable %s in .bss\n", name);
+	abort();
+}
+
+void testrun_seed_fork(struct bpf_object *obj, __u64 mm, const char *comm, __u32 have)
+{
+	struct ptcopy_fork *f = calloc(1, sizeof(*f));
+	struct ptcopy_forking forking = { .forkers = 1 };
+	__u32 tid = testrun_gettid();
+
+	f->mm = mm;
+	f->mm_registered = 1;
+	f->ev.pid = getpid();
+	f->ev.tid = tid;
+	f->ev.have = have;
+	strncpy(f->ev.comm, comm, sizeof(f->ev.comm) - 1);
+	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f, BPF_ANY) ||
+	    bpf_map_update_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, &forking, BPF_ANY)) {
+		perror("seeding the fork state");
+		abort();
+	}
+	__atomic_add_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
+	free(f);
+}
+
+void testrun_end_fork(struct bpf_object *obj)
+{
+	__u32 tid = testrun_gettid();
+
+	if (!bpf_map_delete_elem(map_fd(obj, "ptcopy_in_fork"), &tid))
+		__atomic_sub_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
+}
+
+bool testrun_fork_state(struct bpf_object *obj, struct ptcopy_fork *f)
+{
+	__u32 tid = testrun_gettid();
+
+	return !bpf_map_lookup_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f);
+}
+
+static int collect(void *ctx, void *data, size_t size)
+{
+	struct fork_events *out = ctx;
+
+	if (size >= sizeof(struct ptcopy_fork_event) && out->n < MAX_TEST_EVENTS)
+		memcpy(&out->ev[out->n++], data, sizeof(struct ptcopy_fork_event));
+	return 0;
+}
+
+void testrun_events(struct bpf_object *obj, struct fork_events *out)
+{
+	struct ring_buffer *rb;
+
+	out->n = 0;
+	rb = ring_buffer__new(map_fd(obj, "ptcopy_events"), collect, out, NULL);
+	if (!rb) {
+		perror("ring_buffer__new");
+		abort();
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+void testrun_total(struct bpf_object *obj, struct ptcopy_stats *total)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(map_fd(obj, "ptcopy_total"), &zero, total))
+		abort();
+}
+
+bool testrun_label(struct bpf_object *obj, const struct ptcopy_label *l, struct ptcopy_stats *s)
+{
+	return !bpf_map_lookup_elem(map_fd(obj, "ptcopy_stats"), l, s);
+}
+
+__u64 testrun_counter(struct bpf_object *obj, enum ptcopy_counter c)
+{
+	__u32 key = c;
+	__u64 v = 0;
+
+	if (bpf_map_lookup_elem(map_fd(obj, "ptcopy_counters"), &key, &v))
+		abort();
+	return v;
+}
+
+struct session *testrun_session(int t, unsigned int max_labels)
+{
+	struct session_opts o = {
+		.tier = t,
+		.hist_unit_ns = 1000,
+		.label_mode = PTCOPY_LABEL_COMM,
+		.max_labels = max_labels,
+		.load_only = true,
+	};
+	struct kernel_caps caps;
+	struct session *s;
+
+	probe_kernel(&caps);
+	/* BPF_PROG_TEST_RUN runs raw_tp programs only */
+	caps.tp_btf = false;
+	if (t == TIER_PATCHED)
+		caps.tp_patched = true;
+	if (session_open(&s, &o, &caps)) {
+		fprintf(stderr, "loading the %s tier's programs failed\n", tier_name(t));
+		abort();
+	}
+	return s;
+}
+
+struct bpf_program *testrun_prog(struct session *s, bool tier_obj, const char *name)
+{
+	struct bpf_program *p;
+
+	p = bpf_object__find_program_by_name(session_bpf_object(s, tier_obj), name);
+	if (!p) {
+		fprintf(stderr, "no program %s\n", name);
+		abort();
+	}
+	return p;
+}
+
+struct worker {
+	pthread_t thread;
+	sem_t go, done;
+	void (*fn)(void *);
+	void *arg;
+	bool stop;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		sem_wait(&w->go);
+		if (w->stop)
+			return NULL;
+		w->fn(w->arg);
+		sem_post(&w->done);
+	}
+}
+
+struct worker *worker_start(void)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	sem_init(&w->go, 0, 0);
+	sem_init(&w->done, 0, 0);
+	if (pthread_create(&w->thread, NULL, worker_run, w))
+		abort();
+	return w;
+}
+
+void worker_call(struct worker *w, void (*fn)(void *), void *arg)
+{
+	w->fn = fn;
+	w->arg = arg;
+	sem_post(&w->go);
+	sem_wait(&w->done);
+}
+
+void worker_stop(struct worker *w)
+{
+	w->stop = true;
+	sem_post(&w->go);
+	pthread_join(w->thread, NULL);
+	sem_destroy(&w->go);
+	sem_destroy(&w->done);
+	free(w);
+}

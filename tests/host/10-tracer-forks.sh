@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# ptcopy -j --forks while forkload forks a 512 MiB process 20 times: exactly
+# its 20 forks appear, and each copy window lies within forkload's own
+# measurement of that fork (at most its wall time, at least half of it).
+. tests/host/lib.sh
+need_root
+
+start_ptcopy trace -j --forks
+"$FORKLOAD" --size 512 --forks 20 > "$WORK/forkload.json"
+sleep 0.3
+stop_ptcopy TERM
+
+pid=$(jq -r 'select(.type == "start") | .pid' "$WORK/forkload.json")
+jq -c "select(.type == \"fork\" and .pid == $pid)" "$WORK/trace.out" > "$WORK/ours.json"
+n=$(wc -l < "$WORK/ours.json")
+[ "$n" -eq 20 ] || fail "expected 20 fork records for pid $pid, got $n"
+
+# Pair each fork of forkload with the window that opened inside it.
+jq -s -r --slurpfile trace "$WORK/ours.json" '
+	map(select(.type == "fork")) | .[] as $f |
+	[$trace[] | select(.ts_ns >= $f.start_ns and .ts_ns <= $f.start_ns + $f.wall_ns)] as $w |
+	"\($f.i) \($f.wall_ns) \($w | length) \($w[0].window_ns // 0) \($w[0].rss_bytes // 0)"
+' "$WORK/forkload.json" > "$WORK/pairs"
+while read -r i wall nwin window rss; do
+	[ "$nwin" -eq 1 ] || fail "fork $i: $nwin copy windows opened inside it (expected 1)"
+	[ "$window" -le "$wall" ] || fail "fork $i: window $window ns > forkload's $wall ns"
+	[ $((window * 2)) -ge "$wall" ] || fail "fork $i: window $window ns < half of forkload's $wall ns"
+	[ "$rss" -ge $((512 << 20)) ] || fail "fork $i: parent RSS $rss < the 512 MiB it touched"
+done < "$WORK/pairs"
+
+# The summary at exit agrees with the fork records.
+forks=$(jq -s "map(select(.type == \"summary\")) | last | .labels[] | select(.comm == \"forkload\") | .forks" "$WORK/trace.out")
+[ "$forks" -eq 20 ] || fail "summary counts $forks forkload forks, expected 20"
+awk '{ w += $4; s += $2 } END { printf "20 forks of 512 MiB: window %.2f ms mean, forkload %.2f ms mean\n", w / NR / 1e6, s / NR / 1e6 }' "$WORK/pairs"

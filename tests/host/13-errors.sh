@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Every error: one line on stderr naming the problem, exit 2 for usage and 1
+# otherwise, and nothing left loaded.
+. tests/host/lib.sh
+need_root
+
+# expect CODE PATTERN CMD...: CMD exits CODE with exactly one stderr line matching PATTERN.
+expect() {
+	local code=$1 pattern=$2 rc=0
+	shift 2
+	"$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
+	[ "$rc" -eq "$code" ] || fail "$*: exit $rc, expected $code (stderr: $(cat "$WORK/err"))"
+	[ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$WORK/err")"
+	grep -q -- "$pattern" "$WORK/err" || fail "$*: stderr '$(cat "$WORK/err")' lacks '$pattern'"
+	no_progs_left "after: $*"
+	echo "ok: $* -> $rc: $(cat "$WORK/err")"
+}
+
+expect 2 "invalid PID 'abc'" "$PTCOPY" -p abc
+expect 2 "unrecognized option '--nope'" "$PTCOPY" --nope
+expect 2 "invalid interval '0'" "$PTCOPY" 0
+expect 2 "invalid tier 'bogus'" "$PTCOPY" --tier=bogus
+expect 2 "option '--comm' requires an argument" "$PTCOPY" --comm
+
+# a tier this kernel lacks
+expect 1 "tier patched unavailable: kernel not patched" "$PTCOPY" --tier=patched
+expect 1 "tier fentry unavailable" "$PTCOPY" --tier=fentry
+expect 1 "tier kprobe unavailable" "$PTCOPY" --tier=kprobe
+
+# a cgroup path that is not a cgroup
+expect 1 "--cgroup /tmp: not a cgroup v2 directory" "$PTCOPY" --cgroup /tmp
+expect 1 "--cgroup /nonexistent: No such file or directory" "$PTCOPY" --cgroup /nonexistent
+
+# not root: an unprivileged user has neither CAP_BPF nor CAP_PERFMON
+expect 1 "need root, or CAP_BPF and CAP_PERFMON" setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$PTCOPY"
+
+# no BTF: hide /sys/kernel/btf/vmlinux in a private mount namespace
+expect 1 "kernel BTF unavailable" unshare -m sh -c \
+	"mount --bind /dev/null /sys/kernel/btf/vmlinux && exec $PTCOPY"
+
+# a required tracepoint missing: hide the syscall events in tracefs
+tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
+[ -n "$tracefs" ] || mount -t tracefs nodev /sys/kernel/tracing
+tracefs=${tracefs:-/sys/kernel/tracing}
+expect 1 "required tracepoint syscalls:sys_enter_clone is missing" unshare -m sh -c \
+	"mount -t tmpfs none $tracefs/events/syscalls && exec $PTCOPY"
+
+# tracefs unmounted and not mountable: without CAP_SYS_ADMIN (CAP_BPF and
+# CAP_PERFMON still allow tracing) in a namespace where it is unmounted
+expect 1 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed" \
+	unshare -m sh -c "umount -l $tracefs; umount -l /sys/kernel/debug/tracing 2>/dev/null;
+		exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin $PTCOPY"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# --probe: exit 0 when a tier works, names this host's tier and why.
+. tests/host/lib.sh
+need_root
+
+"$PTCOPY" --probe -j > "$WORK/probe.json" || fail "ptcopy --probe -j exited $?"
+chosen=$(jq -r .chosen "$WORK/probe.json")
+# This host: stock kernel, fentry refused, no kprobes (ENVIRONMENT.md); the
+# answer must agree with what the kernel says of itself.
+if grep -q ' copy_pte_pass_start$' /proc/kallsyms 2>/dev/null || [ -d /sys/kernel/tracing/events/copy_pte ]; then
+	want=patched
+elif [ -e /sys/bus/event_source/devices/kprobe ]; then
+	want=$chosen	# fentry or kprobe: covered by the VM tests
+else
+	want=tracepoint
+fi
+[ "$chosen" = "$want" ] || fail "--probe chose $chosen, expected $want"
+[ "$(jq -r .tiers.tracepoint.available "$WORK/probe.json")" = true ] || fail "tracepoint tier unavailable"
+[ "$(jq -r .privileged "$WORK/probe.json")" = true ] || fail "not privileged as root?"
+"$PTCOPY" --probe > "$WORK/probe.txt"
+grep -q "^chosen *$chosen" "$WORK/probe.txt" || fail "text --probe does not name $chosen: $(cat "$WORK/probe.txt")"
+no_progs_left "after --probe"
+
+# --tier=tracepoint forces this tier and says so
+start_ptcopy forced --tier=tracepoint
+stop_ptcopy TERM
+grep -q "with tier tracepoint (forced with --tier)" "$WORK/forced.out" || fail "forced tier not reported: $(cat "$WORK/forced.out")"
+echo "probe chose $chosen"

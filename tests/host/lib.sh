@@ -1,0 +1,71 @@
+# Shared by the host integration tests (sourced). Each test runs as root on
+# this machine's kernel, from the top of the tree, with BUILD set.
+set -eu
+BUILD=${BUILD:-build}
+PTCOPY=${PTCOPY:-$BUILD/ptcopy}
+FORKLOAD=$BUILD/forkload
+WORK=$(mktemp -d /tmp/ptcopy-test.XXXXXX)
+PTCOPY_PID=
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "skip: $*"
+	exit 77
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (BPF), running as uid $(id -u)"
+}
+
+# Our programs still loaded: every ptcopy program's name starts with ptcopy_.
+loaded_progs() {
+	bpftool prog show 2>/dev/null | grep -c ' name ptcopy_' || true
+}
+
+# Detached programs are freed after an RCU grace period (tp_btf ones after
+# an RCU-tasks one): give the kernel up to 5 s before calling them leaked.
+no_progs_left() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(loaded_progs)" -eq 0 ] && return 0
+		sleep 0.05
+	done
+	fail "BPF programs still loaded $1: $(bpftool prog show | grep ' name ptcopy_' | tr '\n' ' ')"
+}
+
+cleanup() {
+	if [ -n "$PTCOPY_PID" ] && kill -0 "$PTCOPY_PID" 2>/dev/null; then
+		kill -KILL "$PTCOPY_PID" 2>/dev/null || true
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_ptcopy NAME ARGS...: run ptcopy in the background, its stdout in
+# $WORK/NAME.out and stderr in $WORK/NAME.err, and wait until it is attached.
+start_ptcopy() {
+	local name=$1 i
+	shift
+	"$PTCOPY" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
+	PTCOPY_PID=$!
+	for i in $(seq 1 200); do
+		grep -q "Tracing fork page-table copies" "$WORK/$name.out" "$WORK/$name.err" 2>/dev/null && return 0
+		kill -0 "$PTCOPY_PID" 2>/dev/null || fail "ptcopy $* exited early: $(cat "$WORK/$name.err")"
+		sleep 0.05
+	done
+	fail "ptcopy $* did not attach within 10 s"
+}
+
+# stop_ptcopy [SIGNAL]: stop it and check it exited 0 and left nothing loaded.
+stop_ptcopy() {
+	local sig=${1:-TERM} rc=0
+	kill "-$sig" "$PTCOPY_PID"
+	wait "$PTCOPY_PID" || rc=$?
+	PTCOPY_PID=
+	[ "$rc" -eq 0 ] || fail "ptcopy exited $rc after SIG$sig"
+	no_progs_left "after SIG$sig"
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Content negotiation of /metrics: the Accept and Accept-Encoding headers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "negotiate.h"
+
+static void test_format(void **state)
+{
+	static const struct {
+		const char *accept;
+		enum expo_format want;
+	} cases[] = {
+		{ NULL, EXPO_TEXT },
+		{ "", EXPO_TEXT },
+		{ "*/*", EXPO_TEXT },
+		{ "application/json", EXPO_TEXT },
+		/* what Prometheus 2.42 sends */
+		{ "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+		  "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", EXPO_OPENMETRICS },
+		{ "application/openmetrics-text", EXPO_OPENMETRICS },
+		{ "APPLICATION/OpenMetrics-Text ; Version=\"1.0.0\"", EXPO_OPENMETRICS },
+		{ "application/openmetrics-text;version=0.0.1", EXPO_TEXT },
+		{ "application/openmetrics-text;q=0", EXPO_TEXT },
+		{ "text/plain;version=0.0.4;q=0.9, application/openmetrics-text;q=0.5", EXPO_TEXT },
+		{ "text/plain;q=0.2, application/openmetrics-text; version=1.0.0; q=0.3", EXPO_OPENMETRICS },
+		{ "text/plain, application/openmetrics-text", EXPO_TEXT },	/* a tie: the first */
+		{ "application/openmetrics-text;q=2", EXPO_TEXT },		/* q out of range */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (negotiate_format(cases[i].accept) != cases[i].want)
+			fail_msg("Accept: %s", cases[i].accept ? cases[i].accept : "(none)");
+}
+
+static void test_gzip(void **state)
+{
+	static const struct {
+		const char *enc;
+		bool want;
+	} cases[] = {
+		{ NULL, false },
+		{ "gzip", true },
+		{ "deflate, gzip;q=0.5", true },
+		{ "gzip;q=0", false },
+		{ "GZIP", true },
+		{ "br, x-gzip", false },
+		{ "identity", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (negotiate_gzip(cases[i].enc) != cases[i].want)
+			fail_msg("Accept-Encoding: %s", cases[i].enc ? cases[i].enc : "(none)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_gzip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

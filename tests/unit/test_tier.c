@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The tier choice from faked kernel capabilities. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "tier.h"
+
+/* A stock kernel with every tracepoint the window needs, and nothing more. */
+static struct kernel_caps stock(void)
+{
+	struct kernel_caps c = {
+		.privileged = true, .btf = true, .tracefs = true, .tp_btf = true,
+		.tp_syscalls = true, .tp_mmap_lock = true, .tp_sched_switch = true,
+	};
+
+	strcpy(c.why_fentry, "fentry program refused: Operation not permitted");
+	strcpy(c.why_kprobe, "no kprobe PMU");
+	strcpy(c.missing_patched, "copy_pte:copy_pte_pass_start");
+	return c;
+}
+
+static enum tier choose(const struct kernel_caps *c, enum tier forced, char *why)
+{
+	return tier_choose(c, forced, why, 256);
+}
+
+static void test_stock_host_gets_tracepoint(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_TRACEPOINT);
+	assert_string_equal(why, "no patched tracepoints, fentry or kprobes usable");
+}
+
+static void test_patched_is_best(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.tp_patched = true;
+	c.fentry = true;
+	c.btf_copy_pte_range = true;
+	strcpy(c.sym_copy_pte_range, "copy_pte_range");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_PATCHED);
+	assert_int_equal(choose(&c, TIER_FENTRY, why), TIER_FENTRY);
+	assert_string_equal(why, "forced with --tier");
+	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_TRACEPOINT);
+}
+
+static void test_fentry_per_pmd_or_per_vma(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.fentry = true;
+	c.btf_copy_page_range = true;
+	strcpy(c.sym_copy_page_range, "copy_page_range");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_string_equal(why, "fentry usable on copy_page_range");
+	assert_false(tier_per_pmd(&c, TIER_FENTRY));
+
+	c.btf_copy_pte_range = true;
+	strcpy(c.sym_copy_pte_range, "copy_pte_range");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_string_equal(why, "fentry usable on copy_pte_range");
+	assert_true(tier_per_pmd(&c, TIER_FENTRY));
+}
+
+static void test_kprobe_when_fentry_refused(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.kprobe = true;
+	/* a compiler clone is fine for a kprobe, not for fentry */
+	strcpy(c.sym_copy_pte_range, "copy_pte_range.isra.0");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_KPROBE);
+	assert_true(tier_per_pmd(&c, TIER_KPROBE));
+	assert_int_equal(choose(&c, TIER_FENTRY, why), TIER_COUNT);
+	assert_string_equal(why,
+		"tier fentry unavailable: fentry program refused: Operation not permitted");
+}
+
+static void test_kprobe_needs_a_symbol(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.kprobe = true;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_TRACEPOINT);
+	assert_int_equal(choose(&c, TIER_KPROBE, why), TIER_COUNT);
+	assert_string_equal(why, "tier kprobe unavailable: neither copy_pte_range nor "
+			    "copy_page_range is a kernel symbol");
+}
+
+static void test_forced_patched_on_stock(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	assert_int_equal(choose(&c, TIER_PATCHED, why), TIER_COUNT);
+	assert_string_equal(why, "tier patched unavailable: kernel not patched: tracepoint "
+			    "copy_pte:copy_pte_pass_start is missing");
+}
+
+static void test_window_needs_are_everyones(void **state)
+{
+	struct kernel_caps c;
+	char why[256];
+
+	(void)state;
+	c = stock();
+	c.privileged = false;
+	strcpy(c.why_privileged, "need root, or CAP_BPF and CAP_PERFMON (uid 1000 has neither)");
+	c.tp_patched = true;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_COUNT);
+	assert_string_equal(why, "need root, or CAP_BPF and CAP_PERFMON (uid 1000 has neither)");
+
+	c = stock();
+	c.btf = false;
+	strcpy(c.why_btf, "kernel BTF unavailable (/sys/kernel/btf/vmlinux: No such file or directory)");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_COUNT);
+	assert_string_equal(why, "kernel BTF unavailable (/sys/kernel/btf/vmlinux: No such file or directory)");
+
+	c = stock();
+	c.tracefs = false;
+	strcpy(c.why_tracefs, "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: Operation not permitted");
+	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_COUNT);
+	assert_string_equal(why, "tier tracepoint unavailable: tracefs is not mounted and mounting "
+			    "it on /sys/kernel/tracing failed: Operation not permitted");
+
+	c = stock();
+	c.tp_mmap_lock = false;
+	strcpy(c.missing_tp, "mmap_lock:mmap_lock_released");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_COUNT);
+	assert_string_equal(why, "required tracepoint mmap_lock:mmap_lock_released is missing");
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_int_equal(tier_from_name("patched"), TIER_PATCHED);
+	assert_int_equal(tier_from_name("tracepoint"), TIER_TRACEPOINT);
+	assert_int_equal(tier_from_name("auto"), TIER_AUTO);
+	assert_int_equal(tier_from_name("fentryx"), TIER_COUNT);
+	assert_string_equal(tier_name(TIER_KPROBE), "kprobe");
+	assert_string_equal(tier_name(TIER_COUNT), "none");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stock_host_gets_tracepoint),
+		cmocka_unit_test(test_patched_is_best),
+		cmocka_unit_test(test_fentry_per_pmd_or_per_vma),
+		cmocka_unit_test(test_kprobe_when_fentry_refused),
+		cmocka_unit_test(test_kprobe_needs_a_symbol),
+		cmocka_unit_test(test_forced_patched_on_stock),
+		cmocka_unit_test(test_window_needs_are_everyones),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

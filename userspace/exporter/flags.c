@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+#include "flags.h"
+#include "listen.h"
+#include "log.h"
+
+enum {
+	OPT_LISTEN = 1000,
+	OPT_PATH,
+	OPT_TIER,
+	OPT_LABELS,
+	OPT_MAX_LABELS,
+	OPT_NO_BPF_STATS,
+	OPT_LOG_LEVEL,
+	OPT_VERSION,
+};
+
+static const struct argp_option argp_options[] = {
+	{ "web.listen-address", OPT_LISTEN, "ADDRESS", 0,
+	  "Address to serve on: host:port, :port or [ipv6]:port (default "
+	  EXPORTER_DEFAULT_LISTEN ")", 0 },
+	{ "web.telemetry-path", OPT_PATH, "PATH", 0,
+	  "Path of the metrics (default " EXPORTER_DEFAULT_PATH ")", 0 },
+	{ "tier", OPT_TIER, "NAME", 0,
+	  "Data source: patched, fentry, kprobe, tracepoint or auto (default auto: the best "
+	  "this kernel offers)", 0 },
+	{ "labels", OPT_LABELS, "KIND", 0,
+	  "Label per-fork metrics by comm (default), cgroup (path), or none", 0 },
+	{ "max-label-values", OPT_MAX_LABELS, "N", 0,
+	  "Label values kept (default 128); further values are accounted under \"other\" "
+	  "and counted in ptcopy_label_values_folded_total", 0 },
+	{ "no-bpf-stats", OPT_NO_BPF_STATS, NULL, 0,
+	  "Do not enable the kernel's BPF run statistics (no ptcopy_bpf_program_* metrics)", 0 },
+	{ "log.level", OPT_LOG_LEVEL, "LEVEL", 0,
+	  "Log records at LEVEL and above: debug, info (default), warn, error", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", 0 },
+	{ "version", OPT_VERSION, NULL, 0, "Show the version", 0 },
+	{},
+};
+
+static const char doc[] =
+	"Prometheus exporter for the kernel's fork-time page-table copy (copy_pte_range): "
+	"fork copy times, PTE lock holds, lock-breaks, retries and swap continuations."
+	"\v"
+	"Examples:\n"
+	"  ptcopy_exporter                                  # all addresses, port 10368\n"
+	"  ptcopy_exporter --web.listen-address=127.0.0.1:10368 --labels=cgroup\n"
+	"See ptcopy_exporter(8) for the metrics.";
+
+struct parse_state {
+	struct exporter_flags *f;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parse_state *ps, const char *fmt, const char *arg)
+{
+	return args_fail(ps->err, ps->errlen, fmt, arg);
+}
+
+static int parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct exporter_flags *f = ps->f;
+	char host[256], port[8];
+	unsigned long v;
+
+	switch (key) {
+	case OPT_LISTEN:
+		if (listen_parse(arg, host, sizeof(host), port, sizeof(port), ps->err,
+				 ps->errlen))
+			return EINVAL;
+		f->listen_address = arg;
+		break;
+	case OPT_PATH:
+		/* "/" is the index page; a path is absolute and one token. */
+		if (arg[0] != '/' || !arg[1] || strpbrk(arg, " \t\r\n?#"))
+			return fail(ps, "invalid telemetry path '%s': expected /name, not / itself",
+				    arg);
+		f->telemetry_path = arg;
+		break;
+	case OPT_TIER:
+		f->tier = tier_from_name(arg);
+		if (f->tier == TIER_COUNT)
+			return fail(ps, "invalid tier '%s': expected patched, fentry, kprobe, tracepoint or auto",
+				    arg);
+		break;
+	case OPT_LABELS:
+		if (!strcmp(arg, "comm"))
+			f->labels = PTCOPY_LABEL_COMM;
+		else if (!strcmp(arg, "cgroup"))
+			f->labels = PTCOPY_LABEL_CGROUP;
+		else if (!strcmp(arg, "none"))
+			f->labels = PTCOPY_LABEL_NONE;
+		else
+			return fail(ps, "invalid --labels '%s': expected comm, cgroup or none",
+				    arg);
+		break;
+	case OPT_MAX_LABELS:
+		if (!args_ulong(arg, 1, EXPORTER_MAX_LABEL_VALUES, &v))
+			return fail(ps, "invalid --max-label-values '%s': expected 1 to 65536",
+				    arg);
+		f->max_label_values = v;
+		break;
+	case OPT_NO_BPF_STATS:
+		f->bpf_stats = false;
+		break;
+	case OPT_LOG_LEVEL:
+		if (!strcmp(arg, "error"))
+			f->log_level = LOG_ERROR;
+		else if (!strcmp(arg, "warn"))
+			f->log_level = LOG_WARN;
+		else if (!strcmp(arg, "info"))
+			f->log_level = LOG_INFO;
+		else if (!strcmp(arg, "debug"))
+			f->log_level = LOG_DEBUG;
+		else
+			return fail(ps, "invalid --log.level '%s': expected debug, info, warn or error",
+				    arg);
+		break;
+	case 'h':
+		f->help = true;
+		break;
+	case OPT_VERSION:
+		f->version = true;
+		break;
+	case ARGP_KEY_ARG:
+		return fail(ps, "unexpected argument '%s': ptcopy_exporter takes only options",
+			    arg);
+	case ARGP_KEY_ERROR:
+		if (!ps->err[0])
+			return args_key_error(argp_options, state, ps->err, ps->errlen);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = argp_options,
+	.parser = parse_opt,
+	.doc = doc,
+};
+
+void exporter_flags_help(FILE *out)
+{
+	argp_help(&argp, out, ARGP_HELP_STD_HELP, "ptcopy_exporter");
+}
+
+int exporter_flags_parse(int argc, char **argv, struct exporter_flags *f,
+			 char *err, size_t errlen)
+{
+	struct parse_state ps = { .f = f, .err = err, .errlen = errlen };
+
+	memset(f, 0, sizeof(*f));
+	f->listen_address = EXPORTER_DEFAULT_LISTEN;
+	f->telemetry_path = EXPORTER_DEFAULT_PATH;
+	f->tier = TIER_AUTO;
+	f->labels = PTCOPY_LABEL_COMM;
+	f->max_label_values = 128;
+	f->bpf_stats = true;
+	f->log_level = LOG_INFO;
+	err[0] = '\0';
+	/* One line and exit 2 on errors, help on request: argp neither prints nor exits. */
+	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &ps)) {
+		if (!err[0])
+			snprintf(err, errlen, "invalid arguments");
+		return -EINVAL;
+	}
+	return 0;
+}

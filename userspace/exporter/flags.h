@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* ptcopy_exporter's command line, in the Prometheus exporters' convention. */
+#ifndef __PTCOPY_EXPORTER_FLAGS_H
+#define __PTCOPY_EXPORTER_FLAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "ptcopy.h"
+#include "tier.h"
+
+/*
+ * Outside the 9100-9999 block of Prometheus' port allocations (full since
+ * 2023), clear of /etc/services and Kubernetes' 10249-10259: see the man page.
+ */
+#define EXPORTER_DEFAULT_LISTEN		":10368"
+#define EXPORTER_DEFAULT_PATH		"/metrics"
+#define EXPORTER_MAX_LABEL_VALUES	65536
+
+struct exporter_flags {
+	const char *listen_address;	/* --web.listen-address */
+	const char *telemetry_path;	/* --web.telemetry-path */
+	enum tier tier;
+	enum ptcopy_label_mode labels;
+	unsigned int max_label_values;
+	bool bpf_stats;			/* --no-bpf-stats clears it */
+	int log_level;			/* enum log_level */
+	bool help;
+	bool version;
+};
+
+/* 0, or -EINVAL with the one-line reason in err (the caller exits 2). */
+int exporter_flags_parse(int argc, char **argv, struct exporter_flags *f,
+			 char *err, size_t errlen);
+void exporter_flags_help(FILE *out);
+
+#endif /* __PTCOPY_EXPORTER_FLAGS_H */

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+
+bool args_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int args_fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	return EINVAL;
+}
+
+int args_key_error(const struct argp_option *options, const struct argp_state *state,
+		   char *err, size_t errlen)
+{
+	const char *bad = state->argv[state->next - 1];
+	const struct argp_option *opt;
+
+	for (opt = options; opt->name || opt->key; opt++) {
+		if (!opt->arg)
+			continue;
+		if ((bad[0] == '-' && bad[1] == opt->key && !bad[2]) ||
+		    (opt->name && !strncmp(bad, "--", 2) && !strcmp(bad + 2, opt->name)))
+			return args_fail(err, errlen, "option '%s' requires an argument", bad);
+	}
+	return args_fail(err, errlen, "unrecognized option '%s'", bad);
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Probing the running kernel for what ptcopy can attach to. Every answer
+ * comes from trying or looking the thing up (BTF, tracefs, kallsyms, a test
+ * load), never from the kernel's version number: distributions backport.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "probe.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+const char *const patched_events[] = {
+	"copy_pte_pass_start",
+	"copy_pte_locked",
+	"copy_pte_loop_end",
+	"copy_pte_unlocked",
+	"copy_pte_resched",
+	"copy_pte_swap_cont",
+	"copy_pte_prealloc_fail",
+	"copy_pte_return",
+	NULL,
+};
+
+static const char *const syscall_events[] = {
+	"sys_enter_clone", "sys_exit_clone",
+	"sys_enter_clone3", "sys_exit_clone3",
+	"sys_enter_fork", "sys_exit_fork",
+	NULL,
+};
+
+static const char *const mmap_lock_events[] = {
+	"mmap_lock_start_locking",
+	"mmap_lock_acquire_returned",
+	"mmap_lock_released",
+	NULL,
+};
+
+static const char *tracefs;
+
+const char *tracefs_path(void)
+{
+	return tracefs;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static void probe_privileges(struct kernel_caps *caps)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		snprintf(caps->why_privileged, PROBE_NOTE_LEN, "capget: %s", strerror(errno));
+		return;
+	}
+	eff = data[0].effective | (__u64)data[1].effective << 32;
+	if (eff & (1ULL << CAP_SYS_ADMIN) ||
+	    ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_PERFMON)))) {
+		caps->privileged = true;
+		return;
+	}
+	snprintf(caps->why_privileged, PROBE_NOTE_LEN,
+		 "need root, or CAP_BPF and CAP_PERFMON (uid %u has neither)",
+		 (unsigned int)geteuid());
+}
+
+/*
+ * tracefs holds the ids of the syscall tracepoints (they exist only as
+ * trace events); mount it where it belongs if nobody has.
+ */
+static void probe_tracefs(struct kernel_caps *caps)
+{
+	if (dir_exists("/sys/kernel/tracing/events")) {
+		tracefs = "/sys/kernel/tracing";
+	} else if (dir_exists("/sys/kernel/debug/tracing/events")) {
+		tracefs = "/sys/kernel/debug/tracing";
+	} else if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		pr_info("mounted tracefs on /sys/kernel/tracing");
+		tracefs = "/sys/kernel/tracing";
+	} else {
+		snprintf(caps->why_tracefs, PROBE_NOTE_LEN,
+			 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+			 strerror(errno));
+		return;
+	}
+	caps->tracefs = true;
+}
+
+static bool trace_event_exists(const char *system, const char *event)
+{
+	char path[256];
+
+	if (!tracefs)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs, system, event);
+	return !access(path, R_OK);
+}
+
+/* A raw tracepoint exists when BTF has its btf_trace_<name> typedef. */
+static int raw_tp_nargs(const struct btf *btf, const char *event)
+{
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", event);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type);	/* pointer */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type);	/* func proto */
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;			/* minus the void *__data */
+}
+
+static bool raw_tp_exists(const struct btf *btf, const char *system, const char *event)
+{
+	if (btf)
+		return raw_tp_nargs(btf, event) >= 0;
+	return trace_event_exists(system, event);
+}
+
+static int load_trivial(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 btf_id)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		.expected_attach_type = attach,
+		.attach_btf_id = btf_id,
+	);
+
+	return bpf_prog_load(type, "ptcopy_probe", "GPL", insns, 2, &opts);
+}
+
+static void probe_tp_btf(struct kernel_caps *caps, const struct btf *btf)
+{
+	int id, fd;
+
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return;
+	fd = load_trivial(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id);
+	if (fd >= 0) {
+		caps->tp_btf = true;
+		close(fd);
+	}
+}
+
+/* fentry needs BTF, a JIT with trampolines and ftrace: try it for real. */
+static void probe_fentry(struct kernel_caps *caps, const struct btf *btf)
+{
+	const char *target = caps->btf_copy_page_range ? "copy_page_range" : "__cond_resched";
+	int id, fd, link;
+
+	id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "%s not in the kernel's BTF", target);
+		return;
+	}
+	fd = load_trivial(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id);
+	if (fd < 0) {
+		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "fentry program refused: %s",
+			 strerror(errno));
+		return;
+	}
+	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (link < 0) {
+		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "fentry attach to %s failed: %s",
+			 target, strerror(errno));
+	} else {
+		caps->fentry = true;
+		close(link);
+	}
+	close(fd);
+}
+
+static void probe_kprobe(struct kernel_caps *caps)
+{
+	/* libbpf attaches kprobes through the kprobe PMU (perf_event_open). */
+	if (!access("/sys/bus/event_source/devices/kprobe/type", R_OK))
+		caps->kprobe = true;
+	else
+		snprintf(caps->why_kprobe, PROBE_NOTE_LEN,
+			 "no kprobe PMU (kernel built without CONFIG_KPROBES?)");
+}
+
+/* "name" or a compiler clone of it ("name.isra.0", "name.constprop.0"). */
+static bool sym_matches(const char *sym, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(sym, name, n) && (sym[n] == '\0' || sym[n] == '.');
+}
+
+static void probe_symbols(struct kernel_caps *caps)
+{
+	struct {
+		const char *name;
+		char *out;
+	} want[] = {
+		{ "copy_pte_range", caps->sym_copy_pte_range },
+		{ "copy_page_range", caps->sym_copy_page_range },
+		{ "add_swap_count_continuation", caps->sym_swap_cont },
+		{ "__cond_resched", caps->sym_cond_resched },
+	};
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	size_t i;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if ((type != 't' && type != 'T') || strlen(sym) >= PROBE_SYM_LEN)
+			continue;
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			if (!want[i].out[0] && sym_matches(sym, want[i].name))
+				memcpy(want[i].out, sym, strlen(sym) + 1);
+	}
+	fclose(f);
+}
+
+static void probe_events(struct kernel_caps *caps, const struct btf *btf)
+{
+	int i;
+
+	caps->tp_syscalls = true;
+	for (i = 0; syscall_events[i]; i++) {
+		if (!trace_event_exists("syscalls", syscall_events[i])) {
+			caps->tp_syscalls = false;
+			snprintf(caps->missing_tp, PROBE_NOTE_LEN, "syscalls:%s", syscall_events[i]);
+			break;
+		}
+	}
+	caps->tp_mmap_lock = true;
+	for (i = 0; mmap_lock_events[i]; i++) {
+		if (!raw_tp_exists(btf, "mmap_lock", mmap_lock_events[i])) {
+			caps->tp_mmap_lock = false;
+			if (!caps->missing_tp[0])
+				snprintf(caps->missing_tp, PROBE_NOTE_LEN, "mmap_lock:%s",
+					 mmap_lock_events[i]);
+			break;
+		}
+	}
+	if (btf)
+		caps->mmap_lock_memcg = raw_tp_nargs(btf, "mmap_lock_acquire_returned") == 4;
+	caps->tp_sched_switch = raw_tp_exists(btf, "sched", "sched_switch");
+	if (!caps->tp_sched_switch && !caps->missing_tp[0])
+		snprintf(caps->missing_tp, PROBE_NOTE_LEN, "sched:sched_switch");
+
+	caps->tp_patched = true;
+	for (i = 0; patched_events[i]; i++) {
+		if (!raw_tp_exists(btf, "copy_pte", patched_events[i])) {
+			caps->tp_patched = false;
+			snprintf(caps->missing_patched, PROBE_NOTE_LEN, "copy_pte:%s",
+				 patched_events[i]);
+			break;
+		}
+	}
+}
+
+void probe_kernel(struct kernel_caps *caps)
+{
+	struct btf *btf;
+
+	memset(caps, 0, sizeof(*caps));
+	probe_privileges(caps);
+	probe_tracefs(caps);
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		/* libbpf's errno after trying several places says little: be specific */
+		if (access("/sys/kernel/btf/vmlinux", R_OK))
+			snprintf(caps->why_btf, PROBE_NOTE_LEN,
+				 "kernel BTF unavailable (/sys/kernel/btf/vmlinux: %s; CONFIG_DEBUG_INFO_BTF=y needed)",
+				 strerror(errno));
+		else
+			snprintf(caps->why_btf, PROBE_NOTE_LEN,
+				 "kernel BTF unavailable (/sys/kernel/btf/vmlinux cannot be parsed)");
+	} else {
+		caps->btf = true;
+		caps->btf_copy_pte_range =
+			btf__find_by_name_kind(btf, "copy_pte_range", BTF_KIND_FUNC) > 0;
+		caps->btf_copy_page_range =
+			btf__find_by_name_kind(btf, "copy_page_range", BTF_KIND_FUNC) > 0;
+		caps->btf_swap_cont =
+			btf__find_by_name_kind(btf, "add_swap_count_continuation", BTF_KIND_FUNC) > 0;
+		caps->btf_cond_resched =
+			btf__find_by_name_kind(btf, "__cond_resched", BTF_KIND_FUNC) > 0;
+	}
+	probe_events(caps, btf);
+	probe_symbols(caps);
+	/*
+	 * fentry attaches by BTF name to the symbol of that exact name: an
+	 * inlined function, or only a compiler clone (copy_pte_range.isra.0),
+	 * is no fentry target even if BTF describes it.
+	 */
+	if (strcmp(caps->sym_copy_pte_range, "copy_pte_range"))
+		caps->btf_copy_pte_range = false;
+	if (strcmp(caps->sym_copy_page_range, "copy_page_range"))
+		caps->btf_copy_page_range = false;
+	if (strcmp(caps->sym_swap_cont, "add_swap_count_continuation"))
+		caps->btf_swap_cont = false;
+	if (strcmp(caps->sym_cond_resched, "__cond_resched"))
+		caps->btf_cond_resched = false;
+	if (caps->privileged && btf) {
+		probe_tp_btf(caps, btf);
+		probe_fentry(caps, btf);
+	} else if (!caps->privileged) {
+		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "not privileged");
+	} else {
+		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "no kernel BTF");
+	}
+	probe_kprobe(caps);
+	btf__free(btf);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the running kernel offers ptcopy: probed, never inferred from version
+ * numbers. probe_kernel() fills it from the live system; tests fill it by
+ * hand to check the tier choice.
+ */
+#ifndef __PTCOPY_PROBE_H
+#define __PTCOPY_PROBE_H
+
+#include <stdbool.h>
+
+#define PROBE_NOTE_LEN	128
+#define PROBE_SYM_LEN	64
+
+struct kernel_caps {
+	bool privileged;		/* root, or CAP_BPF + CAP_PERFMON */
+	bool btf;			/* /sys/kernel/btf/vmlinux loads */
+	bool tracefs;			/* mounted (ptcopy mounts it if needed) */
+	bool tp_btf;			/* tp_btf programs load (else raw_tp) */
+	bool fentry;			/* an fentry program loads and attaches */
+	bool kprobe;			/* the kprobe PMU exists */
+
+	/* attach points */
+	bool tp_syscalls;		/* syscalls/sys_{enter,exit}_{clone,clone3,fork} */
+	bool tp_mmap_lock;		/* mmap_lock_{start_locking,acquire_returned,released} */
+	bool tp_sched_switch;
+	bool tp_patched;		/* every copy_pte:* event of kernel-patch/ */
+	bool mmap_lock_memcg;		/* mmap_lock events carry memcg_path (< 6.14) */
+
+	/* kernel functions: names as in kallsyms (may carry .isra/.constprop) */
+	char sym_copy_pte_range[PROBE_SYM_LEN];
+	char sym_copy_page_range[PROBE_SYM_LEN];
+	char sym_swap_cont[PROBE_SYM_LEN];	/* add_swap_count_continuation */
+	char sym_cond_resched[PROBE_SYM_LEN];	/* __cond_resched */
+	bool btf_copy_pte_range;	/* in vmlinux BTF: an fentry target */
+	bool btf_copy_page_range;
+	bool btf_swap_cont;
+	bool btf_cond_resched;
+
+	/* why a capability is missing, for --probe and error messages */
+	char why_privileged[PROBE_NOTE_LEN];
+	char why_btf[PROBE_NOTE_LEN];
+	char why_tracefs[PROBE_NOTE_LEN];
+	char why_fentry[PROBE_NOTE_LEN];
+	char why_kprobe[PROBE_NOTE_LEN];
+	char missing_tp[PROBE_NOTE_LEN];	/* first required tracepoint missing */
+	char missing_patched[PROBE_NOTE_LEN];	/* first copy_pte event missing */
+};
+
+/* The copy_pte events of kernel-patch/, NULL-terminated. */
+extern const char *const patched_events[];
+
+/*
+ * Probe the running kernel. Mounts tracefs at /sys/kernel/tracing if it is
+ * not mounted and we may. Never fails: what cannot be probed is "no".
+ */
+void probe_kernel(struct kernel_caps *caps);
+
+/* The tracefs mount point found or made by probe_kernel(), or NULL. */
+const char *tracefs_path(void);
+
+#endif /* __PTCOPY_PROBE_H */

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * open -> configure -> load -> attach, for the window object and the chosen
+ * tier's object, which reuses the window's maps. Every failure names what
+ * failed and unwinds everything before returning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "session.h"
+#include "tier_obj.h"
+#include "window.skel.h"
+
+#define MAX_PROGS	64
+
+struct session {
+	enum tier tier;
+	char tier_why[256];
+	struct kernel_caps caps;
+	struct ptcopy_config cfg;
+	struct window_bpf *window;
+	const struct tier_obj *ops;
+	void *tier_skel;
+	struct bpf_object *tier_bpf;
+	struct ring_buffer *rb;
+	fork_cb_t on_fork;
+	void *ctx;
+	int cgroup_fd;
+	struct prog_info progs[MAX_PROGS];
+	size_t nprogs;
+};
+
+/* The tier objects built into this binary; the window alone is tier 3. */
+static const struct tier_obj *const tier_objs[TIER_COUNT] = {
+	[TIER_PATCHED] = &patched_obj,
+	[TIER_FENTRY] = &probe_obj,
+	[TIER_KPROBE] = &probe_obj,
+};
+
+void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)
+{
+	const char *off = tp_btf ? "raw_tp/" : "tp_btf/";
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!strncmp(bpf_program__section_name(prog), off, strlen(off)))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size < sizeof(struct ptcopy_fork_event))
+		return 0;
+	return s->on_fork ? s->on_fork(s->ctx, data) : 0;
+}
+
+static void collect_progs(struct session *s, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog) || s->nprogs == MAX_PROGS)
+			continue;
+		s->progs[s->nprogs].name = bpf_program__name(prog);
+		s->progs[s->nprogs].section = bpf_program__section_name(prog);
+		s->progs[s->nprogs].fd = bpf_program__fd(prog);
+		s->nprogs++;
+	}
+}
+
+/* The tier object shares every map of the window object (same names). */
+static int reuse_window_maps(struct session *s)
+{
+	struct bpf_map *map, *wmap;
+	int err;
+
+	bpf_object__for_each_map(map, s->tier_bpf) {
+		if (bpf_map__is_internal(map))
+			continue;
+		wmap = bpf_object__find_map_by_name(s->window->obj, bpf_map__name(map));
+		if (!wmap)
+			continue;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(wmap));
+		if (err) {
+			pr_err("sharing BPF map %s with the %s tier failed: %s",
+			       bpf_map__name(map), tier_name(s->tier), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int set_cgroup_filter(struct session *s, const char *path)
+{
+	__u32 key = 0;
+	int err;
+
+	s->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->cgroup_fd < 0) {
+		err = -errno;
+		pr_err("--cgroup %s: %s", path, strerror(errno));
+		return err;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(s->window->maps.ptcopy_cgroup), &key,
+				&s->cgroup_fd, BPF_ANY)) {
+		err = -errno;
+		pr_err("--cgroup %s: not a cgroup v2 directory (%s)", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+int stats_map_add_other(int stats_fd)
+{
+	struct ptcopy_stats *zero = calloc(1, sizeof(*zero));
+	struct ptcopy_label other = { .cgroup_id = PTCOPY_LABEL_OTHER, .comm = "other" };
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(stats_fd, &other, zero, BPF_NOEXIST)) {
+		err = -errno;
+		pr_err("creating the \"other\" label entry failed: %s", strerror(errno));
+	}
+	free(zero);
+	return err;
+}
+
+static void make_config(struct session *s, const struct session_opts *o)
+{
+	struct ptcopy_config *c = &s->cfg;
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(c, 0, sizeof(*c));
+	c->filter_tgid = o->pid;
+	c->filter_cgroup = o->cgroup != NULL;
+	if (o->comm)
+		strncpy(c->filter_comm, o->comm, sizeof(c->filter_comm) - 1);
+	c->hist_unit_ns = o->hist_unit_ns ? o->hist_unit_ns : 1000;
+	c->label_mode = o->label_mode;
+	c->page_shift = __builtin_ctzl(page > 0 ? page : 4096);
+	c->mmap_lock_memcg = s->caps.mmap_lock_memcg;
+	c->have = PTCOPY_HAVE_WINDOW;
+	if (s->ops)
+		c->have |= s->ops->have(&s->caps, s->tier);
+}
+
+static int open_window(struct session *s, const struct session_opts *o)
+{
+	int err;
+
+	s->window = window_bpf__open();
+	if (!s->window) {
+		err = -errno;
+		pr_err("opening the BPF object failed: %s", strerror(errno));
+		return err;
+	}
+	s->window->rodata->cfg = s->cfg;
+	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
+	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
+				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
+	err = window_bpf__load(s->window);
+	if (err) {
+		pr_err("loading the BPF programs failed: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int open_tier_obj(struct session *s)
+{
+	int err;
+
+	s->tier_skel = s->ops->open(&s->tier_bpf);
+	if (!s->tier_skel) {
+		err = -errno;
+		pr_err("opening the %s tier's BPF object failed: %s", tier_name(s->tier),
+		       strerror(errno));
+		return err ? err : -EINVAL;
+	}
+	err = s->ops->configure(s->tier_skel, &s->cfg, &s->caps, s->tier);
+	if (err)
+		return err;
+	err = reuse_window_maps(s);
+	if (err)
+		return err;
+	err = s->ops->load(s->tier_skel);
+	if (err) {
+		pr_err("loading the %s tier's BPF programs failed: %s (run with -v for the verifier log)",
+		       tier_name(s->tier), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int session_open(struct session **out, const struct session_opts *o,
+		 const struct kernel_caps *caps)
+{
+	struct session *s;
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cgroup_fd = -1;
+	s->on_fork = o->on_fork;
+	s->ctx = o->ctx;
+	if (caps)
+		s->caps = *caps;
+	else
+		probe_kernel(&s->caps);
+
+	s->tier = tier_choose(&s->caps, o->tier, s->tier_why, sizeof(s->tier_why));
+	if (s->tier == TIER_COUNT) {
+		pr_err("%s", s->tier_why);
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
+	if (s->tier != TIER_TRACEPOINT) {
+		s->ops = tier_objs[s->tier];
+		if (!s->ops) {
+			pr_err("tier %s is not built into this ptcopy", tier_name(s->tier));
+			err = -EOPNOTSUPP;
+			goto fail;
+		}
+	}
+	make_config(s, o);
+
+	err = open_window(s, o);
+	if (err)
+		goto fail;
+	if (s->ops) {
+		err = open_tier_obj(s);
+		if (err)
+			goto fail;
+	}
+	err = stats_map_add_other(bpf_map__fd(s->window->maps.ptcopy_stats));
+	if (err)
+		goto fail;
+	if (o->cgroup) {
+		err = set_cgroup_filter(s, o->cgroup);
+		if (err)
+			goto fail;
+	}
+
+	if (o->load_only) {
+		*out = s;
+		return 0;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->window->maps.ptcopy_events), handle_event, s,
+				 NULL);
+	if (!s->rb) {
+		err = -errno;
+		pr_err("creating the ring buffer reader failed: %s", strerror(errno));
+		goto fail;
+	}
+	/* The tier's programs first: a window must never close on half a tier. */
+	if (s->ops) {
+		err = s->ops->attach(s->tier_skel, &s->caps, s->tier);
+		if (err)
+			goto fail;
+	}
+	err = window_bpf__attach(s->window);
+	if (err) {
+		pr_err("attaching to the fork tracepoints failed: %s", strerror(-err));
+		goto fail;
+	}
+	collect_progs(s, s->window->obj);
+	if (s->tier_bpf)
+		collect_progs(s, s->tier_bpf);
+	*out = s;
+	return 0;
+fail:
+	session_close(s);
+	return err;
+}
+
+int session_poll(struct session *s, int timeout_ms)
+{
+	int err = ring_buffer__poll(s->rb, timeout_ms);
+
+	return err == -EINTR ? 0 : err;
+}
+
+int session_poll_fd(const struct session *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int session_read(struct session *s, struct snapshot *snap)
+{
+	int stats_fd = bpf_map__fd(s->window->maps.ptcopy_stats);
+	struct ptcopy_label key, next, *prev = NULL;
+	size_t cap = 0;
+	__u32 i;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	i = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->window->maps.ptcopy_total), &i, &snap->total))
+		return -errno;
+	for (i = 0; i < PTCOPY_COUNTERS; i++)
+		if (bpf_map_lookup_elem(bpf_map__fd(s->window->maps.ptcopy_counters), &i,
+					&snap->counters[i]))
+			return -errno;
+
+	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
+		if (snap->nlabels == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct label_stats *l = realloc(snap->labels, ncap * sizeof(*l));
+
+			if (!l) {
+				snapshot_free(snap);
+				return -ENOMEM;
+			}
+			snap->labels = l;
+			cap = ncap;
+		}
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(stats_fd, &key, &snap->labels[snap->nlabels].stats)) {
+			err = -errno;
+			if (err == -ENOENT)
+				continue;
+			snapshot_free(snap);
+			return err;
+		}
+		snap->labels[snap->nlabels].label = key;
+		snap->nlabels++;
+	}
+	return 0;
+}
+
+enum tier session_tier(const struct session *s)
+{
+	return s->tier;
+}
+
+const char *session_tier_why(const struct session *s)
+{
+	return s->tier_why;
+}
+
+const struct kernel_caps *session_caps(const struct session *s)
+{
+	return &s->caps;
+}
+
+__u32 session_have(const struct session *s)
+{
+	return s->cfg.have;
+}
+
+struct bpf_object *session_bpf_object(const struct session *s, bool tier_obj)
+{
+	return tier_obj ? s->tier_bpf : s->window->obj;
+}
+
+size_t session_programs(const struct session *s, const struct prog_info **progs)
+{
+	*progs = s->progs;
+	return s->nprogs;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	/* Destroying the skeletons closes the links: the programs detach. */
+	if (s->ops && s->tier_skel)
+		s->ops->destroy(s->tier_skel);
+	window_bpf__destroy(s->window);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	free(s);
+}

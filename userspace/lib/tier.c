@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+#include "tier.h"
+
+static const char *const names[TIER_COUNT] = {
+	[TIER_AUTO] = "auto",
+	[TIER_PATCHED] = "patched",
+	[TIER_FENTRY] = "fentry",
+	[TIER_KPROBE] = "kprobe",
+	[TIER_TRACEPOINT] = "tracepoint",
+};
+
+const char *tier_name(enum tier t)
+{
+	return t < TIER_COUNT ? names[t] : "none";
+}
+
+enum tier tier_from_name(const char *name)
+{
+	int t;
+
+	for (t = 0; t < TIER_COUNT; t++)
+		if (!strcmp(name, names[t]))
+			return t;
+	return TIER_COUNT;
+}
+
+static bool window_available(const struct kernel_caps *c, char *why, size_t len)
+{
+	if (!c->privileged)
+		snprintf(why, len, "%s", c->why_privileged);
+	else if (!c->btf)
+		snprintf(why, len, "%s", c->why_btf);
+	else if (!c->tracefs)
+		snprintf(why, len, "%s", c->why_tracefs);
+	else if (!c->tp_syscalls || !c->tp_mmap_lock || !c->tp_sched_switch)
+		snprintf(why, len, "required tracepoint %s is missing", c->missing_tp);
+	else
+		return true;
+	return false;
+}
+
+bool tier_per_pmd(const struct kernel_caps *c, enum tier t)
+{
+	switch (t) {
+	case TIER_PATCHED:
+		return true;
+	case TIER_FENTRY:
+		return c->btf_copy_pte_range;
+	case TIER_KPROBE:
+		return c->sym_copy_pte_range[0];
+	default:
+		return false;
+	}
+}
+
+bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t len)
+{
+	if (!window_available(c, why, len))
+		return false;
+	switch (t) {
+	case TIER_PATCHED:
+		if (c->tp_patched)
+			return true;
+		snprintf(why, len, "kernel not patched: tracepoint %s is missing",
+			 c->missing_patched);
+		return false;
+	case TIER_FENTRY:
+		if (!c->fentry) {
+			snprintf(why, len, "%s", c->why_fentry);
+			return false;
+		}
+		if (!c->btf_copy_pte_range && !c->btf_copy_page_range) {
+			snprintf(why, len, "neither copy_pte_range nor copy_page_range is an fentry target");
+			return false;
+		}
+		return true;
+	case TIER_KPROBE:
+		if (!c->kprobe) {
+			snprintf(why, len, "%s", c->why_kprobe);
+			return false;
+		}
+		if (!c->sym_copy_pte_range[0] && !c->sym_copy_page_range[0]) {
+			snprintf(why, len, "neither copy_pte_range nor copy_page_range is a kernel symbol");
+			return false;
+		}
+		return true;
+	case TIER_TRACEPOINT:
+		return true;
+	default:
+		snprintf(why, len, "no such tier");
+		return false;
+	}
+}
+
+enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, size_t len)
+{
+	char reason[256];
+	int t;
+
+	if (forced != TIER_AUTO) {
+		if (tier_available(c, forced, reason, sizeof(reason))) {
+			snprintf(why, len, "forced with --tier");
+			return forced;
+		}
+		snprintf(why, len, "tier %s unavailable: %s", tier_name(forced), reason);
+		return TIER_COUNT;
+	}
+	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
+		if (tier_available(c, t, reason, sizeof(reason))) {
+			if (t == TIER_PATCHED)
+				snprintf(why, len, "the kernel carries ptcopy's copy_pte tracepoints");
+			else if (t == TIER_TRACEPOINT)
+				snprintf(why, len, "no patched tracepoints, fentry or kprobes usable");
+			else
+				snprintf(why, len, "%s usable on %s", tier_name(t),
+					 tier_per_pmd(c, t) ? "copy_pte_range" : "copy_page_range");
+			return t;
+		}
+	}
+	snprintf(why, len, "%s", reason);
+	return TIER_COUNT;
+}

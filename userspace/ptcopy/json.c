@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ptcopy's NDJSON output: one object per line, "type" first. The schema is
+ * userspace/ptcopy/ptcopy.schema.json (also in ptcopy(8)); a unit test holds
+ * this file to it. Times are integer nanoseconds whatever -m/-n say;
+ * histogram bucket bounds are in the unit named by "unit".
+ */
+#include <string.h>
+#include <json-c/json.h>
+#include "output.h"
+#include "stats.h"
+
+static void add_u64(struct json_object *o, const char *key, __u64 v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+/* A kernel comm: at most PTCOPY_COMM_LEN bytes, NUL-terminated if shorter. */
+static void add_comm(struct json_object *o, const char *key, const char *comm)
+{
+	json_object_object_add(o, key, json_object_new_string_len(comm, strnlen(comm,
+							       PTCOPY_COMM_LEN)));
+}
+
+static void emit(const struct output *out, struct json_object *o)
+{
+	fprintf(out->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fflush(out->f);
+	json_object_put(o);
+}
+
+static struct json_object *hist_object(const struct ptcopy_hist *h, __u64 sum_ns, __u64 max_ns,
+				       bool with_max)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *buckets = json_object_new_array();
+	int i;
+
+	add_u64(o, "count", hist_count(h));
+	add_u64(o, "sum_ns", sum_ns);
+	if (with_max)
+		add_u64(o, "max_ns", max_ns);
+	for (i = 0; i < PTCOPY_HIST_SLOTS; i++) {
+		struct json_object *b;
+		__u64 high = hist_slot_high(i);
+
+		if (!h->slots[i])
+			continue;
+		b = json_object_new_object();
+		add_u64(b, "low", hist_slot_low(i));
+		json_object_object_add(b, "high", high == ~0ULL ? NULL : json_object_new_uint64(high));
+		add_u64(b, "count", h->slots[i]);
+		json_object_array_add(buckets, b);
+	}
+	json_object_object_add(o, "buckets", buckets);
+	return o;
+}
+
+static struct json_object *stats_object(const struct output *out, const struct ptcopy_stats *s)
+{
+	struct json_object *o = json_object_new_object(), *x;
+
+	add_u64(o, "forks", s->forks);
+	json_object_object_add(o, "window", hist_object(&s->window, s->window_ns_sum,
+							s->window_ns_max, true));
+	add_u64(o, "ctxsw_voluntary", s->ctxsw_voluntary);
+	add_u64(o, "ctxsw_involuntary", s->ctxsw_involuntary);
+	json_object_object_add(o, "stall", hist_object(&s->stall, s->stall_ns_sum,
+						       s->stall_ns_max, true));
+	if (out->have & PTCOPY_HAVE_PASSES) {
+		add_u64(o, "passes", s->passes);
+		add_u64(o, "ptes", s->ptes);
+		add_u64(o, "copy_ns", s->copy_ns_sum);
+		json_object_object_add(o, "hold", hist_object(&s->hold, s->hold_ns_sum,
+							      s->hold_ns_max, true));
+		json_object_object_add(o, "wait", hist_object(&s->wait, s->wait_ns_sum, 0, false));
+
+		x = json_object_new_object();
+		add_u64(x, "need_resched", s->stops[PTCOPY_STOP_NEED_RESCHED]);
+		add_u64(x, "parent_contended", s->stops[PTCOPY_STOP_SRC_CONTENDED]);
+		add_u64(x, "child_contended", s->stops[PTCOPY_STOP_DST_CONTENDED]);
+		json_object_object_add(o, "lock_breaks", x);
+
+		x = json_object_new_object();
+		add_u64(x, "done", s->stops[PTCOPY_STOP_DONE]);
+		add_u64(x, "swap_cont", s->stops[PTCOPY_STOP_SWAP_CONT]);
+		add_u64(x, "device_busy", s->stops[PTCOPY_STOP_DEVICE_BUSY]);
+		add_u64(x, "prealloc", s->stops[PTCOPY_STOP_PREALLOC]);
+		add_u64(x, "hwpoison", s->stops[PTCOPY_STOP_HWPOISON]);
+		json_object_object_add(o, "loop_ends", x);
+
+		add_u64(o, "first_passes", s->retries[PTCOPY_PASS_FIRST]);
+		x = json_object_new_object();
+		add_u64(x, "lock_break", s->retries[PTCOPY_PASS_LOCK_BREAK]);
+		add_u64(x, "swap_cont", s->retries[PTCOPY_PASS_SWAP_CONT]);
+		add_u64(x, "prealloc", s->retries[PTCOPY_PASS_PREALLOC]);
+		json_object_object_add(o, "retries", x);
+		add_u64(o, "prealloc_failed", s->prealloc_failed);
+	}
+	if (out->have & PTCOPY_HAVE_CALLS) {
+		add_u64(o, "calls", s->calls);
+		json_object_object_add(o, "call", hist_object(&s->call, s->call_ns_sum,
+							      s->call_ns_max, true));
+	}
+	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS)) {
+		x = json_object_new_object();
+		add_u64(x, "ENOMEM", s->aborts[PTCOPY_ABORT_ENOMEM]);
+		add_u64(x, "EBUSY", s->aborts[PTCOPY_ABORT_EBUSY]);
+		add_u64(x, "EHWPOISON", s->aborts[PTCOPY_ABORT_EHWPOISON]);
+		add_u64(x, "other", s->aborts[PTCOPY_ABORT_OTHER]);
+		json_object_object_add(o, "aborts", x);
+	}
+	if (out->have & PTCOPY_HAVE_RESCHED) {
+		x = json_object_new_object();
+		add_u64(x, "calls", s->resched_calls);
+		add_u64(x, "rescheduled", s->resched_done);
+		json_object_object_add(o, "cond_resched", x);
+	}
+	if (out->have & PTCOPY_HAVE_SWAP_CONT) {
+		x = json_object_new_object();
+		add_u64(x, "ok", s->swap_cont_ok);
+		add_u64(x, "failed", s->swap_cont_failed);
+		json_object_object_add(o, "swap_cont", x);
+	}
+	return o;
+}
+
+static struct json_object *common(const struct output *out, const char *type, __u64 mono_ns)
+{
+	struct json_object *o = json_object_new_object();
+	char when[48];
+
+	add_str(o, "type", type);
+	format_iso8601(out, mono_ns, when, sizeof(when));
+	add_str(o, "time", when);
+	add_u64(o, "ts_ns", mono_ns);
+	add_str(o, "tier", tier_name(out->tier));
+	return o;
+}
+
+void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
+{
+	struct json_object *o = common(out, "fork", ev->start_ns);
+
+	add_u64(o, "pid", ev->pid);
+	add_u64(o, "tid", ev->tid);
+	add_comm(o, "comm", ev->comm);
+	add_u64(o, "cgroup_id", ev->cgroup_id);
+	add_u64(o, "rss_bytes", ev->rss_pages * out->page_size);
+	add_u64(o, "window_ns", ev->window_ns);
+	add_u64(o, "ctxsw_voluntary", ev->ctxsw_voluntary);
+	add_u64(o, "ctxsw_involuntary", ev->ctxsw_involuntary);
+	add_u64(o, "stalls", ev->stalls);
+	add_u64(o, "stall_ns_sum", ev->stall_ns_sum);
+	add_u64(o, "stall_ns_max", ev->stall_ns_max);
+	if (out->have & PTCOPY_HAVE_PASSES) {
+		add_u64(o, "passes", ev->passes);
+		add_u64(o, "ptes", ev->ptes);
+		add_u64(o, "lock_breaks", ev->lock_breaks);
+		add_u64(o, "retries", ev->retries);
+		add_u64(o, "copy_ns", ev->copy_ns);
+		add_u64(o, "hold_ns_sum", ev->hold_ns_sum);
+		add_u64(o, "hold_ns_max", ev->hold_ns_max);
+		add_u64(o, "prealloc_failed", ev->prealloc_failed);
+	}
+	if (out->have & PTCOPY_HAVE_CALLS) {
+		add_u64(o, "calls", ev->calls);
+		add_u64(o, "call_ns_sum", ev->call_ns_sum);
+		add_u64(o, "call_ns_max", ev->call_ns_max);
+	}
+	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+		json_object_object_add(o, "result", json_object_new_int(ev->result));
+	if (out->have & PTCOPY_HAVE_RESCHED) {
+		add_u64(o, "resched_calls", ev->resched_calls);
+		add_u64(o, "resched_done", ev->resched_done);
+	}
+	if (out->have & PTCOPY_HAVE_SWAP_CONT) {
+		add_u64(o, "swap_cont_ok", ev->swap_cont_ok);
+		add_u64(o, "swap_cont_failed", ev->swap_cont_failed);
+	}
+	emit(out, o);
+}
+
+void json_report(const struct output *out, const struct report *r)
+{
+	static const char *const counter_names[PTCOPY_COUNTERS] = {
+		[PTCOPY_CTR_EVENTS_LOST] = "events_lost",
+		[PTCOPY_CTR_FORKS_UNTRACKED] = "forks_untracked",
+		[PTCOPY_CTR_LABELS_FOLDED] = "labels_folded",
+		[PTCOPY_CTR_FORKS_FOLDED] = "forks_folded",
+		[PTCOPY_CTR_WAITS_UNTRACKED] = "waits_untracked",
+		[PTCOPY_CTR_ORPHAN_EVENTS] = "orphan_events",
+	};
+	struct json_object *o = common(out, "summary", r->now_ns), *labels, *health;
+	size_t i;
+
+	add_u64(o, "interval_ns", r->interval_ns);
+	add_str(o, "unit", unit_name(out->opts->unit_ns));
+	json_object_object_add(o, "total", stats_object(out, r->total));
+
+	labels = json_object_new_array();
+	for (i = 0; i < r->nlabels; i++) {
+		const struct label_stats *l = &r->labels[i];
+		struct json_object *lo;
+
+		if (!l->stats.forks)
+			continue;
+		lo = stats_object(out, &l->stats);
+		if (l->label.cgroup_id == PTCOPY_LABEL_OTHER)
+			add_str(lo, "label", "other");
+		else if (r->label_mode == PTCOPY_LABEL_CGROUP)
+			add_u64(lo, "cgroup_id", l->label.cgroup_id);
+		else
+			add_comm(lo, "comm", l->label.comm);
+		json_object_array_add(labels, lo);
+	}
+	json_object_object_add(o, "labels", labels);
+
+	health = json_object_new_object();
+	for (i = 0; i < PTCOPY_COUNTERS; i++)
+		add_u64(health, counter_names[i], r->counters[i]);
+	json_object_object_add(o, "health", health);
+	emit(out, o);
+}

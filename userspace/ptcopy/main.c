@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ptcopy: trace the fork-time page-table copy.
+ *
+ * Exit status: 0 ok, 1 runtime failure (named on stderr in one line), 2 usage.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "output.h"
+#include "probe_print.h"
+#include "session.h"
+#include "signals.h"
+
+struct tracer {
+	struct options opts;
+	struct output out;
+	struct session *session;
+	struct snapshot prev;
+	__u64 prev_ns;
+};
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
+{
+	struct tracer *t = ctx;
+
+	if (!t->opts.forks || ev->window_ns < t->opts.forks_min_ns)
+		return 0;
+	if (t->opts.json)
+		json_fork(&t->out, ev);
+	else
+		text_fork(&t->out, ev);
+	return 0;
+}
+
+static int report(struct tracer *t)
+{
+	struct snapshot now, delta;
+	struct report r;
+	int err;
+
+	err = session_read(t->session, &now);
+	if (err) {
+		pr_err("reading the BPF maps failed: %s", strerror(-err));
+		return err;
+	}
+	err = snapshot_delta(&delta, &now, &t->prev);
+	if (err) {
+		snapshot_free(&now);
+		pr_err("out of memory");
+		return err;
+	}
+	memset(&r, 0, sizeof(r));
+	r.now_ns = clock_ns(CLOCK_MONOTONIC);
+	r.interval_ns = r.now_ns - t->prev_ns;
+	r.total = &delta.total;
+	r.labels = delta.labels;
+	r.nlabels = delta.nlabels;
+	r.label_mode = PTCOPY_LABEL_COMM;
+	r.counters = delta.counters;
+	if (t->opts.json)
+		json_report(&t->out, &r);
+	else
+		text_report(&t->out, &r);
+	snapshot_free(&delta);
+	snapshot_free(&t->prev);
+	t->prev = now;
+	t->prev_ns = r.now_ns;
+	return 0;
+}
+
+static int run_probe(const struct options *o)
+{
+	struct kernel_caps caps;
+	enum tier chosen;
+	char why[256];
+
+	probe_kernel(&caps);
+	chosen = tier_choose(&caps, o->tier, why, sizeof(why));
+	probe_print(stdout, o->json, &caps, chosen, why);
+	return chosen == TIER_COUNT ? 1 : 0;
+}
+
+/* Poll for fork events until the interval ends, or until asked to stop. */
+static int trace(struct tracer *t)
+{
+	const struct options *o = &t->opts;
+	unsigned long reports = 0;
+	__u64 deadline = 0;
+	int err;
+
+	if (o->interval_s)
+		deadline = clock_ns(CLOCK_MONOTONIC) + o->interval_s * 1000000000ULL;
+	while (!signals_stop_requested()) {
+		int timeout = 200;
+
+		if (deadline) {
+			__u64 now = clock_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline) {
+				err = report(t);
+				if (err)
+					return err;
+				if (o->count && ++reports >= o->count)
+					return 0;
+				deadline += o->interval_s * 1000000000ULL;
+				continue;
+			}
+			if ((deadline - now) / 1000000 < (__u64)timeout)
+				timeout = (deadline - now) / 1000000 + 1;
+		}
+		err = session_poll(t->session, timeout);
+		if (err < 0) {
+			pr_err("reading fork events failed: %s", strerror(-err));
+			return err;
+		}
+	}
+	/* Stopped: what arrived since the last report is not lost. */
+	session_poll(t->session, 0);
+	return report(t);
+}
+
+int main(int argc, char **argv)
+{
+	struct session_opts so = {};
+	struct tracer t = {};
+	char err[256];
+	int ret;
+
+	ret = options_parse(argc, argv, &t.opts, err, sizeof(err));
+	if (ret == OPTIONS_USAGE) {
+		fprintf(stderr, "ptcopy: %s (see ptcopy --help)\n", err);
+		return 2;
+	}
+	if (t.opts.help) {
+		options_help(stdout);
+		return 0;
+	}
+	if (t.opts.version) {
+		printf("ptcopy %s\n", PTCOPY_VERSION);
+		return 0;
+	}
+	log_verbosity = LOG_WARN + t.opts.verbose;
+	log_setup_libbpf();
+	if (t.opts.probe)
+		return run_probe(&t.opts);
+	if (signals_setup()) {
+		pr_err("installing signal handlers failed: %s", strerror(errno));
+		return 1;
+	}
+
+	so.tier = t.opts.tier;
+	so.pid = t.opts.pid;
+	so.comm = t.opts.comm[0] ? t.opts.comm : NULL;
+	so.cgroup = t.opts.cgroup;
+	so.hist_unit_ns = t.opts.unit_ns;
+	so.label_mode = PTCOPY_LABEL_COMM;
+	so.max_labels = SESSION_DEFAULT_LABELS;
+	so.on_fork = on_fork;
+	so.ctx = &t;
+	if (session_open(&t.session, &so, NULL))
+		return 1;
+
+	t.out.f = stdout;
+	t.out.opts = &t.opts;
+	t.out.tier = session_tier(t.session);
+	t.out.have = session_have(t.session);
+	t.out.page_size = sysconf(_SC_PAGESIZE);
+	t.out.mono_to_real_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+	t.prev_ns = clock_ns(CLOCK_MONOTONIC);
+	if (!t.opts.json) {
+		text_header(&t.out, session_tier_why(t.session));
+		if (t.opts.forks)
+			text_fork_header(&t.out);
+	} else {
+		/* stdout carries only JSON; people and scripts see we are attached */
+		struct output to_stderr = t.out;
+
+		to_stderr.f = stderr;
+		text_header(&to_stderr, session_tier_why(t.session));
+	}
+	fflush(stdout);
+
+	ret = trace(&t) ? 1 : 0;
+	snapshot_free(&t.prev);
+	session_close(t.session);
+	return ret;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* ptcopy --probe: what this kernel offers, each tier's verdict, the choice. */
+#include <string.h>
+#include <sys/utsname.h>
+#include <json-c/json.h>
+#include "probe_print.h"
+
+static const char *yes_no(bool v)
+{
+	return v ? "yes" : "no";
+}
+
+static const char *sym_or_no(const char *sym)
+{
+	return sym[0] ? sym : "no (inlined or absent)";
+}
+
+static void text_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, const char *why)
+{
+	struct utsname u;
+	char reason[256];
+	int t;
+
+	uname(&u);
+	fprintf(f, "kernel                %s %s\n", u.release, u.machine);
+	fprintf(f, "privileges            %s%s%s\n", yes_no(c->privileged),
+		c->privileged ? "" : ": ", c->why_privileged);
+	fprintf(f, "BTF                   %s%s%s\n", yes_no(c->btf), c->btf ? "" : ": ", c->why_btf);
+	fprintf(f, "tracefs               %s%s%s\n", c->tracefs ? tracefs_path() : "no",
+		c->tracefs ? "" : ": ", c->why_tracefs);
+	fprintf(f, "tp_btf programs       %s\n", c->tp_btf ? "yes" : "no (raw_tp used)");
+	fprintf(f, "fentry                %s%s%s\n", yes_no(c->fentry), c->fentry ? "" : ": ",
+		c->why_fentry);
+	fprintf(f, "kprobes               %s%s%s\n", yes_no(c->kprobe), c->kprobe ? "" : ": ",
+		c->why_kprobe);
+	fprintf(f, "syscall tracepoints   %s\n", yes_no(c->tp_syscalls));
+	fprintf(f, "mmap_lock tracepoints %s%s\n", yes_no(c->tp_mmap_lock),
+		c->tp_mmap_lock ? (c->mmap_lock_memcg ? " (with memcg_path)" : "") : "");
+	fprintf(f, "sched_switch          %s\n", yes_no(c->tp_sched_switch));
+	fprintf(f, "copy_pte tracepoints  %s%s%s\n", yes_no(c->tp_patched),
+		c->tp_patched ? "" : ": missing ", c->missing_patched);
+	fprintf(f, "copy_pte_range        %s%s\n", sym_or_no(c->sym_copy_pte_range),
+		c->btf_copy_pte_range ? " (in BTF)" : "");
+	fprintf(f, "copy_page_range       %s%s\n", sym_or_no(c->sym_copy_page_range),
+		c->btf_copy_page_range ? " (in BTF)" : "");
+	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c->sym_swap_cont));
+	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
+	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
+		bool ok = tier_available(c, t, reason, sizeof(reason));
+
+		fprintf(f, "tier %-16s %s%s%s\n", tier_name(t), ok ? "available" : "unavailable",
+			ok ? "" : ": ", ok ? "" : reason);
+	}
+	if (chosen == TIER_COUNT)
+		fprintf(f, "chosen                none: %s\n", why);
+	else
+		fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
+}
+
+static void json_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, const char *why)
+{
+	struct json_object *o = json_object_new_object(), *tiers = json_object_new_object();
+	struct utsname u;
+	char reason[256];
+	int t;
+
+#define B(k, v) json_object_object_add(o, k, json_object_new_boolean(v))
+#define S(k, v) json_object_object_add(o, k, (v)[0] ? json_object_new_string(v) : NULL)
+	uname(&u);
+	json_object_object_add(o, "type", json_object_new_string("probe"));
+	json_object_object_add(o, "kernel", json_object_new_string(u.release));
+	B("privileged", c->privileged);
+	B("btf", c->btf);
+	B("tracefs", c->tracefs);
+	B("tp_btf", c->tp_btf);
+	B("fentry", c->fentry);
+	B("kprobe", c->kprobe);
+	B("tp_syscalls", c->tp_syscalls);
+	B("tp_mmap_lock", c->tp_mmap_lock);
+	B("mmap_lock_memcg", c->mmap_lock_memcg);
+	B("tp_sched_switch", c->tp_sched_switch);
+	B("tp_patched", c->tp_patched);
+	S("sym_copy_pte_range", c->sym_copy_pte_range);
+	S("sym_copy_page_range", c->sym_copy_page_range);
+	S("sym_add_swap_count_continuation", c->sym_swap_cont);
+	S("sym_cond_resched", c->sym_cond_resched);
+	B("btf_copy_pte_range", c->btf_copy_pte_range);
+	B("btf_copy_page_range", c->btf_copy_page_range);
+#undef B
+#undef S
+	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
+		struct json_object *x = json_object_new_object();
+		bool ok = tier_available(c, t, reason, sizeof(reason));
+
+		json_object_object_add(x, "available", json_object_new_boolean(ok));
+		json_object_object_add(x, "why", ok ? NULL : json_object_new_string(reason));
+		json_object_object_add(tiers, tier_name(t), x);
+	}
+	json_object_object_add(o, "tiers", tiers);
+	json_object_object_add(o, "chosen", chosen == TIER_COUNT ? NULL :
+				json_object_new_string(tier_name(chosen)));
+	json_object_object_add(o, "why", json_object_new_string(why));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+void probe_print(FILE *f, bool json, const struct kernel_caps *c, enum tier chosen,
+		 const char *why)
+{
+	if (json)
+		json_probe(f, c, chosen, why);
+	else
+		text_probe(f, c, chosen, why);
+}

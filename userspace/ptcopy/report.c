@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* ptcopy's text output: reports with histograms and tables, fork lines. */
+#include <string.h>
+#include <time.h>
+#include "output.h"
+#include "stats.h"
+
+#define STARS_MAX	40
+
+const char *unit_name(__u64 unit_ns)
+{
+	switch (unit_ns) {
+	case 1:
+		return "nsecs";
+	case 1000000:
+		return "msecs";
+	default:
+		return "usecs";
+	}
+}
+
+void format_clock(const struct output *out, __u64 mono_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(((__s64)mono_ns + out->mono_to_real_ns) / 1000000000LL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+void format_iso8601(const struct output *out, __u64 mono_ns, char *buf, size_t len)
+{
+	__s64 real = (__s64)mono_ns + out->mono_to_real_ns;
+	time_t t = (time_t)(real / 1000000000LL);
+	char sec[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06dZ", sec, (int)(real % 1000000000LL / 1000));
+}
+
+static void stars(FILE *f, __u64 val, __u64 max, int width)
+{
+	int n = max ? (int)(val * width / max) : 0, i;
+
+	for (i = 0; i < width; i++)
+		fputc(i < n ? '*' : ' ', f);
+}
+
+void text_hist(FILE *f, const struct ptcopy_hist *h, const char *unit)
+{
+	int i, last = -1, width, nstars;
+	__u64 max = 0;
+
+	for (i = 0; i < PTCOPY_HIST_SLOTS; i++) {
+		if (h->slots[i])
+			last = i;
+		if (h->slots[i] > max)
+			max = h->slots[i];
+	}
+	if (last < 0) {
+		fprintf(f, "     (no values)\n");
+		return;
+	}
+	/* Wider columns once values pass 2^32, as libbpf-tools do. */
+	width = last <= 32 ? 10 : 20;
+	nstars = last <= 32 ? STARS_MAX : STARS_MAX / 2;
+	fprintf(f, "%*s%-*s : count    distribution\n", width - 5, "", width + 9, unit);
+	for (i = 0; i <= last; i++) {
+		__u64 high = hist_slot_high(i);
+
+		if (high == ~0ULL)
+			fprintf(f, "%*llu -> %-*s : %-8llu |", width, hist_slot_low(i),
+				width, "...", (unsigned long long)h->slots[i]);
+		else
+			fprintf(f, "%*llu -> %-*llu : %-8llu |", width,
+				hist_slot_low(i), width, high, (unsigned long long)h->slots[i]);
+		stars(f, h->slots[i], max, nstars);
+		fprintf(f, "|\n");
+	}
+}
+
+static double in_unit(const struct output *out, __u64 ns)
+{
+	return (double)ns / (double)out->opts->unit_ns;
+}
+
+void text_header(const struct output *out, const char *why)
+{
+	fprintf(out->f, "Tracing fork page-table copies with tier %s (%s)", tier_name(out->tier), why);
+	if (out->opts->interval_s)
+		fprintf(out->f, ", reporting every %lu s", out->opts->interval_s);
+	fprintf(out->f, ". Hit Ctrl-C to end.\n");
+}
+
+void text_fork_header(const struct output *out)
+{
+	FILE *f = out->f;
+
+	if (out->opts->timestamp)
+		fprintf(f, "%-8s ", "TIME");
+	fprintf(f, "%-7s %-7s %-16s %8s %10s %7s %7s %6s %11s", "PID", "TID", "COMM", "RSS_MB",
+		"COPY_MS", "CSW_VOL", "CSW_INV", "STALLS", "STALL_MAX_MS");
+	if (out->have & PTCOPY_HAVE_PASSES)
+		fprintf(f, " %7s %6s %7s %11s", "PASSES", "BREAKS", "RETRIES", "HOLD_MAX_US");
+	if (out->have & PTCOPY_HAVE_CALLS)
+		fprintf(f, " %6s %11s", "CALLS", "CALL_MAX_US");
+	if (out->have & PTCOPY_HAVE_SWAP_CONT)
+		fprintf(f, " %9s", "CONT_FAIL");
+	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+		fprintf(f, " %s", "RESULT");
+	fputc('\n', f);
+}
+
+void text_fork(const struct output *out, const struct ptcopy_fork_event *ev)
+{
+	FILE *f = out->f;
+	char clock[16];
+
+	if (out->opts->timestamp) {
+		format_clock(out, ev->start_ns, clock, sizeof(clock));
+		fprintf(f, "%-8s ", clock);
+	}
+	fprintf(f, "%-7u %-7u %-16.16s %8.1f %10.3f %7u %7u %6u %11.3f", ev->pid, ev->tid, ev->comm,
+		(double)ev->rss_pages * out->page_size / (1 << 20), ev->window_ns / 1e6,
+		ev->ctxsw_voluntary, ev->ctxsw_involuntary, ev->stalls, ev->stall_ns_max / 1e6);
+	if (out->have & PTCOPY_HAVE_PASSES)
+		fprintf(f, " %7u %6u %7u %11.3f", ev->passes, ev->lock_breaks, ev->retries,
+			ev->hold_ns_max / 1e3);
+	if (out->have & PTCOPY_HAVE_CALLS)
+		fprintf(f, " %6u %11.3f", ev->calls, ev->call_ns_max / 1e3);
+	if (out->have & PTCOPY_HAVE_SWAP_CONT)
+		fprintf(f, " %9u", ev->swap_cont_failed);
+	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+		fprintf(f, " %d", ev->result);
+	fputc('\n', f);
+	fflush(f);
+}
+
+static void hist_section(const struct output *out, const char *title,
+			 const struct ptcopy_hist *h)
+{
+	fprintf(out->f, "\n%s\n", title);
+	text_hist(out->f, h, unit_name(out->opts->unit_ns));
+}
+
+static void label_name(const struct report *r, const struct ptcopy_label *l, char *buf,
+		       size_t len)
+{
+	if (l->cgroup_id == PTCOPY_LABEL_OTHER)
+		snprintf(buf, len, "other");
+	else if (r->label_mode == PTCOPY_LABEL_CGROUP)
+		snprintf(buf, len, "%llu", (unsigned long long)l->cgroup_id);
+	else
+		snprintf(buf, len, "%.16s", l->comm);
+}
+
+static void label_table(const struct output *out, const struct report *r)
+{
+	const char *u = unit_name(out->opts->unit_ns);
+	FILE *f = out->f;
+	char name[32];
+	size_t i;
+
+	fprintf(f, "\n%-16s %6s %12s %12s %8s %8s %7s %12s\n", "COMM", "FORKS", "AVG", "MAX",
+		"CSW_VOL", "CSW_INV", "STALLS", "STALL_MAX");
+	for (i = 0; i < r->nlabels; i++) {
+		const struct ptcopy_stats *s = &r->labels[i].stats;
+
+		if (!s->forks)
+			continue;
+		label_name(r, &r->labels[i].label, name, sizeof(name));
+		fprintf(f, "%-16s %6llu %12.3f %12.3f %8llu %8llu %7llu %12.3f\n", name, (unsigned long long)s->forks,
+			in_unit(out, s->window_ns_sum / s->forks), in_unit(out, s->window_ns_max),
+			(unsigned long long)s->ctxsw_voluntary, (unsigned long long)s->ctxsw_involuntary,
+			(unsigned long long)s->stalls, in_unit(out, s->stall_ns_max));
+	}
+	fprintf(f, "(AVG, MAX: copy window in %s; MAX and STALL_MAX since start)\n", u);
+}
+
+static void passes_section(const struct output *out, const struct ptcopy_stats *s)
+{
+	FILE *f = out->f;
+
+	hist_section(out, "PTE lock hold (both PTE locks held, per pass):", &s->hold);
+	hist_section(out, "PTE lock wait (pass start to both PTE locks taken):", &s->wait);
+	fprintf(f, "\npasses %llu (first %llu, retries %llu), PTEs walked %llu, in copy_pte_range %.3f ms, hold sum %.3f ms, hold max %.3f us\n",
+		(unsigned long long)s->passes, (unsigned long long)s->retries[PTCOPY_PASS_FIRST],
+		(unsigned long long)stats_retries(s), (unsigned long long)s->ptes, s->copy_ns_sum / 1e6,
+		s->hold_ns_sum / 1e6, s->hold_ns_max / 1e3);
+	fprintf(f, "lock-breaks: need_resched %llu, parent lock contended %llu, child lock contended %llu\n",
+		(unsigned long long)s->stops[PTCOPY_STOP_NEED_RESCHED],
+		(unsigned long long)s->stops[PTCOPY_STOP_SRC_CONTENDED],
+		(unsigned long long)s->stops[PTCOPY_STOP_DST_CONTENDED]);
+	fprintf(f, "retries: lock-break %llu, swap continuation %llu, prealloc %llu\n", (unsigned long long)s->retries[PTCOPY_PASS_LOCK_BREAK],
+		(unsigned long long)s->retries[PTCOPY_PASS_SWAP_CONT],
+		(unsigned long long)s->retries[PTCOPY_PASS_PREALLOC]);
+	fprintf(f, "loop ends: done %llu, swap entry %llu, device busy %llu, pinned page %llu, hwpoison %llu\n",
+		(unsigned long long)s->stops[PTCOPY_STOP_DONE], (unsigned long long)s->stops[PTCOPY_STOP_SWAP_CONT],
+		(unsigned long long)s->stops[PTCOPY_STOP_DEVICE_BUSY],
+		(unsigned long long)s->stops[PTCOPY_STOP_PREALLOC], (unsigned long long)s->stops[PTCOPY_STOP_HWPOISON]);
+	fprintf(f, "prealloc failures: %llu\n", (unsigned long long)s->prealloc_failed);
+}
+
+static void calls_section(const struct output *out, const struct ptcopy_stats *s)
+{
+	hist_section(out, "copy call duration (an upper bound of the PTE lock hold):", &s->call);
+	fprintf(out->f, "\ncalls %llu, sum %.3f ms, max %.3f us\n", (unsigned long long)s->calls,
+		s->call_ns_sum / 1e6, s->call_ns_max / 1e3);
+}
+
+static void health(const struct output *out, const __u64 *c)
+{
+	static const char *const names[PTCOPY_COUNTERS] = {
+		[PTCOPY_CTR_EVENTS_LOST] = "fork events lost",
+		[PTCOPY_CTR_FORKS_UNTRACKED] = "forks not traced (too many at once)",
+		[PTCOPY_CTR_LABELS_FOLDED] = "label values folded into \"other\"",
+		[PTCOPY_CTR_FORKS_FOLDED] = "forks counted under \"other\"",
+		[PTCOPY_CTR_WAITS_UNTRACKED] = "sibling waits not tracked (table full)",
+		[PTCOPY_CTR_ORPHAN_EVENTS] = "copy events outside a traced fork",
+	};
+	int i;
+
+	for (i = 0; i < PTCOPY_COUNTERS; i++)
+		if (c[i])
+			fprintf(out->f, "note: %s: %llu\n", names[i], (unsigned long long)c[i]);
+}
+
+void text_report(const struct output *out, const struct report *r)
+{
+	const struct ptcopy_stats *s = r->total;
+	FILE *f = out->f;
+	char clock[16];
+
+	fputc('\n', f);
+	if (out->opts->timestamp) {
+		format_clock(out, r->now_ns, clock, sizeof(clock));
+		fprintf(f, "%s\n", clock);
+	}
+	fprintf(f, "%llu forks traced (tier %s)\n", (unsigned long long)s->forks, tier_name(out->tier));
+	if (s->forks) {
+		hist_section(out, "fork copy window (parent's mmap_lock held for writing by fork):",
+			     &s->window);
+		if (s->stalls)
+			hist_section(out,
+				     "sibling stalls (other threads waiting for mmap_lock inside the window):",
+				     &s->stall);
+		else
+			fprintf(f, "\nsibling stalls: none\n");
+		if (out->have & PTCOPY_HAVE_PASSES)
+			passes_section(out, s);
+		if (out->have & PTCOPY_HAVE_CALLS)
+			calls_section(out, s);
+		if (out->have & PTCOPY_HAVE_RESCHED)
+			fprintf(f, "cond_resched: %llu calls, %llu rescheduled\n",
+				(unsigned long long)s->resched_calls, (unsigned long long)s->resched_done);
+		if (out->have & PTCOPY_HAVE_SWAP_CONT)
+			fprintf(f, "swap-count continuations: %llu ok, %llu failed\n",
+				(unsigned long long)s->swap_cont_ok, (unsigned long long)s->swap_cont_failed);
+		if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+			fprintf(f, "fork aborts: ENOMEM %llu, EBUSY %llu, EHWPOISON %llu, other %llu\n",
+				(unsigned long long)s->aborts[PTCOPY_ABORT_ENOMEM],
+				(unsigned long long)s->aborts[PTCOPY_ABORT_EBUSY],
+				(unsigned long long)s->aborts[PTCOPY_ABORT_EHWPOISON],
+				(unsigned long long)s->aborts[PTCOPY_ABORT_OTHER]);
+		if (r->label_mode != PTCOPY_LABEL_NONE)
+			label_table(out, r);
+	}
+	health(out, r->counters);
+	fflush(f);
+}
