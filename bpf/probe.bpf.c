@@ -11,7 +11,9 @@
  * models cond_resched() is a real call), so its count is the number of
  * passes and its result whether the copy was rescheduled; and
  * add_swap_count_continuation()'s result says whether a continuation
- * failed. The loader keeps one variant and one target; kprobes are attached
+ * failed: only the call copy_pte_range() makes itself with the locks
+ * dropped (GFP_KERNEL) counts, as in tier 1; swap_duplicate()'s GFP_ATOMIC
+ * attempt under the locks failing is what sends it there, not a failure. The loader keeps one variant and one target; kprobes are attached
  * by the symbol name found in kallsyms (copy_pte_range.isra.0 and the like).
  */
 #include "vmlinux.h"
@@ -75,11 +77,17 @@ static __always_inline int on_cond_resched(long ret)
 	return 0;
 }
 
-static __always_inline int on_swap_cont(long ret)
+/*
+ * __GFP_DIRECT_RECLAIM: bit 10 in 6.1 (a macro) and 6.12 (an enum); absent
+ * from BTF in 6.1, hence the constant.
+ */
+#define PTCOPY_GFP_DIRECT_RECLAIM	0x400u
+
+static __always_inline int on_swap_cont(long ret, bool may_sleep)
 {
 	struct ptcopy_fork *f;
 
-	if (!calls_in_flight)
+	if (!calls_in_flight || !may_sleep)
 		return 0;
 	f = current_fork();
 	if (!f || !f->call_start_ns)
@@ -128,7 +136,7 @@ int BPF_PROG(ptcopy_resched_exit, int ret)
 SEC("fexit/add_swap_count_continuation")
 int BPF_PROG(ptcopy_swapc_exit, unsigned long entry, gfp_t gfp_mask, int ret)
 {
-	return on_swap_cont(ret);
+	return on_swap_cont(ret, gfp_mask & PTCOPY_GFP_DIRECT_RECLAIM);
 }
 
 /* kprobes: attached by the loader to the names kallsyms gives. */
@@ -150,8 +158,27 @@ int BPF_KRETPROBE(ptcopy_kp_resched, long ret)
 	return on_cond_resched(ret);
 }
 
+/* A kretprobe has no arguments: the entry keeps the gfp for the return. */
+SEC("kprobe")
+int BPF_KPROBE(ptcopy_kp_swapc_entry, unsigned long entry, gfp_t gfp_mask)
+{
+	struct ptcopy_fork *f;
+
+	if (!calls_in_flight)
+		return 0;
+	f = current_fork();
+	if (f)
+		f->swapc_may_sleep = !!(gfp_mask & PTCOPY_GFP_DIRECT_RECLAIM);
+	return 0;
+}
+
 SEC("kretprobe")
 int BPF_KRETPROBE(ptcopy_kp_swapc, long ret)
 {
-	return on_swap_cont(ret);
+	struct ptcopy_fork *f;
+
+	if (!calls_in_flight)
+		return 0;
+	f = current_fork();
+	return on_swap_cont(ret, f && f->swapc_may_sleep);
 }

@@ -203,6 +203,8 @@ struct ptcopy_fork {
 	__u64 pass_addr;
 	__u32 window_open;
 	__u32 mm_registered;		/* counted in ptcopy_forking_mm */
+	__u32 swapc_may_sleep;		/* tier 2 kprobe: the continuation call's gfp */
+	__u32 pad;
 	__u64 wait_ns_sum;
 	__u32 stops[PTCOPY_STOPS];
 	__u32 reasons[PTCOPY_PASS_REASONS];

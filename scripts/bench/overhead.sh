@@ -41,6 +41,8 @@ n=$(wc -l < "$work/traced")
 windows=$(cat "$work"/trace.* | jq -r 'select(.type == "fork" and .comm == "forkload") | .window_ns' | sort -n |
 	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 printf 'forkload %d MiB, %d forks each way (%d rounds of %d, alternating)\n' "$size" "$n" "$rounds" "$forks"
-printf 'median fork wall time: untraced %.3f ms, traced %.3f ms\n' "$(echo "$mu / 1e6" | bc -l)" "$(echo "$mt / 1e6" | bc -l)"
-printf 'median copy window seen by ptcopy: %.3f ms\n' "$(echo "$windows / 1e6" | bc -l)"
-printf 'overhead ratio traced/untraced: %.3f\n' "$(echo "$mt / $mu" | bc -l)"
+awk -v mu="$mu" -v mt="$mt" -v w="$windows" 'BEGIN {
+	printf "median fork wall time: untraced %.3f ms, traced %.3f ms\n", mu / 1e6, mt / 1e6
+	printf "median copy window seen by ptcopy: %.3f ms\n", w / 1e6
+	printf "overhead ratio traced/untraced: %.3f\n", mt / mu
+}'

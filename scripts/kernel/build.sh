@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Build (or find in the cache) the test VM kernels for one Debian kernel:
-# the unpatched kernel and the one carrying kernel-patch/<version>/.
+# the unpatched kernel, the one carrying kernel-patch/<version>/, and
+# "symbol": unpatched, with mm/memory.c compiled with
+# -fno-inline-functions-called-once, as some distributions' kernels are
+# (CONFIG_DEBUG_SECTION_MISMATCH), so that copy_pte_range() is a symbol and
+# ptcopy's per-call probes can be tested on it; GCC otherwise inlines it
+# into its only caller.
 #
 # usage: scripts/kernel/build.sh VERSION [VARIANT...]
 #   VERSION  6.1 or 6.12 (Debian's linux-source-<VERSION> package)
-#   VARIANT  patched, unpatched (default: both)
+#   VARIANT  patched, unpatched, symbol (default: all three)
 # Prints "VARIANT DIR" per variant; DIR holds bzImage, System.map, config,
 # vmlinux.h and build.log.
 #
-# Both variants are built in one tree kept in the cache, one after the
-# other: the patch touches mm/memory.c and adds a header, so the second
-# build only recompiles those and relinks (a cold build takes minutes on
+# The variants are built in one tree kept in the cache, one after the
+# other: the patch touches mm/memory.c and adds a header, and the symbol
+# variant changes mm/memory.c's flags, so later builds only recompile those
+# and relink (a cold build takes minutes on
 # 2 cores, the incremental one a fraction of that). The tree is keyed like
 # the unpatched kernel, so a new patch revision reuses it too.
 #
@@ -24,7 +30,7 @@ set -eu
 version=$1
 shift
 check_kernel "$version"
-variants=${*:-unpatched patched}
+variants=${*:-unpatched symbol patched}
 for v in $variants; do
 	artifact_dir "$version" "$v" > /dev/null
 done
@@ -95,6 +101,7 @@ check_config() {
 apply_variant() {
 	local want=none have p
 	[ "$1" = patched ] && want=$(series_key "$version")
+	# symbol, unpatched: no patch
 	have=$(cat "$tree/.ptcopy-applied" 2>/dev/null || echo none)
 	[ "$have" = "$want" ] && return
 	if [ "$have" != none ]; then
@@ -123,11 +130,15 @@ apply_variant() {
 # build_variant VARIANT DIR
 build_variant() {
 	local dir=$2 t0 secs
+	local flags=
 	apply_variant "$1"
+	# Kbuild adds CFLAGS_<stem>.o to that object's command line, and
+	# rebuilds an object whose command line changed
+	[ "$1" = symbol ] && flags=-fno-inline-functions-called-once
 	log "$version $1: building bzImage (make -j$jobs, log in $dir.log)"
 	t0=$(date +%s)
 	mkdir -p "$(dirname "$dir")"
-	if ! nice -n 10 make -C "$tree" -j"$jobs" bzImage > "$dir.log" 2>&1; then
+	if ! nice -n 10 make -C "$tree" -j"$jobs" "CFLAGS_memory.o=$flags" bzImage > "$dir.log" 2>&1; then
 		tail -n 30 "$dir.log" >&2
 		die "$version $1: kernel build failed, see $dir.log"
 	fi
@@ -143,6 +154,7 @@ build_variant() {
 		echo "variant: $1"
 		[ "$1" = patched ] &&
 			echo "series: $(series "$version" | xargs -n1 basename | tr '\n' ' ')"
+		[ "$1" = symbol ] && echo "mm/memory.o: $flags"
 		[ "$1" = unpatched ] && cat "$tree/.ptcopy-prepare-time" 2>/dev/null || true
 		echo "build_seconds: $secs"
 		echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -158,9 +170,9 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-# Build the unpatched kernel first: the patched one then only recompiles
-# mm/memory.c. (Any order works; the cache keeps both.)
-for v in unpatched patched; do
+# Build the unpatched kernel first: the others then only recompile
+# mm/memory.c. (Any order works; the cache keeps them all.)
+for v in unpatched symbol patched; do
 	case " $variants " in *" $v "*) ;; *) continue ;; esac
 	dir=$(artifact_dir "$version" "$v")
 	if [ ! -f "$dir/bzImage" ]; then

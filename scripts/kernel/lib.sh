@@ -78,8 +78,8 @@ artifact_dir() {
 	local key
 	key=$(tree_key "$1")
 	case $2 in
-	unpatched) echo "$cache/kernels/$1-unpatched-$key" ;;
+	unpatched|symbol) echo "$cache/kernels/$1-$2-$key" ;;
 	patched) echo "$cache/kernels/$1-patched-$key-$(series_key "$1")" ;;
-	*) die "unknown variant '$2' (patched or unpatched)" ;;
+	*) die "unknown variant '$2' (patched, unpatched or symbol)" ;;
 	esac
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the test VM's initramfs: busybox-static, our init, every binary in
-# build/static/, and the given test suites with the shared guest library.
+# build/static/, and the test suites with the shared guest library: all of
+# them (a suite may run another's guest scripts, as precise does), after
+# checking that the selected ones exist.
 #
 # usage: scripts/vm/initramfs.sh OUT.cpio SUITE...
 #
@@ -9,7 +11,7 @@
 #   /bin/busybox          applets are linked at boot
 #   /opt/ptcopy/bin/      build/static/* (first in PATH)
 #   /tests/lib/           tests/vm/lib/ (guest.sh and friends)
-#   /tests/<suite>/       tests/vm/<suite>/
+#   /tests/<suite>/       tests/vm/<suite>/ (every suite)
 # The archive is an uncompressed newc cpio: the kernel unpacks it without a
 # decompressor, and at a few MB it is not worth compressing.
 set -eu
@@ -45,6 +47,9 @@ done
 cp -r "$top/tests/vm/lib" "$stage/tests/lib"
 for s in "$@"; do
 	[ -d "$top/tests/vm/$s/guest" ] || { echo "initramfs: no suite tests/vm/$s/guest" >&2; exit 1; }
+done
+for d in "$top"/tests/vm/*/guest; do
+	s=$(basename "$(dirname "$d")")
 	cp -r "$top/tests/vm/$s" "$stage/tests/$s"
 done
 

@@ -4,9 +4,12 @@
 # usage: scripts/vm/run-qemu.sh BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE...
 #
 # qemu runs with TCG (this machine's CPU has no virtualization extensions),
-# two vCPUs on two host threads. The guest console goes to OUTDIR/console.log,
-# the second serial port (the guest's /dev/ttyS1) to OUTDIR/serial1.log, from
-# which each suite's archive is unpacked into OUTDIR/<suite>/. The guest
+# two vCPUs on one host thread: with multi-threaded TCG (a host thread per
+# vCPU) the guest died of "Oops: int3" when BPF programs were attached while
+# the other vCPU ran the code being patched. The guest console goes to
+# OUTDIR/console.log, the second serial port (the guest's /dev/ttyS1) to
+# OUTDIR/serial1.log, from which each suite's archive is unpacked into
+# OUTDIR/<suite>/. The guest
 # reboots when done; -no-reboot turns that, and a panic (panic=-1), into
 # qemu's exit.
 #
@@ -28,7 +31,7 @@ cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant"
 
 status=0
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine pc -accel tcg,thread=multi -m 2048 -smp 2 \
+	-machine pc -accel tcg,thread=single -m 2048 -smp 2 \
 	-nodefaults -display none -no-reboot \
 	-kernel "$bzimage" -initrd "$initramfs" -append "$cmdline" \
 	-serial file:"$outdir/console.log" -serial file:"$outdir/serial1.log" \

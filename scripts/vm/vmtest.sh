@@ -3,13 +3,15 @@
 #
 # usage: scripts/vm/vmtest.sh [-k KERNEL]... [-V VARIANT]... [SUITE...]
 #   KERNEL   6.1, 6.12 (default both; or the KERNEL environment variable)
-#   VARIANT  patched, unpatched (default both; or VARIANT)
+#   VARIANT  patched, unpatched, symbol (default all; or VARIANT)
 #   SUITE    directories of tests/vm/ that have a guest/ (default all; or SUITES)
 #
-# For each kernel: build both kernels, or take them from the cache
+# For each kernel: build its variants, or take them from the cache
 # (scripts/kernel/build.sh), check the patch with checkpatch.pl, then boot
 # each variant once under qemu, patched first, running every selected suite
-# (scripts/vm/run-qemu.sh). A suite's output lands in
+# (scripts/vm/run-qemu.sh). The symbol variant (unpatched, copy_pte_range()
+# not inlined) is there for ptcopy's per-call probes: it runs the suites
+# listed in symbol_suites only. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
@@ -32,7 +34,8 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || suites="$*"
 kernels=${kernels:-6.1 6.12}
-variants=${variants:-patched unpatched}
+variants=${variants:-patched unpatched symbol}
+symbol_suites="precise"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -42,13 +45,13 @@ for k in $kernels; do
 	case $k in 6.1|6.12) ;; *) echo "vmtest: unknown kernel '$k' (6.1, 6.12)" >&2; exit 2 ;; esac
 done
 for v in $variants; do
-	case $v in patched|unpatched) ;; *) echo "vmtest: unknown variant '$v' (patched, unpatched)" >&2; exit 2 ;; esac
+	case $v in patched|unpatched|symbol) ;; *) echo "vmtest: unknown variant '$v' (patched, unpatched, symbol)" >&2; exit 2 ;; esac
 done
 for s in $suites; do
 	[ -x "$top/tests/vm/$s/check.sh" ] || { echo "vmtest: suite '$s' has no tests/vm/$s/check.sh" >&2; exit 2; }
 done
 # Patched first: the unpatched run is compared with it
-variants=$(for v in patched unpatched; do case " $variants " in *" $v "*) echo $v ;; esac; done)
+variants=$(for v in patched unpatched symbol; do case " $variants " in *" $v "*) echo $v ;; esac; done)
 
 vmdir=$top/build/vm
 mkdir -p "$vmdir"
@@ -109,11 +112,16 @@ for k in $kernels; do
 	for v in $variants; do
 		dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
 		out=$vmdir/$k-$v
+		vsuites=$suites
+		if [ $v = symbol ]; then
+			vsuites=$(for s in $suites; do case " $symbol_suites " in *" $s "*) echo $s ;; esac; done)
+			[ -n "$vsuites" ] || continue
+		fi
 		echo "vmtest: booting $k $v ($(basename "$dir"))"
 		t0=$(date +%s)
 		booted=0
 		"$top/scripts/vm/run-qemu.sh" "$dir/bzImage" "$vmdir/initramfs.cpio" \
-			"$out" "$k" "$v" $suites && booted=1
+			"$out" "$k" "$v" $vsuites && booted=1
 		echo "kernel $k $v: boot + suites $(( $(date +%s) - t0 )) s" >> "$times"
 		# The kernel's own clock (PRINTK_TIME) when it started /init
 		boot=$(cat "$out"/*/dmesg.txt 2>/dev/null |
@@ -122,7 +130,7 @@ for k in $kernels; do
 		if [ $booted -eq 0 ]; then
 			result FAIL "$k $v VM" "$(cat "$out/harness-error" | tr '\n' ' ') (see $out/console.log)"
 		fi
-		for s in $suites; do
+		for s in $vsuites; do
 			if [ ! -d "$out/$s" ]; then
 				result FAIL "$k $v $s" "no output from the guest"
 				continue
@@ -131,7 +139,7 @@ for k in $kernels; do
 				echo "kernel $k $v suite $s: $(awk '{ printf "%.1f s in the guest", $2 - $1 }' "$out/$s/guest-uptime")" >> "$times"
 			fi
 			export KERNEL=$k VARIANT=$v PATCHED_OUT=
-			[ "$v" = unpatched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
+			[ "$v" != patched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
 			if "$top/tests/vm/$s/check.sh" "$out/$s" > "$out/$s/check.log" 2>&1; then
 				sed 's/^/    /' "$out/$s/check.log"
 				result PASS "$k $v $s"

@@ -49,8 +49,9 @@ static void test_patched_is_best(void **state)
 	strcpy(c.sym_copy_pte_range, "copy_pte_range");
 	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_PATCHED);
 	assert_int_equal(choose(&c, TIER_FENTRY, why), TIER_FENTRY);
-	assert_string_equal(why, "forced with --tier");
+	assert_string_equal(why, "forced with --tier, on copy_pte_range");
 	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_TRACEPOINT);
+	assert_string_equal(why, "forced with --tier");
 }
 
 static void test_fentry_per_pmd_or_per_vma(void **state)

@@ -51,6 +51,7 @@ static int probe_configure(void *skel, const struct ptcopy_config *cfg,
 		bpf_program__set_autoload(s->progs.ptcopy_kp_entry, true);
 		bpf_program__set_autoload(s->progs.ptcopy_kp_exit, true);
 		bpf_program__set_autoload(s->progs.ptcopy_kp_resched, has_resched(caps, t));
+		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc_entry, has_swap_cont(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc, has_swap_cont(caps, t));
 	}
 	return 0;
@@ -96,6 +97,9 @@ static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 	if (!err)
 		err = attach_kprobe(s->progs.ptcopy_kp_resched, &s->links.ptcopy_kp_resched, true,
 				    caps->sym_cond_resched);
+	if (!err)
+		err = attach_kprobe(s->progs.ptcopy_kp_swapc_entry, &s->links.ptcopy_kp_swapc_entry,
+				    false, caps->sym_swap_cont);
 	if (!err)
 		err = attach_kprobe(s->progs.ptcopy_kp_swapc, &s->links.ptcopy_kp_swapc, true,
 				    caps->sym_swap_cont);

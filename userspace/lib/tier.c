@@ -101,7 +101,11 @@ enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, 
 
 	if (forced != TIER_AUTO) {
 		if (tier_available(c, forced, reason, sizeof(reason))) {
-			snprintf(why, len, "forced with --tier");
+			if (forced == TIER_FENTRY || forced == TIER_KPROBE)
+				snprintf(why, len, "forced with --tier, on %s",
+					 tier_per_pmd(c, forced) ? "copy_pte_range" : "copy_page_range");
+			else
+				snprintf(why, len, "forced with --tier");
 			return forced;
 		}
 		snprintf(why, len, "tier %s unavailable: %s", tier_name(forced), reason);

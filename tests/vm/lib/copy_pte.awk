@@ -3,10 +3,12 @@
 # copy_pte_range() (the grammar below), and count what happened per fork.
 # POSIX awk (mawk, busybox awk): no gawk extensions.
 #
-# usage: awk -f copy_pte.awk [-v map_start=0x.. -v map_end=0x..] trace.txt
+# usage: awk -f copy_pte.awk [-v map_start=0x.. -v map_end=0x..] [-v by=comm] trace.txt
 #
 # A fork is the span between a workload's markers "<name> fork=I begin" and
-# "<name> fork=I end", for the events of the task that wrote them. Output:
+# "<name> fork=I end", for the events of the task that wrote them. With
+# by=comm, counts are per task name instead ("fork=<comm>"), as ptcopy
+# labels them. Output:
 #   error: <line>: <what>                    one per grammar violation
 #   fork=I key=value ...                     counts per fork ("fork=-" outside any)
 #   total grammar_errors=N events=N unfinished=N
@@ -63,7 +65,7 @@ BEGIN {
 	keys = keys " stop_done stop_need_resched stop_src_contended stop_dst_contended"
 	keys = keys " stop_swap_cont stop_device_busy stop_prealloc stop_hwpoison"
 	keys = keys " swap_cont_ok swap_cont_fail prealloc_fail return return_ok return_err"
-	keys = keys " hold_max_us hold_total_us wait_max_us"
+	keys = keys " hold_max_us hold_total_us wait_max_us ptes"
 	nkeys = split(keys, K, " ")
 }
 
@@ -73,6 +75,8 @@ BEGIN {
 	if (!match($0, /-[0-9]+ +\[[0-9]+\]/))
 		next
 	pid = substr($0, RSTART + 1, RLENGTH - 1) + 0
+	comm = substr($0, 1, RSTART - 1)
+	sub(/^ +/, "", comm)
 	if (!match($0, / [0-9]+\.[0-9]+: [a-z_]+: /))
 		next
 	head = substr($0, RSTART + 1, RLENGTH - 3)
@@ -96,6 +100,8 @@ BEGIN {
 	ev = substr(ev, 10)
 	events++
 	fk = (pid in cur) && cur[pid] != "" ? cur[pid] : "-"
+	if (by == "comm")
+		fk = comm
 	delete f
 	n = split(rest, w, " ")
 	for (i = 1; i <= n; i++) {
@@ -160,6 +166,7 @@ BEGIN {
 			err("addr=" f["addr"] " outside " f["start"] "-" f["end"])
 		else {
 			count("stop_" f["stop"])
+			count("ptes", (hex(f["addr"]) - hex(f["start"])) / 4096)
 			if (f["stop"] == "prealloc")
 				L[fk, "prealloc_at"] = L[fk, "prealloc_at"] "," f["addr"]
 			if (f["stop"] == "swap_cont")

@@ -70,3 +70,14 @@ zram_swap_off() {
 	swapoff /dev/zram0
 	echo 1 > /sys/block/zram0/reset
 }
+
+# wait_for FILE PATTERN PID: until PATTERN is in FILE (60 s), or PID died
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || { echo "process $3 died: $(cat "$1")"; return 1; }
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "timed out waiting for '$2' in $1"; return 1; }
+		sleep 0.1
+	done
+}

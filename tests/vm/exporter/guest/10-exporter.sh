@@ -6,17 +6,6 @@
 PORT=10368
 URL=http://127.0.0.1:$PORT/metrics
 
-# wait_for FILE PATTERN PID: until PATTERN is in FILE (60 s), or PID died
-wait_for() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		kill -0 "$3" 2>/dev/null || { echo "process $3 died: $(cat "$1")"; return 1; }
-		i=$((i + 1))
-		[ $i -lt 600 ] || { echo "timed out waiting for '$2' in $1"; return 1; }
-		sleep 0.1
-	done
-}
-
 for t in ptcopy_exporter ptcopy ptfork swapfork pinfork failnext; do
 	command -v $t > /dev/null || { echo "$t is not in the initramfs (make static builds build/static/$t)"; exit 1; }
 done

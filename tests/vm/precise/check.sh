@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Precise mode (tests/vm/precise/guest) against the kernel's own trace.
+#
+# Patched kernel, tier patched: for each workload's process (ptfork,
+# swapfork, pinfork), every count ptcopy reports equals the count of the
+# same events for that comm in the tracefs trace of the same run (passes,
+# first passes, retries by reason, loop ends by cause, PTEs walked, locks
+# taken and released, cond_resched calls and reschedules, continuations by
+# result, prealloc failures, aborts), its per-fork records add up to its
+# summary, and its summed PTE lock hold time is within 10% of the sum of
+# (unlocked - locked) timestamps in the trace.
+#
+# Unpatched kernels (unpatched: copy_pte_range() inlined, tier 2 on
+# copy_page_range(), per VMA; symbol: copy_pte_range() a function): ptcopy
+# chooses fentry; fentry and kprobe (forced) each count exactly the calls
+# the kernel's function tracer saw in the same run (on the symbol kernel
+# also the patched run's first passes), and the same forks, continuations
+# and aborts as the patched run, whose fork results they reproduce.
+set -eu
+. "$(dirname "$0")/../lib/check.sh"
+
+# workload:comm:forks it makes besides its result lines (lockbreak's hog)
+workloads="fork:ptfork:0 lockbreak:ptfork:1 swapcont:swapfork:0 contfail:swapfork:0 prealloc:pinfork:0"
+
+check_guest_scripts
+[ "$(cat "$out/probe.rc" 2>/dev/null)" = 0 ] || fail "ptcopy --probe exited $(cat "$out/probe.rc" 2>/dev/null)"
+
+# pt DIR COMM JQ: ptcopy's final summary for COMM in DIR (null if none)
+pt() {
+	jq -s -r --arg c "$2" "map(select(.type == \"summary\")) | last |
+		[.labels[]? | select(.comm == \$c)] | .[0] | $3" "$1/ptcopy.json"
+}
+# ptf DIR COMM JQ: JQ over ptcopy's per-fork records for COMM in DIR
+ptf() {
+	jq -s -r --arg c "$2" "map(select(.type == \"fork\" and .comm == \$c)) | $3" "$1/ptcopy.json"
+}
+# trs KEY: the trace's count for the comm in stats-comm.txt
+trs() {
+	grep "^fork=$comm " "$d/stats-comm.txt" | value "$1"
+}
+same() {
+	# same WHAT PTCOPY TRACE
+	[ "$2" = "$3" ] || fail "$what: $1: ptcopy $2, trace $3"
+}
+
+# Each workload's run: ptcopy and the suite's script both succeeded
+run_ok() {
+	local t
+	t=$(jq -r 'select(.type == "summary") | .tier' "$d/ptcopy.json" 2>/dev/null | tail -n 1)
+	for f in guest ptcopy; do
+		[ "$(cat "$d/$f.rc" 2>/dev/null)" = 0 ] ||
+			{ fail "$what: $f exited $(cat "$d/$f.rc" 2>/dev/null || echo '?'): $(tail -n 3 "$d/$f.log" "$d/$f.err" 2>/dev/null | tr '\n' ' ')"; return 1; }
+	done
+	[ "$t" = "$1" ] || { fail "$what: ptcopy ran tier '${t:-none}', want $1"; return 1; }
+	[ "$(pt "$d" "$comm" .forks)" != null ] || { fail "$what: ptcopy reports no fork of $comm"; return 1; }
+}
+
+# The per-fork stream adds up to the summary
+forks_add_up() {
+	local k
+	same "forks" "$(pt "$d" "$comm" .forks)" "$(ptf "$d" "$comm" length)"
+	same "fork records vs the workload's forks" "$(ptf "$d" "$comm" length)" \
+		"$(( $(grep -c '^result: fork=' "$d/workload.out") + extra ))"
+	for k in "$@"; do
+		same "sum of per-fork $k" "$(ptf "$d" "$comm" "map(.$k) | add")" "$(pt "$d" "$comm" ".$k")"
+	done
+}
+
+if [ "$VARIANT" = patched ]; then
+	for wc in $workloads; do
+		IFS=: read -r w comm extra <<< "$wc"
+		d=$out/auto/$w what="$w ($comm)"
+		run_ok patched || continue
+		awk -v by=comm -f "$lib/copy_pte.awk" "$d/trace.txt" > "$d/stats-comm.txt"
+		[ "$(value grammar_errors "$d/stats-comm.txt")" = 0 ] ||
+			fail "$what: the trace breaks copy_pte_range()'s grammar (stats-comm.txt)"
+		lost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "overrun:") n += $(i + 1) } END { print n + 0 }' "$d/trace-stats.txt")
+		[ "$lost" = 0 ] || fail "$what: the trace buffer lost $lost events"
+		grep -q "^fork=$comm " "$d/stats-comm.txt" || { fail "$what: no copy_pte events of $comm in the trace"; continue; }
+
+		same passes "$(pt "$d" $comm .passes)" "$(trs passes)"
+		same first_passes "$(pt "$d" $comm .first_passes)" "$(trs first)"
+		for r in lock_break swap_cont prealloc; do
+			same "retries.$r" "$(pt "$d" $comm .retries.$r)" "$(trs retry_$r)"
+		done
+		for s in done:done swap_cont:swap_cont device_busy:device_busy prealloc:prealloc hwpoison:hwpoison; do
+			same "loop_ends.${s%%:*}" "$(pt "$d" $comm .loop_ends.${s%%:*})" "$(trs stop_${s##*:})"
+		done
+		for s in need_resched:need_resched parent_contended:src_contended child_contended:dst_contended; do
+			same "lock_breaks.${s%%:*}" "$(pt "$d" $comm .lock_breaks.${s%%:*})" "$(trs stop_${s##*:})"
+		done
+		same ptes "$(pt "$d" $comm .ptes)" "$(trs ptes)"
+		same "lock waits" "$(pt "$d" $comm .wait.count)" "$(trs locked)"
+		same "lock holds" "$(pt "$d" $comm .hold.count)" "$(trs unlocked)"
+		same "cond_resched calls" "$(pt "$d" $comm .cond_resched.calls)" "$(trs resched)"
+		same "cond_resched rescheduled" "$(pt "$d" $comm .cond_resched.rescheduled)" "$(trs rescheduled)"
+		same "swap_cont ok" "$(pt "$d" $comm .swap_cont.ok)" "$(trs swap_cont_ok)"
+		same "swap_cont failed" "$(pt "$d" $comm .swap_cont.failed)" "$(trs swap_cont_fail)"
+		same prealloc_failed "$(pt "$d" $comm .prealloc_failed)" "$(trs prealloc_fail)"
+		same "aborts" "$(pt "$d" $comm '.aborts | add')" "$(trs return_err)"
+		forks_add_up passes ptes prealloc_failed resched_calls resched_done swap_cont_ok swap_cont_failed
+		same "failed forks" "$(ptf "$d" $comm 'map(select(.result < 0)) | length')" \
+			"$(grep -c '^result: fork=.* ok=0' "$d/workload.out" || true)"
+
+		hold_ns=$(pt "$d" $comm .hold.sum_ns)
+		trace_ns=$(( $(trs hold_total_us) * 1000 ))
+		if [ "$trace_ns" -le 0 ] || ! awk -v a="$hold_ns" -v b="$trace_ns" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.10 * b) }'; then
+			fail "$what: hold time sum: ptcopy $hold_ns ns, trace $trace_ns ns (more than 10% apart)"
+		fi
+		observed "$what: forks=$(pt "$d" $comm .forks) passes=$(trs passes) first=$(trs first)" \
+			"retries lock_break/swap_cont/prealloc=$(trs retry_lock_break)/$(trs retry_swap_cont)/$(trs retry_prealloc)" \
+			"breaks need_resched/src/dst=$(trs stop_need_resched)/$(trs stop_src_contended)/$(trs stop_dst_contended)" \
+			"resched=$(trs resched) (rescheduled $(trs rescheduled)) swap_cont ok/failed=$(trs swap_cont_ok)/$(trs swap_cont_fail)" \
+			"aborts=$(trs return_err) ptes=$(trs ptes);" \
+			"hold sum ptcopy $((hold_ns / 1000)) us, trace $(trs hold_total_us) us; hold max ptcopy $(( $(pt "$d" $comm .hold.max_ns) / 1000 )) us, trace $(trs hold_max_us) us"
+	done
+
+	# One 1 GiB fork: 512 PMD ranges, seen whole
+	d=$out/gib comm=ptfork what="1 GiB fork"
+	for f in guest ptcopy ptcopy-text; do
+		[ "$(cat "$d/$f.rc" 2>/dev/null)" = 0 ] || fail "$what: $f exited $(cat "$d/$f.rc" 2>/dev/null || echo '?')"
+	done
+	same "forks" "$(pt "$d" $comm .forks)" 1
+	[ "$(pt "$d" $comm .first_passes)" -ge 512 ] 2>/dev/null ||
+		fail "$what: $(pt "$d" $comm .first_passes) first passes, want at least the mapping's 512 PMD ranges"
+	observed "$what: $(ptf "$d" $comm '.[0] | "copy window \(.window_ns / 1000) us, copy \(.copy_ns / 1000) us, passes \(.passes), breaks \(.lock_breaks), retries \(.retries), longest hold \(.hold_ns_max / 1000) us, fork wall"') $(grep -o 'wall_ns=[0-9]*' "$d/workload.out" | cut -d= -f2) ns"
+	sed 's/^/    /' "$d/ptcopy.txt"
+	finish
+fi
+
+# Unpatched: tier 2, compared with the patched run
+tier=$(jq -r .chosen "$out/probe.json" 2>/dev/null || true)
+observed "probe: chosen tier '$tier'; copy_pte_range symbol: $(jq -r '.sym_copy_pte_range // "none (inlined)"' "$out/probe.json")"
+[ "$tier" = fentry ] || fail "ptcopy chose tier '$tier' on the unpatched kernel, want fentry"
+if [ -z "${PATCHED_OUT:-}" ]; then
+	fail "no patched run to compare with"
+	finish
+fi
+for t in auto:fentry kprobe:kprobe; do
+	for wc in $workloads; do
+		IFS=: read -r w comm extra <<< "$wc"
+		d=$out/${t%%:*}/$w p=$PATCHED_OUT/auto/$w what="${t##*:} $w ($comm)"
+		run_ok "${t##*:}" || continue
+		[ -f "$p/ptcopy.json" ] || { fail "$what: no patched run of $w"; continue; }
+		diff <(results "$p/workload.out") <(results "$d/workload.out") > /dev/null ||
+			fail "$what: workload results differ from the patched kernel's"
+		same "forks vs patched" "$(pt "$d" $comm .forks)" "$(pt "$p" $comm .forks)"
+		# The function this run probed, as ptcopy said when it attached
+		f=$(sed -n 's/.* \(usable \)\{0,1\}on \(copy_p[a-z_]*\)).*/\2/p' "$d/ptcopy.err" | head -n 1)
+		same "calls vs the function tracer's count of $f" "$(pt "$d" $comm .calls)" \
+			"$(awk -v c="$comm" -v f="$f" '
+				match($0, /-[0-9]+ +\[[0-9]+\]/) && $0 ~ ": " f "(\\.[a-z0-9.]*)? <-" {
+					n += substr($0, 1, RSTART - 1) ~ "^ *" c "$"
+				} END { print n + 0 }' "$d/trace.txt")"
+		if [ "$f" = copy_pte_range ]; then
+			same "copy_pte_range calls vs patched first passes" "$(pt "$d" $comm .calls)" \
+				"$(pt "$p" $comm .first_passes)"
+		fi
+		same "continuation failures vs patched" "$(pt "$d" $comm .swap_cont.failed)" \
+			"$(pt "$p" $comm .swap_cont.failed)"
+		same "continuations ok vs patched" "$(pt "$d" $comm .swap_cont.ok)" \
+			"$(pt "$p" $comm .swap_cont.ok)"
+		same "aborts vs patched" "$(pt "$d" $comm '.aborts | add')" "$(pt "$p" $comm '.aborts | add')"
+		forks_add_up calls swap_cont_failed resched_calls
+		observed "$what: forks=$(pt "$d" $comm .forks) calls=$(pt "$d" $comm .calls)" \
+			"(patched first passes $(pt "$p" $comm .first_passes)) cond_resched=$(pt "$d" $comm .cond_resched.calls)" \
+			"(rescheduled $(pt "$d" $comm .cond_resched.rescheduled); patched $(pt "$p" $comm .cond_resched.calls)/$(pt "$p" $comm .cond_resched.rescheduled))" \
+			"swap_cont ok/failed=$(pt "$d" $comm .swap_cont.ok)/$(pt "$d" $comm .swap_cont.failed) aborts=$(pt "$d" $comm '.aborts | add')" \
+			"call max $(( $(pt "$d" $comm .call.max_ns) / 1000 )) us"
+	done
+done
+finish
