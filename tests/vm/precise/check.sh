@@ -7,8 +7,8 @@
 # first passes, retries by reason, loop ends by cause, PTEs walked, locks
 # taken and released, cond_resched calls and reschedules, continuations by
 # result, prealloc failures, aborts), its per-fork records add up to its
-# summary, and its summed PTE lock hold time is within 10% of the sum of
-# (unlocked - locked) timestamps in the trace.
+# summary, and its PTE lock hold time summed over the run is within 10% of
+# the sum of (unlocked - locked) timestamps in the trace.
 #
 # Unpatched kernels (unpatched: copy_pte_range() inlined, tier 2 on
 # copy_page_range(), per VMA; symbol: copy_pte_range() a function): ptcopy
@@ -55,18 +55,21 @@ run_ok() {
 	[ "$(pt "$d" "$comm" .forks)" != null ] || { fail "$what: ptcopy reports no fork of $comm"; return 1; }
 }
 
-# The per-fork stream adds up to the summary
+# forks_add_up RECORD_KEY:SUMMARY_PATH...: the per-fork stream adds up to
+# the summary
 forks_add_up() {
 	local k
 	same "forks" "$(pt "$d" "$comm" .forks)" "$(ptf "$d" "$comm" length)"
 	same "fork records vs the workload's forks" "$(ptf "$d" "$comm" length)" \
 		"$(( $(grep -c '^result: fork=' "$d/workload.out") + extra ))"
 	for k in "$@"; do
-		same "sum of per-fork $k" "$(ptf "$d" "$comm" "map(.$k) | add")" "$(pt "$d" "$comm" ".$k")"
+		same "sum of per-fork ${k%%:*}" "$(ptf "$d" "$comm" "map(.${k%%:*}) | add")" \
+			"$(pt "$d" "$comm" "${k#*:}")"
 	done
 }
 
 if [ "$VARIANT" = patched ]; then
+	hold_all=0 trace_all=0
 	for wc in $workloads; do
 		IFS=: read -r w comm extra <<< "$wc"
 		d=$out/auto/$w what="$w ($comm)"
@@ -98,15 +101,16 @@ if [ "$VARIANT" = patched ]; then
 		same "swap_cont failed" "$(pt "$d" $comm .swap_cont.failed)" "$(trs swap_cont_fail)"
 		same prealloc_failed "$(pt "$d" $comm .prealloc_failed)" "$(trs prealloc_fail)"
 		same "aborts" "$(pt "$d" $comm '.aborts | add')" "$(trs return_err)"
-		forks_add_up passes ptes prealloc_failed resched_calls resched_done swap_cont_ok swap_cont_failed
+		forks_add_up passes:.passes ptes:.ptes prealloc_failed:.prealloc_failed \
+			resched_calls:.cond_resched.calls resched_done:.cond_resched.rescheduled \
+			swap_cont_ok:.swap_cont.ok swap_cont_failed:.swap_cont.failed \
+			hold_ns_sum:.hold.sum_ns copy_ns:.copy_ns
 		same "failed forks" "$(ptf "$d" $comm 'map(select(.result < 0)) | length')" \
 			"$(grep -c '^result: fork=.* ok=0' "$d/workload.out" || true)"
 
 		hold_ns=$(pt "$d" $comm .hold.sum_ns)
-		trace_ns=$(( $(trs hold_total_us) * 1000 ))
-		if [ "$trace_ns" -le 0 ] || ! awk -v a="$hold_ns" -v b="$trace_ns" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.10 * b) }'; then
-			fail "$what: hold time sum: ptcopy $hold_ns ns, trace $trace_ns ns (more than 10% apart)"
-		fi
+		hold_all=$((hold_all + hold_ns))
+		trace_all=$((trace_all + $(trs hold_total_us) * 1000))
 		observed "$what: forks=$(pt "$d" $comm .forks) passes=$(trs passes) first=$(trs first)" \
 			"retries lock_break/swap_cont/prealloc=$(trs retry_lock_break)/$(trs retry_swap_cont)/$(trs retry_prealloc)" \
 			"breaks need_resched/src/dst=$(trs stop_need_resched)/$(trs stop_src_contended)/$(trs stop_dst_contended)" \
@@ -114,6 +118,16 @@ if [ "$VARIANT" = patched ]; then
 			"aborts=$(trs return_err) ptes=$(trs ptes);" \
 			"hold sum ptcopy $((hold_ns / 1000)) us, trace $(trs hold_total_us) us; hold max ptcopy $(( $(pt "$d" $comm .hold.max_ns) / 1000 )) us, trace $(trs hold_max_us) us"
 	done
+	# The hold time summed over the run. ptcopy's programs and the trace
+	# event read the clock at different instants of the same tracepoint,
+	# so an interrupt or a host preemption of the VM between the two moves
+	# one pass's hold by up to milliseconds; per workload (a few ms of
+	# holds for swapcont) that alone can exceed 10%, over the run it cannot.
+	if [ "$trace_all" -le 0 ] || ! awk -v a="$hold_all" -v b="$trace_all" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.10 * b) }'; then
+		fail "hold time summed over the run: ptcopy $hold_all ns, trace $trace_all ns (more than 10% apart)"
+	fi
+	observed "hold time summed over the run: ptcopy $((hold_all / 1000)) us, trace $((trace_all / 1000)) us" \
+		"($(awk -v a="$hold_all" -v b="$trace_all" 'BEGIN { printf "%+.2f%%", b ? 100 * (a - b) / b : 0 }'))"
 
 	# One 1 GiB fork: 512 PMD ranges, seen whole
 	d=$out/gib comm=ptfork what="1 GiB fork"
@@ -161,7 +175,8 @@ for t in auto:fentry kprobe:kprobe; do
 		same "continuations ok vs patched" "$(pt "$d" $comm .swap_cont.ok)" \
 			"$(pt "$p" $comm .swap_cont.ok)"
 		same "aborts vs patched" "$(pt "$d" $comm '.aborts | add')" "$(pt "$p" $comm '.aborts | add')"
-		forks_add_up calls swap_cont_failed resched_calls
+		forks_add_up calls:.calls swap_cont_ok:.swap_cont.ok swap_cont_failed:.swap_cont.failed \
+			resched_calls:.cond_resched.calls call_ns_sum:.call.sum_ns
 		observed "$what: forks=$(pt "$d" $comm .forks) calls=$(pt "$d" $comm .calls)" \
 			"(patched first passes $(pt "$p" $comm .first_passes)) cond_resched=$(pt "$d" $comm .cond_resched.calls)" \
 			"(rescheduled $(pt "$d" $comm .cond_resched.rescheduled); patched $(pt "$p" $comm .cond_resched.calls)/$(pt "$p" $comm .cond_resched.rescheduled))" \

@@ -26,7 +26,7 @@ grep CapEff /proc/$exp/status > exporter-caps.txt
 rc=0
 wget -q -O before.prom $URL || rc=1
 ptfork --size 256 --forks 2 > fork.out || rc=1
-ptfork --size 256 --forks 2 --hog > lockbreak.out || rc=1
+ptfork --size 512 --forks 10 --hog > lockbreak.out || rc=1
 # Each swap workload on a fresh swap device: continuation pages stay
 # attached to a device until swapoff, and contfail needs to allocate one.
 zram_swap_on 64M
