@@ -126,7 +126,7 @@ $(OUTPUT)/static/forkload: $(FORKLOAD_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $^ -lpthread -o $@
 
-$(OUTPUT)/static/%: tests/vm/workloads/%.c
+$(OUTPUT)/static/%: tests/vm/workloads/%.c tests/vm/workloads/workload.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE -static $< -lpthread -o $@

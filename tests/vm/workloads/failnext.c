@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "workload.h"
 
 /* The one map value: what the programs share with us */
 struct inject_state {
@@ -50,12 +51,6 @@ struct inject_state {
 #define OFF_BUDGET	8
 #define OFF_FAILED	16
 #define OFF_CALLS	24
-
-static void die(const char *what)
-{
-	fprintf(stderr, "failnext: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* Instruction encoders: just the handful the two programs use */
 static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src,

@@ -34,36 +34,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define PMD_SIZE	(2UL << 20)
-#define PAGE_SIZE	4096UL
-
-static int marker_fd = -1;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pinfork: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void marker(const char *fmt, ...)
-{
-	char buf[128];
-	va_list ap;
-	int n;
-
-	if (marker_fd < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/*
-	 * With tracing off the ring buffer refuses markers (EBADF); they only
-	 * matter to checks that read the trace, so that is not an error.
-	 */
-	if (write(marker_fd, buf, n) != n)
-		return;
-}
+#include "workload.h"
 
 static unsigned char pattern(unsigned long i)
 {
@@ -109,7 +80,7 @@ int main(int argc, char **argv)
 	    pinned > pages || !forks)
 		goto usage;
 	len = pages * PAGE_SIZE;
-	marker_fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
+	marker_open();
 
 	/* One PMD range: every pinned page is copied by the same call */
 	raw = mmap(NULL, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,

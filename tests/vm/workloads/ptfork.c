@@ -34,11 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PMD_SIZE	(2UL << 20)
-#define PAGE_SIZE	4096UL
-
-static int marker_fd = -1;
+#include "workload.h"
 
 static void usage(void)
 {
@@ -46,31 +42,7 @@ static void usage(void)
 	exit(2);
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "ptfork: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 /* A line in the kernel's trace buffer, in order with the events */
-static void marker(const char *fmt, ...)
-{
-	char buf[128];
-	va_list ap;
-	int n;
-
-	if (marker_fd < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/*
-	 * With tracing off the ring buffer refuses markers (EBADF); they only
-	 * matter to checks that read the trace, so that is not an error.
-	 */
-	if (write(marker_fd, buf, n) != n)
-		return;
-}
 
 static uint64_t now_ns(void)
 {
@@ -158,7 +130,7 @@ int main(int argc, char **argv)
 		usage();
 	size = size_mib << 20;
 
-	marker_fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
+	marker_open();
 	if (use_hog) {
 		pin_to_cpu0();
 		hog = start_hog();

@@ -34,41 +34,14 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "workload.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
 #endif
 
-#define PAGE_SIZE	4096UL
 #define PM_SWAP		(1ULL << 62)	/* /proc/pid/pagemap: page is swapped */
 #define MAX_CHILDREN	1000
-
-static int marker_fd = -1;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "swapfork: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void marker(const char *fmt, ...)
-{
-	char buf[128];
-	va_list ap;
-	int n;
-
-	if (marker_fd < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/*
-	 * With tracing off the ring buffer refuses markers (EBADF); they only
-	 * matter to checks that read the trace, so that is not an error.
-	 */
-	if (write(marker_fd, buf, n) != n)
-		return;
-}
 
 static int page_swapped(void *p)
 {
@@ -121,7 +94,7 @@ int main(int argc, char **argv)
 			MAX_CHILDREN);
 		return 2;
 	}
-	marker_fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY);
+	marker_open();
 
 	/*
 	 * A new page waits in a per-CPU batch before it is on the LRU, and
