@@ -25,7 +25,11 @@ timeout=${VMTEST_TIMEOUT:-1200}
 
 rm -rf "$outdir"
 mkdir -p "$outdir"
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5"
+# norandmaps: the same program lays out its memory the same way in every
+# boot, so that runs on different kernels of one version make the same
+# copy_pte_range() calls (a mapping that straddles a 2 MiB boundary by
+# chance of ASLR costs a call more) and can be compared call for call.
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 norandmaps"
 cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',')"
 cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant"
 
