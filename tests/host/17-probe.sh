@@ -17,7 +17,16 @@ fi
 [ "$chosen" = "$want" ] || fail "--probe chose $chosen, expected $want"
 [ "$(jq -r .tiers.tracepoint.available "$WORK/probe.json")" = true ] || fail "tracepoint tier unavailable"
 [ "$(jq -r .privileged "$WORK/probe.json")" = true ] || fail "not privileged as root?"
+# The chosen tier's attach points, from its programs loaded by --probe
+if [ "$chosen" = tracepoint ]; then
+	for t in syscalls/sys_enter_clone syscalls/sys_exit_clone3 mmap_lock_released sched_switch; do
+		jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$WORK/probe.json" > /dev/null ||
+			fail "--probe attach points lack $t: $(jq -c .attach "$WORK/probe.json")"
+	done
+fi
+[ "$(jq -r '.attach | length' "$WORK/probe.json")" -gt 0 ] || fail "--probe lists no attach points"
 "$PTCOPY" --probe > "$WORK/probe.txt"
+grep -q "^attach points" "$WORK/probe.txt" || fail "text --probe lists no attach points: $(cat "$WORK/probe.txt")"
 grep -q "^chosen *$chosen" "$WORK/probe.txt" || fail "text --probe does not name $chosen: $(cat "$WORK/probe.txt")"
 no_progs_left "after --probe"
 

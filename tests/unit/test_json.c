@@ -257,14 +257,25 @@ static void test_probe(void **state)
 		.why_kprobe = "no kprobe PMU",
 		.missing_patched = "copy_pte:copy_pte_pass_start",
 	};
-	struct json_object *obj, *tiers, *v;
+	static const struct prog_info progs[] = {
+		{ .name = "ptcopy_switch_btf", .section = "tp_btf/sched_switch",
+		  .target = "sched_switch" },
+		{ .name = "ptcopy_kp_entry", .section = "kprobe",
+		  .target = "copy_pte_range.isra.0" },
+	};
+	struct probe_report r = {
+		.caps = &caps, .chosen = TIER_TRACEPOINT,
+		.why = "no patched tracepoints, fentry or kprobes usable",
+		.progs = progs, .nprogs = 2, .loaded = true,
+	};
+	struct json_object *obj, *tiers, *v, *a;
 	char *buf = NULL, err[512];
 	size_t len = 0;
 	FILE *f;
 
 	(void)state;
 	f = open_memstream(&buf, &len);
-	probe_print(f, true, &caps, TIER_TRACEPOINT, "no patched tracepoints, fentry or kprobes usable");
+	probe_print(f, true, &r);
 	fclose(f);
 	obj = json_tokener_parse(buf);
 	free(buf);
@@ -281,6 +292,25 @@ static void test_probe(void **state)
 			    "fentry program refused: Operation not permitted");
 	assert_true(json_object_get_boolean(json_object_object_get(
 		json_object_object_get(tiers, "tracepoint"), "available")));
+	a = json_object_object_get(obj, "attach");
+	assert_int_equal(json_object_array_length(a), 2);
+	v = json_object_array_get_idx(a, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "target")),
+			    "copy_pte_range.isra.0");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "section")), "kprobe");
+	json_object_put(obj);
+
+	/* Not loaded: no attach points, and that is null, not an empty list */
+	r.loaded = false;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	probe_print(f, true, &r);
+	fclose(f);
+	obj = json_tokener_parse(buf);
+	free(buf);
+	if (!schema_validate_def(schema, "probe", obj, err, sizeof(err)))
+		fail_msg("probe output does not match the schema: %s", err);
+	assert_true(json_object_is_type(json_object_object_get(obj, "attach"), json_type_null));
 	json_object_put(obj);
 }
 

@@ -106,6 +106,22 @@ static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 	return err;
 }
 
+static const char *probe_target(void *skel, const struct bpf_program *p,
+				const struct kernel_caps *caps, enum tier t)
+{
+	struct probe_bpf *s = skel;
+
+	if (t != TIER_KPROBE)
+		return NULL;
+	if (p == s->progs.ptcopy_kp_entry || p == s->progs.ptcopy_kp_exit)
+		return tier_per_pmd(caps, t) ? caps->sym_copy_pte_range : caps->sym_copy_page_range;
+	if (p == s->progs.ptcopy_kp_resched)
+		return caps->sym_cond_resched;
+	if (p == s->progs.ptcopy_kp_swapc_entry || p == s->progs.ptcopy_kp_swapc)
+		return caps->sym_swap_cont;
+	return NULL;
+}
+
 static void probe_destroy(void *skel)
 {
 	probe_bpf__destroy(skel);
@@ -129,4 +145,5 @@ const struct tier_obj probe_obj = {
 	.attach = probe_attach,
 	.destroy = probe_destroy,
 	.have = probe_have,
+	.target = probe_target,
 };

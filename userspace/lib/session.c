@@ -62,16 +62,25 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return s->on_fork ? s->on_fork(s->ctx, data) : 0;
 }
 
-static void collect_progs(struct session *s, struct bpf_object *obj)
+static void collect_progs(struct session *s, struct bpf_object *obj, void *skel)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
+		struct prog_info *p = &s->progs[s->nprogs];
+		const char *slash;
+
 		if (!bpf_program__autoload(prog) || s->nprogs == MAX_PROGS)
 			continue;
-		s->progs[s->nprogs].name = bpf_program__name(prog);
-		s->progs[s->nprogs].section = bpf_program__section_name(prog);
-		s->progs[s->nprogs].fd = bpf_program__fd(prog);
+		p->name = bpf_program__name(prog);
+		p->section = bpf_program__section_name(prog);
+		p->fd = bpf_program__fd(prog);
+		p->target = skel && s->ops->target ? s->ops->target(skel, prog, &s->caps, s->tier)
+						   : NULL;
+		if (!p->target) {
+			slash = strchr(p->section, '/');
+			p->target = slash ? slash + 1 : p->section;
+		}
 		s->nprogs++;
 	}
 }
@@ -254,6 +263,9 @@ int session_open(struct session **out, const struct session_opts *o,
 	}
 
 	if (o->load_only) {
+		collect_progs(s, s->window->obj, NULL);
+		if (s->tier_bpf)
+			collect_progs(s, s->tier_bpf, s->tier_skel);
 		*out = s;
 		return 0;
 	}
@@ -275,9 +287,9 @@ int session_open(struct session **out, const struct session_opts *o,
 		pr_err("attaching to the fork tracepoints failed: %s", strerror(-err));
 		goto fail;
 	}
-	collect_progs(s, s->window->obj);
+	collect_progs(s, s->window->obj, NULL);
 	if (s->tier_bpf)
-		collect_progs(s, s->tier_bpf);
+		collect_progs(s, s->tier_bpf, s->tier_skel);
 	*out = s;
 	return 0;
 fail:

@@ -42,6 +42,7 @@ struct session_opts {
 struct prog_info {
 	const char *name;
 	const char *section;		/* e.g. "tp_btf/sched_switch" */
+	const char *target;		/* what it attaches to, e.g. "sched_switch" */
 	int fd;
 };
 
@@ -67,7 +68,10 @@ __u32 session_have(const struct session *s);
 struct bpf_object;
 /* The window object (tier_obj false) or the tier's own (NULL for tier 3). */
 struct bpf_object *session_bpf_object(const struct session *s, bool tier_obj);
-/* The attached programs; returns their number, *progs valid until close. */
+/*
+ * The attached programs (with load_only, the loaded ones); returns their
+ * number, *progs valid until close.
+ */
 size_t session_programs(const struct session *s, const struct prog_info **progs);
 /*
  * Create the entry of ptcopy_stats that label values past the bound fold

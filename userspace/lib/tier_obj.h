@@ -14,6 +14,7 @@
 #include "tier.h"
 
 struct bpf_object;
+struct bpf_program;
 
 struct tier_obj {
 	/* Open the skeleton; returns it, its bpf_object in *obj; NULL on error. */
@@ -27,6 +28,12 @@ struct tier_obj {
 	void (*destroy)(void *skel);
 	/* The PTCOPY_HAVE_* the tier measures on this kernel. */
 	__u32 (*have)(const struct kernel_caps *caps, enum tier t);
+	/*
+	 * Where prog attaches when its section does not say (kprobes: the
+	 * kallsyms name); NULL: the section's part after the first '/'.
+	 */
+	const char *(*target)(void *skel, const struct bpf_program *prog,
+			      const struct kernel_caps *caps, enum tier t);
 };
 
 extern const struct tier_obj patched_obj;

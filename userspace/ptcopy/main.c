@@ -80,16 +80,30 @@ static int report(struct tracer *t)
 	return 0;
 }
 
+/*
+ * What the kernel offers, the tier it gets, and that tier's programs,
+ * loaded through the verifier but attached nowhere: a tier that would fail
+ * to load is not reported as working. Exit 0 when one works.
+ */
 static int run_probe(const struct options *o)
 {
+	struct session_opts so = { .tier = o->tier, .load_only = true };
+	struct probe_report r = {};
+	struct session *s = NULL;
 	struct kernel_caps caps;
-	enum tier chosen;
 	char why[256];
 
 	probe_kernel(&caps);
-	chosen = tier_choose(&caps, o->tier, why, sizeof(why));
-	probe_print(stdout, o->json, &caps, chosen, why);
-	return chosen == TIER_COUNT ? 1 : 0;
+	r.caps = &caps;
+	r.why = why;
+	r.chosen = tier_choose(&caps, o->tier, why, sizeof(why));
+	if (r.chosen != TIER_COUNT && !session_open(&s, &so, &caps)) {
+		r.loaded = true;
+		r.nprogs = session_programs(s, &r.progs);
+	}
+	probe_print(stdout, o->json, &r);
+	session_close(s);
+	return r.loaded ? 0 : 1;
 }
 
 /* Poll for fork events until the interval ends, or until asked to stop. */

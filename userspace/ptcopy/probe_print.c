@@ -15,10 +15,14 @@ static const char *sym_or_no(const char *sym)
 	return sym[0] ? sym : "no (inlined or absent)";
 }
 
-static void text_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, const char *why)
+static void text_probe(FILE *f, const struct probe_report *r)
 {
+	const struct kernel_caps *c = r->caps;
+	enum tier chosen = r->chosen;
+	const char *why = r->why;
 	struct utsname u;
 	char reason[256];
+	size_t i;
 	int t;
 
 	uname(&u);
@@ -51,15 +55,50 @@ static void text_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, c
 		fprintf(f, "tier %-16s %s%s%s\n", tier_name(t), ok ? "available" : "unavailable",
 			ok ? "" : ": ", ok ? "" : reason);
 	}
-	if (chosen == TIER_COUNT)
+	if (chosen == TIER_COUNT) {
 		fprintf(f, "chosen                none: %s\n", why);
-	else
-		fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
+		return;
+	}
+	fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
+	if (!r->loaded) {
+		fprintf(f, "attach points         not loaded (see the error above)\n");
+		return;
+	}
+	/* the program type (the section up to its '/'), the target, the name */
+	for (i = 0; i < r->nprogs; i++) {
+		const char *sec = r->progs[i].section, *slash = strchr(sec, '/');
+		int kind = slash ? (int)(slash - sec) : (int)strlen(sec);
+
+		fprintf(f, "%-21s %-10.*s %-30s %s\n", i ? "" : "attach points", kind, sec,
+			r->progs[i].target, r->progs[i].name);
+	}
 }
 
-static void json_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, const char *why)
+static struct json_object *json_attach(const struct probe_report *r)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (!r->loaded)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; i < r->nprogs; i++) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "program", json_object_new_string(r->progs[i].name));
+		json_object_object_add(p, "section", json_object_new_string(r->progs[i].section));
+		json_object_object_add(p, "target", json_object_new_string(r->progs[i].target));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static void json_probe(FILE *f, const struct probe_report *r)
 {
 	struct json_object *o = json_object_new_object(), *tiers = json_object_new_object();
+	const struct kernel_caps *c = r->caps;
+	enum tier chosen = r->chosen;
+	const char *why = r->why;
 	struct utsname u;
 	char reason[256];
 	int t;
@@ -100,15 +139,15 @@ static void json_probe(FILE *f, const struct kernel_caps *c, enum tier chosen, c
 	json_object_object_add(o, "chosen", chosen == TIER_COUNT ? NULL :
 				json_object_new_string(tier_name(chosen)));
 	json_object_object_add(o, "why", json_object_new_string(why));
+	json_object_object_add(o, "attach", json_attach(r));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
 
-void probe_print(FILE *f, bool json, const struct kernel_caps *c, enum tier chosen,
-		 const char *why)
+void probe_print(FILE *f, bool json, const struct probe_report *r)
 {
 	if (json)
-		json_probe(f, c, chosen, why);
+		json_probe(f, r);
 	else
-		text_probe(f, c, chosen, why);
+		text_probe(f, r);
 }

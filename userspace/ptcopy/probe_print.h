@@ -5,9 +5,19 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "probe.h"
+#include "session.h"
 #include "tier.h"
 
-void probe_print(FILE *f, bool json, const struct kernel_caps *c, enum tier chosen,
-		 const char *why);
+/* What --probe found; progs: the chosen tier's programs, loaded (or none). */
+struct probe_report {
+	const struct kernel_caps *caps;
+	enum tier chosen;
+	const char *why;
+	const struct prog_info *progs;
+	size_t nprogs;
+	bool loaded;			/* the programs passed the verifier */
+};
+
+void probe_print(FILE *f, bool json, const struct probe_report *r);
 
 #endif /* __PTCOPY_PROBE_PRINT_H */

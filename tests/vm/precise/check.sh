@@ -24,6 +24,18 @@ workloads="fork:ptfork:0 lockbreak:ptfork:1 swapcont:swapfork:0 contfail:swapfor
 
 check_guest_scripts
 [ "$(cat "$out/probe.rc" 2>/dev/null)" = 0 ] || fail "ptcopy --probe exited $(cat "$out/probe.rc" 2>/dev/null)"
+# --probe names the chosen tier's attach points: the patch's events, or
+# fentry on the function this kernel has
+case $VARIANT in
+patched) want="copy_pte_pass_start copy_pte_locked copy_pte_unlocked copy_pte_return" ;;
+unpatched) want="copy_page_range __cond_resched add_swap_count_continuation" ;;
+symbol) want="copy_pte_range __cond_resched add_swap_count_continuation" ;;
+esac
+for t in $want; do
+	jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$out/probe.json" > /dev/null ||
+		fail "--probe attach points lack $t: $(jq -c '.attach | map(.target)' "$out/probe.json" 2>/dev/null)"
+done
+observed "--probe attach points: $(jq -r '.attach | map(.section) | join(" ")' "$out/probe.json" 2>/dev/null)"
 
 # pt DIR COMM JQ: ptcopy's final summary for COMM in DIR (null if none)
 pt() {
