@@ -6,15 +6,18 @@
  * Where copy_pte_range() is a real symbol (distribution kernels built -O2
  * keep it), each call covers one PMD range: its duration is an upper bound
  * of the PTE lock hold. Where it is inlined, the same programs sit on
- * copy_page_range(), once per VMA. Inside a call, every __cond_resched()
- * is the one that ends a pass (under the none and voluntary preemption
- * models cond_resched() is a real call), so its count is the number of
- * passes and its result whether the copy was rescheduled; and
- * add_swap_count_continuation()'s result says whether a continuation
- * failed: only the call copy_pte_range() makes itself with the locks
- * dropped (GFP_KERNEL) counts, as in tier 1; swap_duplicate()'s GFP_ATOMIC
- * attempt under the locks failing is what sends it there, not a failure. The loader keeps one variant and one target; kprobes are attached
- * by the symbol name found in kallsyms (copy_pte_range.isra.0 and the like).
+ * copy_page_range(), once per VMA. Inside a call, __cond_resched() runs
+ * once at the end of every pass (under the none and voluntary preemption
+ * models cond_resched() is a real call) and, under voluntary preemption,
+ * also in might_resched() of every page allocation (a child page table, a
+ * pinned page's copy): its count is an upper bound of the passes, its
+ * result whether the copy gave up the CPU. add_swap_count_continuation()'s
+ * result says whether a continuation failed: only the call copy_pte_range()
+ * makes itself with the locks dropped (GFP_KERNEL) counts, as in tier 1;
+ * swap_duplicate()'s GFP_ATOMIC attempt under the locks failing is what
+ * sends it there, not a failure. The loader keeps one variant and one
+ * target; kprobes are attached by the symbol name found in kallsyms
+ * (copy_pte_range.isra.0 and the like).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -62,16 +62,17 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return s->on_fork ? s->on_fork(s->ctx, data) : 0;
 }
 
-static void collect_progs(struct session *s, struct bpf_object *obj, void *skel)
+static void collect_obj_progs(struct session *s, struct bpf_object *obj, void *skel)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
-		struct prog_info *p = &s->progs[s->nprogs];
+		struct prog_info *p;
 		const char *slash;
 
 		if (!bpf_program__autoload(prog) || s->nprogs == MAX_PROGS)
 			continue;
+		p = &s->progs[s->nprogs++];
 		p->name = bpf_program__name(prog);
 		p->section = bpf_program__section_name(prog);
 		p->fd = bpf_program__fd(prog);
@@ -81,8 +82,15 @@ static void collect_progs(struct session *s, struct bpf_object *obj, void *skel)
 			slash = strchr(p->section, '/');
 			p->target = slash ? slash + 1 : p->section;
 		}
-		s->nprogs++;
 	}
+}
+
+/* What session_programs() lists: the loaded programs of both objects. */
+static void collect_progs(struct session *s)
+{
+	collect_obj_progs(s, s->window->obj, NULL);
+	if (s->tier_bpf)
+		collect_obj_progs(s, s->tier_bpf, s->tier_skel);
 }
 
 /* The tier object shares every map of the window object (same names). */
@@ -263,9 +271,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	}
 
 	if (o->load_only) {
-		collect_progs(s, s->window->obj, NULL);
-		if (s->tier_bpf)
-			collect_progs(s, s->tier_bpf, s->tier_skel);
+		collect_progs(s);
 		*out = s;
 		return 0;
 	}
@@ -287,9 +293,7 @@ int session_open(struct session **out, const struct session_opts *o,
 		pr_err("attaching to the fork tracepoints failed: %s", strerror(-err));
 		goto fail;
 	}
-	collect_progs(s, s->window->obj, NULL);
-	if (s->tier_bpf)
-		collect_progs(s, s->tier_bpf, s->tier_skel);
+	collect_progs(s);
 	*out = s;
 	return 0;
 fail:

@@ -15,7 +15,8 @@
 # chooses fentry; fentry and kprobe (forced) each count exactly the calls
 # the kernel's function tracer saw in the same run (on the symbol kernel
 # also the patched run's first passes), and the same forks, continuations
-# and aborts as the patched run, whose fork results they reproduce.
+# and aborts as the patched run, whose fork results they reproduce; their
+# __cond_resched calls are at least the patched run's passes.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -187,6 +188,9 @@ for t in auto:fentry kprobe:kprobe; do
 		same "continuations ok vs patched" "$(pt "$d" $comm .swap_cont.ok)" \
 			"$(pt "$p" $comm .swap_cont.ok)"
 		same "aborts vs patched" "$(pt "$d" $comm '.aborts | add')" "$(pt "$p" $comm '.aborts | add')"
+		# Every pass ends in __cond_resched(); page allocations add more
+		[ "$(pt "$d" $comm .cond_resched.calls)" -ge "$(pt "$p" $comm .passes)" ] 2>/dev/null ||
+			fail "$what: $(pt "$d" $comm .cond_resched.calls) __cond_resched calls, fewer than the patched run's $(pt "$p" $comm .passes) passes"
 		forks_add_up calls:.calls swap_cont_ok:.swap_cont.ok swap_cont_failed:.swap_cont.failed \
 			resched_calls:.cond_resched.calls call_ns_sum:.call.sum_ns
 		observed "$what: forks=$(pt "$d" $comm .forks) calls=$(pt "$d" $comm .calls)" \
