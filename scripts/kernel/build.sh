@@ -16,8 +16,8 @@
 # The variants are built in one tree kept in the cache, one after the
 # other: the patch touches mm/memory.c and adds a header, and the symbol
 # variant changes mm/memory.c's flags, so later builds only recompile those
-# and relink (a cold build takes minutes on
-# 2 cores, the incremental one a fraction of that). The tree is keyed like
+# and relink (a cold build takes minutes on 2 cores, the incremental one a
+# fraction of that). The tree is keyed like
 # the unpatched kernel, so a new patch revision reuses it too.
 #
 # Environment: PTCOPY_CACHE (default /var/cache/ptcopy), JOBS (default
@@ -129,8 +129,7 @@ apply_variant() {
 
 # build_variant VARIANT DIR
 build_variant() {
-	local dir=$2 t0 secs
-	local flags=
+	local dir=$2 t0 secs flags=
 	apply_variant "$1"
 	# Kbuild adds CFLAGS_<stem>.o to that object's command line, and
 	# rebuilds an object whose command line changed

@@ -9,9 +9,8 @@
 # the other vCPU ran the code being patched. The guest console goes to
 # OUTDIR/console.log, the second serial port (the guest's /dev/ttyS1) to
 # OUTDIR/serial1.log, from which each suite's archive is unpacked into
-# OUTDIR/<suite>/. The guest
-# reboots when done; -no-reboot turns that, and a panic (panic=-1), into
-# qemu's exit.
+# OUTDIR/<suite>/. The guest reboots when done; -no-reboot turns that, and
+# a panic (panic=-1), into qemu's exit.
 #
 # Exit status: 0 if the guest finished all suites, 1 if it did not (panic,
 # crash, or VMTEST_TIMEOUT seconds, default 1200, passed).

@@ -65,11 +65,13 @@ check_event_presence() {
 	fi
 }
 
-# The ring buffer must not have dropped anything we count
+# check_no_lost_events [DIR]: the ring buffer must not have dropped
+# anything we count (DIR: where trace_end saved it, default the suite's)
 check_no_lost_events() {
-	local lost
-	lost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "overrun:") n += $(i + 1) } END { print n + 0 }' "$out/trace-stats.txt")
-	[ "$lost" = 0 ] || fail "the trace buffer overran: $lost events lost"
+	local lost dir=${1:-$out} where=
+	[ "$dir" = "$out" ] || where=" in ${dir#"$out"/}"
+	lost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "overrun:") n += $(i + 1) } END { print n + 0 }' "$dir/trace-stats.txt")
+	[ "$lost" = 0 ] || fail "the trace buffer overran$where: $lost events lost"
 }
 
 # copy_pte_stats [MAP_START MAP_END]: run the grammar check and the counts

@@ -90,8 +90,7 @@ if [ "$VARIANT" = patched ]; then
 		awk -v by=comm -f "$lib/copy_pte.awk" "$d/trace.txt" > "$d/stats-comm.txt"
 		[ "$(value grammar_errors "$d/stats-comm.txt")" = 0 ] ||
 			fail "$what: the trace breaks copy_pte_range()'s grammar (stats-comm.txt)"
-		lost=$(awk '{ for (i = 1; i < NF; i++) if ($i == "overrun:") n += $(i + 1) } END { print n + 0 }' "$d/trace-stats.txt")
-		[ "$lost" = 0 ] || fail "$what: the trace buffer lost $lost events"
+		check_no_lost_events "$d"
 		grep -q "^fork=$comm " "$d/stats-comm.txt" || { fail "$what: no copy_pte events of $comm in the trace"; continue; }
 
 		same passes "$(pt "$d" $comm .passes)" "$(trs passes)"
@@ -99,8 +98,8 @@ if [ "$VARIANT" = patched ]; then
 		for r in lock_break swap_cont prealloc; do
 			same "retries.$r" "$(pt "$d" $comm .retries.$r)" "$(trs retry_$r)"
 		done
-		for s in done:done swap_cont:swap_cont device_busy:device_busy prealloc:prealloc hwpoison:hwpoison; do
-			same "loop_ends.${s%%:*}" "$(pt "$d" $comm .loop_ends.${s%%:*})" "$(trs stop_${s##*:})"
+		for s in done swap_cont device_busy prealloc hwpoison; do
+			same "loop_ends.$s" "$(pt "$d" $comm .loop_ends.$s)" "$(trs stop_$s)"
 		done
 		for s in need_resched:need_resched parent_contended:src_contended child_contended:dst_contended; do
 			same "lock_breaks.${s%%:*}" "$(pt "$d" $comm .lock_breaks.${s%%:*})" "$(trs stop_${s##*:})"

@@ -12,13 +12,13 @@
 . $TESTS/lib/guest.sh
 workloads="fork lockbreak swapcont contfail prealloc"
 tiers=auto
-copy_func=
+copy_funcs=
 if [ "$PTCOPY_VARIANT" != patched ]; then
 	tiers="auto kprobe"
 	# The functions tier 2 may probe: copy_pte_range where it is a symbol
 	# (its kallsyms name may carry a suffix: .isra.0), copy_page_range
-	copy_func=$(grep -E '^copy_(pte|page)_range($|[. ])' $T/available_filter_functions | cut -d' ' -f1)
-	echo "$copy_func" > copy-funcs.txt
+	copy_funcs=$(grep -E '^copy_(pte|page)_range($|[. ])' $T/available_filter_functions | cut -d' ' -f1)
+	echo "$copy_funcs" > copy-funcs.txt
 fi
 
 ptcopy --probe -j > probe.json 2> probe.err
@@ -41,8 +41,8 @@ for tier in $tiers; do
 			rc=1
 			continue
 		fi
-		if [ -n "$copy_func" ]; then
-			echo "$copy_func" > $T/set_ftrace_filter
+		if [ -n "$copy_funcs" ]; then
+			echo "$copy_funcs" > $T/set_ftrace_filter
 			echo function > $T/current_tracer
 		fi
 		OUT=$d sh $TESTS/$w/guest/10-$w.sh > guest.log 2>&1
