@@ -42,6 +42,10 @@ echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Third-party sources configured on the machine may be unreachable; only
 # Debian's archive is needed, so a partial update is not fatal.
-apt-get update -q >/dev/null || echo "install-deps: apt-get update reported errors, continuing" >&2
+# Another apt (a parallel build, unattended-upgrades) may hold dpkg's lock:
+# wait for it rather than fail.
+lock="-o DPkg::Lock::Timeout=900"
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+apt-get $lock update -q >/dev/null || echo "install-deps: apt-get update reported errors, continuing" >&2
+# shellcheck disable=SC2086
+apt-get $lock install -y -q --no-install-recommends $missing >/dev/null
