@@ -5,6 +5,12 @@ BUILD=${BUILD:-build}
 PTCOPY=${PTCOPY:-$BUILD/ptcopy}
 FORKLOAD=$BUILD/forkload
 WORK=$(mktemp -d /tmp/ptcopy-test.XXXXXX)
+# One host test at a time on this machine: they count the programs loaded
+# on the whole kernel and the forks of every forkload, so two checkouts
+# testing at once (parallel work trees, a CI run beside a developer's) would
+# see each other. The lock is dropped when the test's shell exits.
+exec 9> /tmp/ptcopy-host-tests.lock
+flock 9
 PTCOPY_PID=
 
 fail() {
