@@ -34,5 +34,6 @@ for ts in auto:fentry kprobe:kprobe; do
 	observed "$tier: $n ptfork forks, calls $(jq -s -r 'map(select(.type == "fork" and .comm == "ptfork") | .calls) | join(",")' "$d/ptcopy.json")," \
 		"resched_calls $(jq -s -r 'map(select(.type == "fork" and .comm == "ptfork") | .resched_calls // "absent") | join(",")' "$d/ptcopy.json")"
 done
-observed "--probe: $(grep -i 'preempt' "$out/probe.txt" | tr -s ' ' | tr '\n' ';' || echo 'no line about preemption')"
+mode=$(grep -iw 'full\|preempt[a-z_]*' "$out/probe.txt" | tr -s ' ' | tr '\n' ';' || true)
+observed "--probe lines about preemption: ${mode:-none}"
 finish
