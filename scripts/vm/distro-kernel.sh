@@ -50,14 +50,16 @@ fi
 # signed and an unsigned package, the unsigned one (the same kernel, with
 # no Secure Boot signature that qemu would ignore anyway)
 newest= newest_ver=
-for pkg in $(apt-cache search --names-only "$pattern" | cut -d' ' -f1); do
-	ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+pkgs=$(apt-cache search --names-only "$pattern" | cut -d' ' -f1)
+# One apt-cache call for all: "PACKAGE VERSION" lines, the candidate of each
+while read -r pkg ver; do
 	[ -n "$ver" ] || continue
 	if [ -z "$newest" ] || dpkg --compare-versions "$ver" gt "$newest_ver" ||
 		{ [ "$ver" = "$newest_ver" ] && [ "${pkg%-unsigned}" != "$pkg" ]; }; then
 		newest=$pkg newest_ver=$ver
 	fi
-done
+done < <([ -z "$pkgs" ] || apt-cache show --no-all-versions $pkgs 2>/dev/null |
+	awk '/^Package: / { p = $2 } /^Version: / { print p, $2 }')
 
 cached_newest() {
 	# The newest version of the series in the cache
