@@ -316,6 +316,11 @@ for hc in fork_events_lost_total:events_lost forks_untracked_total:forks_untrack
 done
 observed "health counters, exporter rise/ptcopy:$health"
 [ $compared -gt 0 ] || fail "the exporter exposed no series for ptfork or swapfork"
+# What only the patched tier measures: absent, not zero
+for m in ptcopy_pte_lock_hold_seconds ptcopy_pte_lock_wait_seconds ptcopy_pte_passes_total \
+	ptcopy_lock_breaks_total ptcopy_retries_total; do
+	! grep -q "^# TYPE $m " "$out/after.prom" || fail "the exporter exposes $m on tier $tier"
+done
 for comm in ptfork swapfork; do
 	observed "exporter $comm: forks +$(rise "ptcopy_forks_total{comm=\"$comm\"}")" \
 		"copy calls +$(rise "ptcopy_copy_call_seconds_count{comm=\"$comm\"}")" \
