@@ -49,7 +49,7 @@ fi
 # The newest package of the series by Debian version; where a version has a
 # signed and an unsigned package, the unsigned one (the same kernel, with
 # no Secure Boot signature that qemu would ignore anyway)
-newest= newest_ver=
+newest='' newest_ver=''
 pkgs=$(apt-cache search --names-only "$pattern" | cut -d' ' -f1)
 # One apt-cache call for all: "PACKAGE VERSION" lines, the candidate of each
 while read -r pkg ver; do
@@ -63,7 +63,7 @@ done < <([ -z "$pkgs" ] || apt-cache show --no-all-versions $pkgs 2>/dev/null |
 
 cached_newest() {
 	# The newest version of the series in the cache
-	local d best= best_ver= ver
+	local d best='' best_ver='' ver
 	for d in "$cache"/*/PACKAGE; do
 		[ -f "$d" ] || continue
 		grep -Eq "^package=$(echo "$pattern" | sed 's/^\^//; s/\$$//')\$" "$d" || continue

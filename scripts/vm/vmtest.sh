@@ -197,7 +197,7 @@ for k in $kernels; do
 			if [ -f "$out/$s/guest-uptime" ]; then
 				echo "kernel $k $v suite $s: $(awk '{ printf "%.1f s in the guest", $2 - $1 }' "$out/$s/guest-uptime")" >> "$times"
 			fi
-			export KERNEL=$k VARIANT=$v PATCHED_OUT= DISTRO_DIR=
+			export KERNEL=$k VARIANT=$v PATCHED_OUT='' DISTRO_DIR=''
 			case $v in distro*) DISTRO_DIR=$dir ;; esac
 			[ "$v" != patched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
 			if "$top/tests/vm/$s/check.sh" "$out/$s" > "$out/$s/check.log" 2>&1; then

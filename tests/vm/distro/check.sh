@@ -266,7 +266,7 @@ want "exporter tier" "$tier" fentry
 # Durations (_sum) are timed by each session's own programs: shown, not
 # compared. A family not listed here fails: it must be added.
 compared=0
-while read -r series val; do
+while read -r series _; do
 	name=${series%%\{*}
 	labels=${series#*\{}
 	labels=${labels%\}}
