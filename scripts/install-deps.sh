@@ -11,9 +11,10 @@ pkgs_build="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-d
 # peer tracer used for cross-checks, HTTP load and scrapes, systemd-analyze
 # for the unit, man for the man pages.
 pkgs_test="libcmocka-dev jq prometheus bpftrace wrk procps util-linux curl systemd man-db"
-# Kernel builds and the qemu harness (tests/vm, kernel-patch).
+# Kernel builds and the qemu harness (tests/vm, kernel-patch); kmod: depmod
+# for the modules of Debian's kernel packages (scripts/vm/distro-kernel.sh).
 pkgs_vm="linux-source-6.1 linux-source-6.12 xz-utils bc flex bison libssl-dev libelf-dev
-	dwarves cpio perl qemu-system-x86 busybox-static"
+	dwarves cpio perl qemu-system-x86 busybox-static kmod"
 
 want=
 for group in "${@:-build}"; do

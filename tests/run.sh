@@ -3,6 +3,8 @@
 #
 #   BUILD      normal build (build/), SAN_BUILD: the ASan+UBSan build
 #   TESTS      comma-separated suites to run: unit,bpf,host,vm (default all)
+#   PHASE_TIMES  "PHASE SECONDS" lines of earlier phases (make test: deps,
+#              builds), printed with this run's at the end
 #
 # A test passes with exit 0, fails otherwise; exit 77 means it skipped
 # because the machine truly lacks a capability, and it must have printed why.
@@ -37,26 +39,55 @@ run() {
 
 want() { case ",$suites," in *",$1,"*) return 0 ;; esac; return 1; }
 
+# phase NAME SECONDS: one line of the phase table
+phases=
+phase() {
+	phases="$phases$(printf '%-44s %6s s' "$1" "$2")
+"
+}
+phase_start=$(date +%s)
+phase_end() {
+	phase "$1" $(( $(date +%s) - phase_start ))
+	phase_start=$(date +%s)
+}
+
 if want unit; then
 	for t in "$SAN_BUILD"/tests/unit/test_*; do
 		[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 	done
+	phase_end unit
 fi
 if want bpf; then
 	for t in "$SAN_BUILD"/tests/bpf/test_*; do
 		[ -x "$t" ] && run "bpf/$(basename "$t")" "$t"
 	done
+	phase_end bpf
 fi
 if want host; then
 	for t in tests/host/[0-9]*.sh; do
 		[ -f "$t" ] && run "host/$(basename "$t" .sh)" bash "$t"
 	done
+	phase_end host
 fi
 if want vm; then
 	run "vm/vmtest" scripts/vm/vmtest.sh
 	[ -f "$logdir/vm_vmtest.log" ] && grep -E '^(PASS|FAIL|SKIP)' "$logdir/vm_vmtest.log" | sed 's/^/      /'
+	phase_end vm
 fi
 
+# Where the time went: make test's phases before this script, this
+# script's, and inside vm the kernel builds, package fetches and boots
+# (scripts/vm/vmtest.sh's build/vm/times.txt)
+echo "--- phase times"
+if [ -n "${PHASE_TIMES:-}" ] && [ -f "$PHASE_TIMES" ]; then
+	while read -r name secs; do
+		printf '%-44s %6s s\n' "$name" "$secs"
+	done < "$PHASE_TIMES"
+fi
+printf '%s' "$phases"
+if want vm && [ -f build/vm/times.txt ]; then
+	sed 's/^/  vm: /' build/vm/times.txt
+fi
 echo "---"
 echo "passed $passed, failed $failed, skipped $skipped in $(($(date +%s) - t_start)) s"
 [ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }

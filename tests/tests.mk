@@ -36,11 +36,19 @@ $(OUTPUT)/tests/bpf/%: $(OUTPUT)/obj/tests/bpf/%.o $(OUTPUT)/obj/tests/bpf/testr
 .PHONY: test-bins
 test-bins: $(UNIT_TESTS) $(BPF_TESTS)
 
+# Each phase's wall time goes to $(PHASE_TIMES) ("PHASE SECONDS" lines);
+# tests/run.sh adds its own and prints them all at the end.
+PHASE_TIMES := $(OUTPUT)/phase-times.txt
+# timed PHASE COMMAND: run COMMAND, append its wall time to $(PHASE_TIMES)
+timed = t0=$$(date +%s); $(2) && echo "$(1) $$(( $$(date +%s) - t0 ))" >> $(PHASE_TIMES)
+
 .PHONY: test
-test: deps-test
-	$(Q)$(MAKE) --no-print-directory all static
-	$(Q)$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) SANITIZE=1 all test-bins
-	$(Q)BUILD=$(OUTPUT) SAN_BUILD=$(SAN_OUTPUT) tests/run.sh
+test:
+	$(Q)mkdir -p $(OUTPUT) && : > $(PHASE_TIMES)
+	$(Q)$(call timed,deps,$(MAKE) --no-print-directory deps-test)
+	$(Q)$(call timed,build,$(MAKE) --no-print-directory all static)
+	$(Q)$(call timed,build-sanitized,$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) SANITIZE=1 all test-bins)
+	$(Q)BUILD=$(OUTPUT) SAN_BUILD=$(SAN_OUTPUT) PHASE_TIMES=$(PHASE_TIMES) tests/run.sh
 
 .PHONY: vmtest
 vmtest: deps-test

@@ -13,7 +13,8 @@
 # a panic (panic=-1), into qemu's exit.
 #
 # Exit status: 0 if the guest finished all suites, 1 if it did not (panic,
-# crash, or VMTEST_TIMEOUT seconds, default 1200, passed).
+# crash, or VMTEST_TIMEOUT seconds, default 1200, passed). VMTEST_APPEND:
+# more kernel command line (e.g. preempt=full).
 set -eu
 
 [ $# -ge 6 ] || { echo "usage: $0 BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE..." >&2; exit 2; }
@@ -30,7 +31,7 @@ mkdir -p "$outdir"
 # chance of ASLR costs a call more) and can be compared call for call.
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 norandmaps"
 cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',')"
-cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant"
+cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant${VMTEST_APPEND:+ $VMTEST_APPEND}"
 
 status=0
 timeout -k 10 "$timeout" qemu-system-x86_64 \

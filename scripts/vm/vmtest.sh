@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Run ptcopy's VM test suites on the Debian kernels, patched and unpatched.
+# Run ptcopy's VM test suites on the Debian kernels: our builds, patched and
+# unpatched, and Debian's own distribution kernels.
 #
 # usage: scripts/vm/vmtest.sh [-k KERNEL]... [-V VARIANT]... [SUITE...]
 #   KERNEL   6.1, 6.12 (default both; or the KERNEL environment variable)
-#   VARIANT  patched, unpatched, symbol (default all; or VARIANT)
+#   VARIANT  patched, unpatched, symbol, distro, distro-full (default all;
+#            or VARIANT)
 #   SUITE    directories of tests/vm/ that have a guest/ (default all; or SUITES)
 #
 # For each kernel: build its variants, or take them from the cache
@@ -11,12 +13,16 @@
 # each variant once under qemu, patched first, running every selected suite
 # (scripts/vm/run-qemu.sh). The symbol variant (unpatched, copy_pte_range()
 # not inlined) is there for ptcopy's per-call probes: it runs the suites
-# listed in symbol_suites only. A suite's output lands in
+# listed in symbol_suites only. The distro variant is Debian's packaged
+# kernel of the series (linux-image-*-amd64, scripts/vm/distro-kernel.sh),
+# booted with the same initramfs plus its modules; it runs distro_suites
+# only, and distro-full, the 6.12 package booted with preempt=full, runs
+# full_suites. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
 #
-# Environment: PTCOPY_CACHE (kernel cache, default /var/cache/ptcopy),
+# Environment: PTCOPY_CACHE (kernels and packages, default /var/cache/ptcopy),
 # VMTEST_TIMEOUT (seconds per boot, default 1200), JOBS (kernel build).
 set -eu
 
@@ -28,14 +34,17 @@ while getopts k:V:h opt; do
 	case $opt in
 	k) kernels="$kernels $OPTARG" ;;
 	V) variants="$variants $OPTARG" ;;
-	*) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || suites="$*"
 kernels=${kernels:-6.1 6.12}
-variants=${variants:-patched unpatched symbol}
+all_variants="patched unpatched symbol distro distro-full"
+variants=${variants:-$all_variants}
 symbol_suites="precise"
+distro_suites="distro"
+full_suites="preemptfull"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -45,13 +54,33 @@ for k in $kernels; do
 	case $k in 6.1|6.12) ;; *) echo "vmtest: unknown kernel '$k' (6.1, 6.12)" >&2; exit 2 ;; esac
 done
 for v in $variants; do
-	case $v in patched|unpatched|symbol) ;; *) echo "vmtest: unknown variant '$v' (patched, unpatched, symbol)" >&2; exit 2 ;; esac
+	case " $all_variants " in *" $v "*) ;; *) echo "vmtest: unknown variant '$v' ($all_variants)" >&2; exit 2 ;; esac
 done
 for s in $suites; do
 	[ -x "$top/tests/vm/$s/check.sh" ] || { echo "vmtest: suite '$s' has no tests/vm/$s/check.sh" >&2; exit 2; }
 done
 # Patched first: the unpatched run is compared with it
-variants=$(for v in patched unpatched symbol; do case " $variants " in *" $v "*) echo $v ;; esac; done)
+variants=$(for v in $all_variants; do case " $variants " in *" $v "*) printf "%s " $v ;; esac; done)
+# Our kernel builds; the distro variants are packages
+lab_variants=$(for v in $variants; do case $v in patched|unpatched|symbol) echo $v ;; esac; done)
+# in_list WORD LIST: WORD is one of LIST
+in_list() {
+	case " $2 " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+# variant_suites VARIANT: the selected suites that VARIANT runs
+variant_suites() {
+	local s
+	for s in $suites; do
+		case $1 in
+		symbol) in_list $s "$symbol_suites" && echo $s ;;
+		distro) in_list $s "$distro_suites" && echo $s ;;
+		distro-full) in_list $s "$full_suites" && echo $s ;;
+		*) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		esac
+	done
+	return 0
+}
 
 vmdir=$top/build/vm
 mkdir -p "$vmdir"
@@ -84,7 +113,7 @@ for k in $kernels; do
 	# Take both variants from the cache, or build them (build.sh waits for
 	# any other kernel build); either way "VARIANT DIR" lines
 	built=
-	for v in $variants; do
+	for v in $lab_variants; do
 		if d=$("$top/scripts/kernel/artifact.sh" "$k" "$v"); then
 			built=$(printf '%s\n%s %s' "$built" "$v" "$d")
 		else
@@ -92,35 +121,65 @@ for k in $kernels; do
 			break
 		fi
 	done
-	if [ -z "$built" ] && ! built=$("$top/scripts/kernel/build.sh" "$k" $variants); then
-		result FAIL "kernel $k" "build failed (output above)"
-		continue
-	fi
-	echo "kernel $k: build or cache lookup $(( $(date +%s) - t0 )) s" >> "$times"
-	for v in $variants; do
-		dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
-		echo "kernel $k $v: $(grep build_seconds "$dir/BUILD") (when it was built)" >> "$times"
-	done
-
-	if "$top/scripts/kernel/checkpatch.sh" "$k" > "$vmdir/checkpatch-$k.log" 2>&1; then
-		result PASS "$k checkpatch --strict" "$(grep -c '^PASS' "$vmdir/checkpatch-$k.log") patch(es) clean"
-	else
-		cat "$vmdir/checkpatch-$k.log"
-		result FAIL "$k checkpatch --strict" "see build/vm/checkpatch-$k.log"
-	fi
-
-	for v in $variants; do
-		dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
-		out=$vmdir/$k-$v
-		vsuites=$suites
-		if [ $v = symbol ]; then
-			vsuites=$(for s in $suites; do case " $symbol_suites " in *" $s "*) echo $s ;; esac; done)
-			[ -n "$vsuites" ] || continue
+	if [ -n "$lab_variants" ]; then
+		if [ -z "$built" ] && ! built=$("$top/scripts/kernel/build.sh" "$k" $lab_variants); then
+			result FAIL "kernel $k" "build failed (output above)"
+			continue
 		fi
-		echo "vmtest: booting $k $v ($(basename "$dir"))"
+		echo "kernel $k: build or cache lookup $(( $(date +%s) - t0 )) s" >> "$times"
+		for v in $lab_variants; do
+			dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
+			echo "kernel $k $v: $(grep build_seconds "$dir/BUILD") (when it was built)" >> "$times"
+		done
+
+		if "$top/scripts/kernel/checkpatch.sh" "$k" > "$vmdir/checkpatch-$k.log" 2>&1; then
+			result PASS "$k checkpatch --strict" "$(grep -c '^PASS' "$vmdir/checkpatch-$k.log") patch(es) clean"
+		else
+			cat "$vmdir/checkpatch-$k.log"
+			result FAIL "$k checkpatch --strict" "see build/vm/checkpatch-$k.log"
+		fi
+	fi
+
+	# Debian's package of the series, fetched or from the cache, if a
+	# distro variant has suites to run
+	distro=
+	if { in_list distro "$variants" && [ -n "$(variant_suites distro)" ]; } ||
+		{ in_list distro-full "$variants" && [ -n "$(variant_suites distro-full)" ] && [ $k = 6.12 ]; }; then
+		t0=$(date +%s)
+		if distro=$("$top/scripts/vm/distro-kernel.sh" "$k"); then
+			echo "kernel $k distro: package fetch or cache lookup $(( $(date +%s) - t0 )) s" \
+				"($(sed -n 's/^package=//p' "$distro/PACKAGE") $(sed -n 's/^version=//p' "$distro/PACKAGE");" \
+				"$(grep fetch_seconds "$distro/PACKAGE") when fetched)" >> "$times"
+			# The kernel unpacks concatenated cpio archives one after the other
+			cat "$vmdir/initramfs.cpio" "$distro/modules.cpio" > "$vmdir/initramfs-$k-distro.cpio"
+		else
+			result FAIL "kernel $k distro" "fetching Debian's package failed (output above)"
+			distro=
+		fi
+	fi
+
+	for v in $variants; do
+		vsuites=$(variant_suites $v)
+		[ -n "$vsuites" ] || continue
+		append=
+		case $v in
+		distro|distro-full)
+			[ -n "$distro" ] || continue
+			# One boot with preempt=full is enough: on 6.12
+			[ $v = distro-full ] && [ $k != 6.12 ] && continue
+			[ $v = distro-full ] && append=preempt=full
+			dir=$distro image=$distro/vmlinuz initrd=$vmdir/initramfs-$k-distro.cpio
+			;;
+		*)
+			dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
+			image=$dir/bzImage initrd=$vmdir/initramfs.cpio
+			;;
+		esac
+		out=$vmdir/$k-$v
+		echo "vmtest: booting $k $v ($(basename "$dir"))${append:+ with $append}"
 		t0=$(date +%s)
 		booted=0
-		"$top/scripts/vm/run-qemu.sh" "$dir/bzImage" "$vmdir/initramfs.cpio" \
+		VMTEST_APPEND=$append "$top/scripts/vm/run-qemu.sh" "$image" "$initrd" \
 			"$out" "$k" "$v" $vsuites && booted=1
 		echo "kernel $k $v: boot + suites $(( $(date +%s) - t0 )) s" >> "$times"
 		# The kernel's own clock (PRINTK_TIME) when it started /init
@@ -138,7 +197,8 @@ for k in $kernels; do
 			if [ -f "$out/$s/guest-uptime" ]; then
 				echo "kernel $k $v suite $s: $(awk '{ printf "%.1f s in the guest", $2 - $1 }' "$out/$s/guest-uptime")" >> "$times"
 			fi
-			export KERNEL=$k VARIANT=$v PATCHED_OUT=
+			export KERNEL=$k VARIANT=$v PATCHED_OUT='' DISTRO_DIR=''
+			case $v in distro*) DISTRO_DIR=$dir ;; esac
 			[ "$v" != patched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
 			if "$top/tests/vm/$s/check.sh" "$out/$s" > "$out/$s/check.log" 2>&1; then
 				sed 's/^/    /' "$out/$s/check.log"

@@ -1,0 +1,34 @@
+# ptcopy_exporter and ptcopy -j (the tier each chooses) side by side over
+# the same workloads as 20-tiers.sh; scrapes before and after. The host
+# compares every series and runs promtool on the scrapes.
+. $TESTS/lib/guest.sh
+PORT=10368
+URL=http://127.0.0.1:$PORT/metrics
+
+ptcopy_exporter --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
+exp=$!
+ptcopy -j > ptcopy.json 2> ptcopy.err &
+pt=$!
+if ! wait_for exporter.log 'msg="listening on' $exp ||
+	! wait_for ptcopy.err 'Tracing fork page-table copies' $pt; then
+	kill $exp $pt 2>/dev/null
+	wait
+	exit 1
+fi
+
+rc=0
+wget -q -O before.prom $URL || rc=1
+ptfork --size 256 --forks 2 > fork.out || rc=1
+zram_swap_on 64M
+swapfork --children 64 > swap.out || rc=1
+zram_swap_off
+wget -q -O after.prom $URL || rc=1
+wget -q -O after.om --header 'Accept: application/openmetrics-text; version=1.0.0' $URL || rc=1
+
+kill -INT $pt
+wait $pt
+echo $? > ptcopy.rc
+kill -TERM $exp
+wait $exp
+echo $? > exporter.rc
+exit $rc
