@@ -22,7 +22,7 @@ static void *probe_open(struct bpf_object **obj)
 
 static bool has_resched(const struct kernel_caps *c, enum tier t)
 {
-	return t == TIER_FENTRY ? c->btf_cond_resched : c->sym_cond_resched[0];
+	return tier_resched(c, t, NULL, 0);
 }
 
 static bool has_swap_cont(const struct kernel_caps *c, enum tier t)
