@@ -33,7 +33,9 @@ if [ -z "$want" ]; then
 	cr=$(sym __cond_resched) sct=$(sym __SCT__cond_resched) mct=$(sym __SCT__might_resched)
 	[ -n "$cr" ] && [ -n "$sct" ] && [ -n "$mct" ] ||
 		skip "debugfs sched/preempt unreadable and not a PREEMPT_DYNAMIC x86 kernel"
-	words=$(bpftrace -e "BEGIN { printf(\"%lx %lx\\n\", *(uint64 *)0x$sct, *(uint64 *)0x$mct); exit(); }" 2>&1 | tail -n 1)
+	words=$(bpftrace -e "BEGIN { printf(\"%lx %lx\\n\", *(uint64 *)0x$sct, *(uint64 *)0x$mct); exit(); }" 2>/dev/null |
+		grep -E '^[0-9a-f]+ [0-9a-f]+$' | tail -n 1)
+	[ -n "$words" ] || fail "bpftrace read nothing at $sct and $mct"
 	read -r wc wm <<< "$words"
 	# target of "e9 rel32" at trampoline t, or "none" for anything else (ret)
 	target() {

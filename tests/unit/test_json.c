@@ -272,6 +272,8 @@ static void test_probe(void **state)
 		.why_fentry = "fentry program refused: Operation not permitted",
 		.why_kprobe = "no kprobe PMU",
 		.missing_patched = "copy_pte:copy_pte_pass_start",
+		.preempt_dynamic = true, .preempt_mode = "full",
+		.why_resched = "preemption full: cond_resched() does not call __cond_resched",
 	};
 	static const struct prog_info progs[] = {
 		{ .name = "ptcopy_switch_btf", .section = "tp_btf/sched_switch",
@@ -314,6 +316,13 @@ static void test_probe(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "target")),
 			    "copy_pte_range.isra.0");
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "section")), "kprobe");
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "preempt_mode")),
+			    "full");
+	assert_true(json_object_get_boolean(json_object_object_get(obj, "preempt_dynamic")));
+	assert_false(json_object_get_boolean(json_object_object_get(obj, "preempt_rt")));
+	assert_false(json_object_get_boolean(json_object_object_get(obj, "cond_resched_calls")));
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "why_resched")),
+			    "preemption full: cond_resched() does not call __cond_resched");
 	json_object_put(obj);
 
 	/* Not loaded: no attach points, and that is null, not an empty list */
