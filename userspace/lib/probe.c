@@ -299,8 +299,8 @@ static void probe_events(struct kernel_caps *caps, const struct btf *btf)
  * running kernel has struct spinlock { struct rt_mutex_base lock; ... }
  * instead of { union { struct raw_spinlock rlock; ... } }. This is the very
  * property that matters (a PTE lock holder can sleep and be preempted), read
- * from the kernel itself; /sys/kernel/realtime is only a flag file, added by
- * the RT patch set and not present on every RT kernel.
+ * from the kernel itself; /sys/kernel/realtime is only a flag file of the
+ * out-of-tree RT patch set, absent from mainline (6.12's kernel/ksysfs.c).
  */
 static bool member_is_rt_mutex(const struct btf *btf, const struct btf_type *t, int depth)
 {
