@@ -149,7 +149,8 @@ include tests/tests.mk
 include scripts/install.mk
 include userspace/exporter/static.mk
 
--include $(wildcard $(OUTPUT)/obj/*/*.d)
+# obj/lib/*.d, obj/ptcopy/*.d, ... and the tests' obj/tests/unit/*.d, obj/tests/bpf/*.d
+-include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/obj/*/*/*.d)
 
 .PHONY: clean
 clean:

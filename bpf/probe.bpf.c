@@ -31,6 +31,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /*
  * Copy calls in progress on the machine: __cond_resched() runs everywhere,
  * all the time; its handlers return at once when no copy is under way.
+ * Raised when a traced fork's call starts, lowered when it ends. A
+ * kretprobe can miss the end (its instances run out while forks sleep in
+ * the copy): the start then stays in the fork state, and is found and
+ * undone at the task's next call or at the end of its fork syscall, so a
+ * miss never holds this open beyond its fork.
  */
 __u64 calls_in_flight;
 
@@ -40,8 +45,30 @@ static __always_inline int on_call_entry(void)
 
 	if (!f)
 		return 0;
+	/* A start still set: the last call's exit was missed; it stays counted. */
+	if (f->call_start_ns)
+		counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
+	else
+		__sync_fetch_and_add(&calls_in_flight, 1);
 	f->call_start_ns = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&calls_in_flight, 1);
+	return 0;
+}
+
+/*
+ * The fork syscall ends with a call's exit missed: undo its start before
+ * the window object's exit handler drops the fork state (the tier's
+ * programs are attached first, and a tracepoint runs its programs in the
+ * order they were attached).
+ */
+static __always_inline int on_fork_end(void)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f || !f->call_start_ns)
+		return 0;
+	f->call_start_ns = 0;
+	__sync_fetch_and_add(&calls_in_flight, -1);
+	counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
 	return 0;
 }
 
@@ -173,6 +200,28 @@ int BPF_KPROBE(ptcopy_kp_swapc_entry, unsigned long entry, gfp_t gfp_mask)
 	if (f)
 		f->swapc_may_sleep = !!(gfp_mask & PTCOPY_GFP_DIRECT_RECLAIM);
 	return 0;
+}
+
+/*
+ * Only kretprobes miss exits: the kprobe tier's fork ends. (fexit runs from
+ * the function's own trampoline, it is not missed.) The context is not read.
+ */
+SEC("tracepoint/syscalls/sys_exit_clone")
+int ptcopy_kp_clone_x(void *ctx)
+{
+	return on_fork_end();
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int ptcopy_kp_clone3_x(void *ctx)
+{
+	return on_fork_end();
+}
+
+SEC("tracepoint/syscalls/sys_exit_fork")
+int ptcopy_kp_fork_x(void *ctx)
+{
+	return on_fork_end();
 }
 
 SEC("kretprobe")

@@ -31,6 +31,8 @@
 
 #define PTCOPY_COMM_LEN		16
 #define PTCOPY_HIST_SLOTS	40
+/* kernel words kread.bpf.c reads in one run (the loader's probe) */
+#define PTCOPY_KREAD_MAX	4
 /* ptcopy_label.cgroup_id of the entry that collects folded label values */
 #define PTCOPY_LABEL_OTHER	(~0ULL)
 
@@ -79,12 +81,14 @@ enum ptcopy_have {
 
 /* Indexes of ptcopy_counters: the tool's own health, all tiers. */
 enum ptcopy_counter {
-	PTCOPY_CTR_EVENTS_LOST = 0,	/* ring buffer full: fork event dropped */
+	PTCOPY_CTR_EVENTS_LOST = 0,	/* ring buffer full: fork event dropped (still aggregated) */
 	PTCOPY_CTR_FORKS_UNTRACKED,	/* ptcopy_in_fork full: fork not traced */
 	PTCOPY_CTR_LABELS_FOLDED,	/* distinct label values folded to "other" */
 	PTCOPY_CTR_FORKS_FOLDED,	/* forks accounted under "other" */
 	PTCOPY_CTR_WAITS_UNTRACKED,	/* sibling wait table full */
 	PTCOPY_CTR_ORPHAN_EVENTS,	/* copy events outside a traced fork */
+	PTCOPY_CTR_WINDOWS_UNCLOSED,	/* window opened, close never seen: fork in no figure */
+	PTCOPY_CTR_CALL_EXITS_MISSED,	/* tier 2: a copy call's exit not seen (kretprobe miss) */
 	PTCOPY_COUNTERS,
 };
 

@@ -213,7 +213,7 @@ static __always_inline int fork_exit(void)
 		return 0;
 	/* The window opened but its release was never seen: the fork is lost. */
 	if (f->window_open)
-		counter_inc(PTCOPY_CTR_EVENTS_LOST);
+		counter_inc(PTCOPY_CTR_WINDOWS_UNCLOSED);
 	fork_forget(f, tid);
 	return 0;
 }

@@ -17,7 +17,17 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TEST_LIBS := $(LIBS_BPF) -lmicrohttpd -lcmocka -lpthread
 
-$(OUTPUT)/obj/tests/%.o: tests/%.c $(SKELS)
+# BPF objects only tests load (tests/bpf/*.bpf.c, which may include the
+# tools' own): their skeletons go next to the tools'.
+TEST_BPF_SKELS := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(wildcard tests/bpf/*.bpf.c))
+
+$(OUTPUT)/bpf/%.tmp.bpf.o: tests/bpf/%.bpf.c $(BPF_SRCS) $(wildcard bpf/*.h) \
+		$(wildcard bpf/vmlinux/$(ARCH)/vmlinux.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/obj/tests/%.o: tests/%.c $(SKELS) $(TEST_BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -I tests/include -I userspace/ptcopy -I userspace/exporter -c $< -o $@

@@ -38,6 +38,11 @@ static struct window_bpf *load(int memcg, unsigned int max_labels)
 	skel->rodata->cfg.have = PTCOPY_HAVE_WINDOW;
 	/* tp_btf programs cannot be test-run; their raw_tp twins are the same code */
 	obj_pick_tp_variant(skel->obj, false);
+	/*
+	 * Nor can tracepoint programs. The fork syscall's exit does not read
+	 * its context: loaded as raw_tp, it is the same code and can be run.
+	 */
+	bpf_program__set_type(skel->progs.ptcopy_clone_x, BPF_PROG_TYPE_RAW_TRACEPOINT);
 	bpf_map__set_max_entries(skel->maps.ptcopy_stats, max_labels + 1);
 	assert_int_equal(window_bpf__load(skel), 0);
 	assert_int_equal(stats_map_add_other(bpf_map__fd(skel->maps.ptcopy_stats)), 0);
@@ -364,6 +369,78 @@ static void test_label_folding(void **state)
 	assert_int_equal(total.forks, 6);
 }
 
+static int count_event(void *ctx, void *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int drain_events(struct bpf_object *obj)
+{
+	struct ring_buffer *rb;
+	int n = 0;
+
+	rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "ptcopy_events")),
+			      count_event, &n, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return n;
+}
+
+static void run_fork_exit(struct fixture *fx)
+{
+	__u64 ret = 4242;	/* the child's pid: not read */
+
+	assert_int_equal(testrun(fx->skel->progs.ptcopy_clone_x, &ret, 1, -1), 0);
+}
+
+/*
+ * The two ways a fork goes missing are counted apart: a full ring buffer
+ * drops the fork's event (the fork is still aggregated), a window whose
+ * close is never seen drops the fork from everything.
+ */
+static void test_lost_and_unclosed(void **state)
+{
+	struct fixture *fx = *state;
+	struct bpf_object *obj = fx->skel->obj;
+	/* a record: 8-byte header + the event, 8-aligned; the producer may run
+	 * at most size - 1 bytes ahead of the consumer (kernel/bpf/ringbuf.c) */
+	__u32 rec = (8 + sizeof(struct ptcopy_fork_event) + 7) & ~7u;
+	__u32 fit = (bpf_map__max_entries(fx->skel->maps.ptcopy_events) - 1) / rec, i;
+	struct ptcopy_stats total;
+	struct ptcopy_fork f;
+
+	for (i = 0; i < fit + 3; i++) {
+		testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+		acquire(fx, MM, 1, 1);
+		release(fx, MM, 1);
+		run_fork_exit(fx);
+	}
+	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_EVENTS_LOST), 3);
+	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_WINDOWS_UNCLOSED), 0);
+	testrun_total(obj, &total);
+	assert_int_equal(total.forks, fit + 3);
+	assert_int_equal(drain_events(obj), fit);
+
+	/* a fork that ends with its window open: never closed */
+	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+	acquire(fx, MM, 1, 1);
+	run_fork_exit(fx);
+	assert_false(testrun_fork_state(obj, &f));
+	/* one whose window never opened (a failed fork) is not counted */
+	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+	run_fork_exit(fx);
+	assert_false(testrun_fork_state(obj, &f));
+	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_WINDOWS_UNCLOSED), 1);
+	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_EVENTS_LOST), 3);
+	testrun_total(obj, &total);
+	assert_int_equal(total.forks, fit + 3);
+	assert_int_equal(drain_events(obj), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_ended_after_fork, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fork_in_flight, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_label_folding, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_and_unclosed, setup_plain, teardown),
 	};
 
 	testrun_require_bpf();

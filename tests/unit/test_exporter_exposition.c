@@ -60,6 +60,9 @@ static void fixture(struct snapshot *snap, struct label_stats *l)
 	snap->counters[PTCOPY_CTR_FORKS_UNTRACKED] = 0;
 	snap->counters[PTCOPY_CTR_WAITS_UNTRACKED] = 4;
 	snap->counters[PTCOPY_CTR_ORPHAN_EVENTS] = 5;
+	snap->counters[PTCOPY_CTR_WINDOWS_UNCLOSED] = 3;
+	/* tiers fentry/kprobe only: absent with the window alone */
+	snap->counters[PTCOPY_CTR_CALL_EXITS_MISSED] = 6;
 }
 
 /* Totals for --labels=none with every tier-1/2 field set (distinct values). */
@@ -97,6 +100,9 @@ static void fixture_total(struct snapshot *snap)
 	t->swap_cont_ok = 1;
 	t->swap_cont_failed = 3;
 	snap->counters[PTCOPY_CTR_ORPHAN_EVENTS] = 5;
+	snap->counters[PTCOPY_CTR_EVENTS_LOST] = 2;
+	snap->counters[PTCOPY_CTR_WINDOWS_UNCLOSED] = 8;
+	snap->counters[PTCOPY_CTR_CALL_EXITS_MISSED] = 9;
 }
 
 static char *render(const struct snapshot *snap, __u32 have, enum ptcopy_label_mode mode,
@@ -223,9 +229,12 @@ static const char text_comm[] =
 	"# HELP ptcopy_forks_folded_total Forks accounted under the label value \"other\".\n"
 	"# TYPE ptcopy_forks_folded_total counter\n"
 	"ptcopy_forks_folded_total 2\n"
-	"# HELP ptcopy_fork_events_lost_total Forks whose end was not seen or whose event found the ring buffer full; those not seen are missing from every other metric.\n"
+	"# HELP ptcopy_fork_events_lost_total Per-fork events dropped because the ring buffer was full; the forks are still in every other metric.\n"
 	"# TYPE ptcopy_fork_events_lost_total counter\n"
 	"ptcopy_fork_events_lost_total 1\n"
+	"# HELP ptcopy_fork_windows_unclosed_total Forks whose copy window opened but whose end was never seen; they are missing from every other metric.\n"
+	"# TYPE ptcopy_fork_windows_unclosed_total counter\n"
+	"ptcopy_fork_windows_unclosed_total 3\n"
 	"# HELP ptcopy_forks_untracked_total Forks not traced because too many were in flight at once.\n"
 	"# TYPE ptcopy_forks_untracked_total counter\n"
 	"ptcopy_forks_untracked_total 0\n"
@@ -401,8 +410,11 @@ static const char om_full[] =
 	"ptcopy_swap_continuations_total{result=\"ok\"} 1\n"
 	"ptcopy_swap_continuations_total{result=\"failed\"} 3\n"
 	"# TYPE ptcopy_fork_events_lost counter\n"
-	"# HELP ptcopy_fork_events_lost Forks whose end was not seen or whose event found the ring buffer full; those not seen are missing from every other metric.\n"
-	"ptcopy_fork_events_lost_total 0\n"
+	"# HELP ptcopy_fork_events_lost Per-fork events dropped because the ring buffer was full; the forks are still in every other metric.\n"
+	"ptcopy_fork_events_lost_total 2\n"
+	"# TYPE ptcopy_fork_windows_unclosed counter\n"
+	"# HELP ptcopy_fork_windows_unclosed Forks whose copy window opened but whose end was never seen; they are missing from every other metric.\n"
+	"ptcopy_fork_windows_unclosed_total 8\n"
 	"# TYPE ptcopy_forks_untracked counter\n"
 	"# HELP ptcopy_forks_untracked Forks not traced because too many were in flight at once.\n"
 	"ptcopy_forks_untracked_total 0\n"
@@ -412,6 +424,9 @@ static const char om_full[] =
 	"# TYPE ptcopy_orphan_copy_events counter\n"
 	"# HELP ptcopy_orphan_copy_events Page-table copy events seen outside any traced fork.\n"
 	"ptcopy_orphan_copy_events_total 5\n"
+	"# TYPE ptcopy_copy_call_exits_missed counter\n"
+	"# HELP ptcopy_copy_call_exits_missed Page-table copy calls whose return was not seen (kretprobe instances exhausted); those calls are missing from the call metrics.\n"
+	"ptcopy_copy_call_exits_missed_total 9\n"
 	"# TYPE ptcopy_bpf_program_runs counter\n"
 	"# HELP ptcopy_bpf_program_runs Runs of each of ptcopy's BPF programs since the exporter enabled BPF run statistics.\n"
 	"ptcopy_bpf_program_runs_total{program=\"ptcopy_clone\"} 10\n"

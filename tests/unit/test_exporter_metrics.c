@@ -63,15 +63,16 @@ static void test_gating(void **state)
 	} cases[] = {
 		{ PTCOPY_HAVE_WINDOW,
 		  { "ptcopy_forks_total", "ptcopy_fork_copy_seconds",
-		    "ptcopy_fork_sibling_stall_seconds", "ptcopy_fork_events_lost_total" },
+		    "ptcopy_fork_sibling_stall_seconds", "ptcopy_fork_events_lost_total",
+		    "ptcopy_fork_windows_unclosed_total" },
 		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_fork_aborts_total",
 		    "ptcopy_copy_call_seconds", "ptcopy_cond_resched_total",
 		    "ptcopy_swap_continuations_total", "ptcopy_orphan_copy_events_total",
-		    "ptcopy_bpf_program_runs_total" } },
+		    "ptcopy_copy_call_exits_missed_total", "ptcopy_bpf_program_runs_total" } },
 		/* tier 2 on a kernel without cond_resched/continuation probes */
 		{ PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS,
 		  { "ptcopy_copy_call_seconds", "ptcopy_fork_aborts_total",
-		    "ptcopy_orphan_copy_events_total" },
+		    "ptcopy_orphan_copy_events_total", "ptcopy_copy_call_exits_missed_total" },
 		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_pte_lock_wait_seconds",
 		    "ptcopy_lock_breaks_total", "ptcopy_retries_total", "ptcopy_pte_passes_total",
 		    "ptcopy_cond_resched_total", "ptcopy_swap_continuations_total" } },
@@ -80,8 +81,8 @@ static void test_gating(void **state)
 		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_pte_lock_wait_seconds",
 		    "ptcopy_lock_breaks_total", "ptcopy_retries_total", "ptcopy_pte_passes_total",
 		    "ptcopy_cond_resched_total", "ptcopy_swap_continuations_total",
-		    "ptcopy_fork_aborts_total" },
-		  { "ptcopy_copy_call_seconds" } },
+		    "ptcopy_fork_aborts_total", "ptcopy_orphan_copy_events_total" },
+		  { "ptcopy_copy_call_seconds", "ptcopy_copy_call_exits_missed_total" } },
 	};
 	struct snapshot snap;
 	size_t i, j;

@@ -186,7 +186,10 @@ static void test_summary(void **state)
 	struct options o = { .unit_ns = 1000 };
 	struct ptcopy_stats total = {};
 	struct label_stats labels[3] = {};
-	__u64 counters[PTCOPY_COUNTERS] = { [PTCOPY_CTR_LABELS_FOLDED] = 7 };
+	__u64 counters[PTCOPY_COUNTERS] = {
+		[PTCOPY_CTR_LABELS_FOLDED] = 7, [PTCOPY_CTR_EVENTS_LOST] = 2,
+		[PTCOPY_CTR_WINDOWS_UNCLOSED] = 3, [PTCOPY_CTR_CALL_EXITS_MISSED] = 4,
+	};
 	struct report r = {
 		.now_ns = 6000000000ULL,
 		.interval_ns = 1000000000ULL,
@@ -235,6 +238,17 @@ static void test_summary(void **state)
 	assert_string_equal(json_object_get_string(
 		json_object_object_get(json_object_array_get_idx(ls, 1), "label")), "other");
 	assert_int_equal(get_int(json_object_object_get(obj, "health"), "labels_folded"), 7);
+	/* the two ways a fork goes missing, each on its own */
+	assert_int_equal(get_int(json_object_object_get(obj, "health"), "events_lost"), 2);
+	assert_int_equal(get_int(json_object_object_get(obj, "health"), "windows_unclosed"), 3);
+	assert_false(has(json_object_object_get(obj, "health"), "call_exits_missed"));
+	json_object_put(obj);
+
+	/* tier 2: copy calls, whose exits can be missed */
+	obj = capture(TIER_KPROBE, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS, &o, do_report, &r);
+	assert_valid("summary", obj);
+	assert_int_equal(get_int(json_object_object_get(obj, "health"), "events_lost"), 2);
+	assert_int_equal(get_int(json_object_object_get(obj, "health"), "call_exits_missed"), 4);
 	json_object_put(obj);
 
 	/* tier 3: no tier 1 groups in the stats */
@@ -244,6 +258,8 @@ static void test_summary(void **state)
 	assert_false(has(t, "hold"));
 	assert_false(has(t, "lock_breaks"));
 	assert_false(has(t, "cond_resched"));
+	assert_int_equal(get_int(json_object_object_get(obj, "health"), "windows_unclosed"), 3);
+	assert_false(has(json_object_object_get(obj, "health"), "call_exits_missed"));
 	json_object_put(obj);
 }
 
@@ -256,6 +272,8 @@ static void test_probe(void **state)
 		.why_fentry = "fentry program refused: Operation not permitted",
 		.why_kprobe = "no kprobe PMU",
 		.missing_patched = "copy_pte:copy_pte_pass_start",
+		.preempt_dynamic = true, .preempt_mode = "full",
+		.why_resched = "preemption full: cond_resched() does not call __cond_resched",
 	};
 	static const struct prog_info progs[] = {
 		{ .name = "ptcopy_switch_btf", .section = "tp_btf/sched_switch",
@@ -298,6 +316,13 @@ static void test_probe(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "target")),
 			    "copy_pte_range.isra.0");
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "section")), "kprobe");
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "preempt_mode")),
+			    "full");
+	assert_true(json_object_get_boolean(json_object_object_get(obj, "preempt_dynamic")));
+	assert_false(json_object_get_boolean(json_object_object_get(obj, "preempt_rt")));
+	assert_false(json_object_get_boolean(json_object_object_get(obj, "cond_resched_calls")));
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "why_resched")),
+			    "preemption full: cond_resched() does not call __cond_resched");
 	json_object_put(obj);
 
 	/* Not loaded: no attach points, and that is null, not an empty list */

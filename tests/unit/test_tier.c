@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "tier.h"
+#include "tier_obj.h"
 
 /* A stock kernel with every tracepoint the window needs, and nothing more. */
 static struct kernel_caps stock(void)
@@ -147,6 +148,143 @@ static void test_window_needs_are_everyones(void **state)
 	assert_string_equal(why, "required tracepoint mmap_lock:mmap_lock_released is missing");
 }
 
+/* Debian's distribution kernels: fentry on copy_page_range, PREEMPT_DYNAMIC. */
+static struct kernel_caps distro(void)
+{
+	struct kernel_caps c = stock();
+
+	c.fentry = true;
+	c.kprobe = true;
+	c.btf_copy_page_range = true;
+	strcpy(c.sym_copy_page_range, "copy_page_range");
+	c.btf_cond_resched = true;
+	strcpy(c.sym_cond_resched, "__cond_resched");
+	c.btf_swap_cont = true;
+	strcpy(c.sym_swap_cont, "add_swap_count_continuation");
+	return c;
+}
+
+/* PREEMPT_DYNAMIC as read from cond_resched()'s static call */
+static struct preempt_obs dynamic(bool calls, const char *mode)
+{
+	struct preempt_obs o = {
+		.cond_resched_fn = true, .dynamic = true, .target_known = true,
+		.calls_cond_resched = calls, .mode_name = mode,
+	};
+
+	return o;
+}
+
+static __u32 tier2_have(const struct kernel_caps *c, enum tier t)
+{
+	return probe_obj.have(c, t);
+}
+
+/* cond_resched() counts exist exactly when cond_resched() calls __cond_resched. */
+static void test_resched_by_preemption(void **state)
+{
+	struct kernel_caps c = distro();
+	struct preempt_obs o;
+	char why[256];
+
+	(void)state;
+	/* voluntary (Debian's default): counted on both tier 2 variants */
+	o = dynamic(true, "voluntary");
+	preempt_decide(&c, &o);
+	assert_true(c.cond_resched_calls);
+	assert_true(c.preempt_dynamic);
+	assert_string_equal(c.preempt_mode, "voluntary");
+	assert_true(tier_resched(&c, TIER_FENTRY, why, sizeof(why)));
+	assert_true(tier_resched(&c, TIER_KPROBE, why, sizeof(why)));
+	assert_int_equal(tier2_have(&c, TIER_FENTRY), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED |
+			 PTCOPY_HAVE_SWAP_CONT);
+
+	/* preempt=full: cond_resched() returns 0 without calling it: absent */
+	o = dynamic(false, "full");
+	preempt_decide(&c, &o);
+	assert_false(c.cond_resched_calls);
+	assert_string_equal(c.preempt_mode, "full");
+	assert_false(tier_resched(&c, TIER_FENTRY, why, sizeof(why)));
+	assert_string_equal(why, "preemption full: cond_resched() does not call __cond_resched");
+	assert_false(tier_resched(&c, TIER_KPROBE, why, sizeof(why)));
+	assert_int_equal(tier2_have(&c, TIER_FENTRY), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
+	assert_int_equal(tier2_have(&c, TIER_KPROBE), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
+	/* the patched tier's tracepoint sits at the call site: unaffected */
+	assert_true(tier_resched(&c, TIER_PATCHED, why, sizeof(why)));
+	assert_false(tier_resched(&c, TIER_TRACEPOINT, why, sizeof(why)));
+
+	/* no data symbols in kallsyms: the mode from the static calls alone */
+	o = dynamic(false, NULL);
+	preempt_decide(&c, &o);
+	assert_string_equal(c.preempt_mode, "full or lazy");
+	assert_false(c.cond_resched_calls);
+	o = dynamic(true, NULL);
+	o.might_known = true;
+	preempt_decide(&c, &o);
+	assert_string_equal(c.preempt_mode, "none");
+	assert_true(c.cond_resched_calls);
+	o.might_calls = true;
+	preempt_decide(&c, &o);
+	assert_string_equal(c.preempt_mode, "voluntary");
+
+	/* where cond_resched() goes could not be read: absent, and why */
+	o = dynamic(false, NULL);
+	o.target_known = false;
+	strcpy(o.read_error, "not privileged");
+	preempt_decide(&c, &o);
+	assert_false(c.cond_resched_calls);
+	assert_string_equal(c.preempt_mode, "unknown");
+	assert_string_equal(c.why_resched,
+			    "PREEMPT_DYNAMIC and where cond_resched() goes is unknown: not privileged");
+	assert_false(tier2_have(&c, TIER_FENTRY) & PTCOPY_HAVE_RESCHED);
+
+	/* CONFIG_PREEMPT without PREEMPT_DYNAMIC: no __cond_resched at all */
+	memset(&o, 0, sizeof(o));
+	preempt_decide(&c, &o);
+	assert_false(c.cond_resched_calls);
+	assert_false(c.preempt_dynamic);
+	assert_string_equal(c.preempt_mode, "full");
+	assert_string_equal(c.why_resched,
+			    "preemption full: no __cond_resched, cond_resched() is compiled out");
+	c.sym_cond_resched[0] = '\0';
+	c.btf_cond_resched = false;
+	assert_false(tier2_have(&c, TIER_KPROBE) & PTCOPY_HAVE_RESCHED);
+
+	/* CONFIG_PREEMPT_NONE/VOLUNTARY: a plain call */
+	c = distro();
+	o.cond_resched_fn = true;
+	preempt_decide(&c, &o);
+	assert_true(c.cond_resched_calls);
+	assert_false(c.preempt_dynamic);
+	assert_true(tier2_have(&c, TIER_KPROBE) & PTCOPY_HAVE_RESCHED);
+}
+
+/* PREEMPT_RT: the patched tier's per-CPU lock hold is not exact: refused. */
+static void test_patched_refused_on_rt(void **state)
+{
+	struct kernel_caps c = distro();
+	struct preempt_obs o = { .rt = true };
+	char why[256];
+
+	(void)state;
+	c.tp_patched = true;
+	preempt_decide(&c, &o);
+	assert_true(c.preempt_rt);
+	assert_string_equal(c.preempt_mode, "rt");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_int_equal(choose(&c, TIER_PATCHED, why), TIER_COUNT);
+	assert_string_equal(why, "tier patched unavailable: PREEMPT_RT kernel: PTE locks are "
+			    "sleeping locks, the per-CPU lock hold would not be exact");
+	/* RT has no __cond_resched: tier 2 leaves its counts out */
+	assert_false(c.cond_resched_calls);
+
+	o.rt = false;
+	o.cond_resched_fn = true;
+	preempt_decide(&c, &o);
+	assert_false(c.preempt_rt);
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_PATCHED);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -168,6 +306,8 @@ int main(void)
 		cmocka_unit_test(test_kprobe_needs_a_symbol),
 		cmocka_unit_test(test_forced_patched_on_stock),
 		cmocka_unit_test(test_window_needs_are_everyones),
+		cmocka_unit_test(test_resched_by_preemption),
+		cmocka_unit_test(test_patched_refused_on_rt),
 		cmocka_unit_test(test_names),
 	};
 

@@ -239,31 +239,39 @@ struct health {
 	struct expo_family f;
 	enum ptcopy_counter ctr;
 	bool labelled_only;		/* meaningless with --labels=none */
-	bool beyond_window;		/* counts tier 1/2 events only */
+	__u32 have;			/* only when the tier has one of these; 0: all */
 };
 
 static const struct health health[] = {
 	{ { "ptcopy_label_values_folded_total", EXPO_COUNTER, NULL,
 	    "Distinct label values beyond --max-label-values, accounted under the label "
 	    "value \"other\"." },
-	  PTCOPY_CTR_LABELS_FOLDED, true, false },
+	  PTCOPY_CTR_LABELS_FOLDED, true, 0 },
 	{ { "ptcopy_forks_folded_total", EXPO_COUNTER, NULL,
 	    "Forks accounted under the label value \"other\"." },
-	  PTCOPY_CTR_FORKS_FOLDED, true, false },
+	  PTCOPY_CTR_FORKS_FOLDED, true, 0 },
 	{ { "ptcopy_fork_events_lost_total", EXPO_COUNTER, NULL,
-	    "Forks whose end was not seen or whose event found the ring buffer full; "
-	    "those not seen are missing from every other metric." },
-	  PTCOPY_CTR_EVENTS_LOST, false, false },
+	    "Per-fork events dropped because the ring buffer was full; the forks are "
+	    "still in every other metric." },
+	  PTCOPY_CTR_EVENTS_LOST, false, 0 },
+	{ { "ptcopy_fork_windows_unclosed_total", EXPO_COUNTER, NULL,
+	    "Forks whose copy window opened but whose end was never seen; they are "
+	    "missing from every other metric." },
+	  PTCOPY_CTR_WINDOWS_UNCLOSED, false, 0 },
 	{ { "ptcopy_forks_untracked_total", EXPO_COUNTER, NULL,
 	    "Forks not traced because too many were in flight at once." },
-	  PTCOPY_CTR_FORKS_UNTRACKED, false, false },
+	  PTCOPY_CTR_FORKS_UNTRACKED, false, 0 },
 	{ { "ptcopy_sibling_waits_untracked_total", EXPO_COUNTER, NULL,
 	    "mmap_lock waits of forking processes' threads not tracked because too many "
 	    "were in flight at once." },
-	  PTCOPY_CTR_WAITS_UNTRACKED, false, false },
+	  PTCOPY_CTR_WAITS_UNTRACKED, false, 0 },
 	{ { "ptcopy_orphan_copy_events_total", EXPO_COUNTER, NULL,
 	    "Page-table copy events seen outside any traced fork." },
-	  PTCOPY_CTR_ORPHAN_EVENTS, false, true },
+	  PTCOPY_CTR_ORPHAN_EVENTS, false, PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS },
+	{ { "ptcopy_copy_call_exits_missed_total", EXPO_COUNTER, NULL,
+	    "Page-table copy calls whose return was not seen (kretprobe instances "
+	    "exhausted); those calls are missing from the call metrics." },
+	  PTCOPY_CTR_CALL_EXITS_MISSED, false, PTCOPY_HAVE_CALLS },
 };
 
 static const struct expo_family build_info = {
@@ -361,7 +369,7 @@ static void render_health(struct metrics *m, const struct snapshot *snap, struct
 
 		if (h->labelled_only && m->cfg.label_mode == PTCOPY_LABEL_NONE)
 			continue;
-		if (h->beyond_window && !(m->cfg.have & ~PTCOPY_HAVE_WINDOW))
+		if (h->have && !(m->cfg.have & h->have))
 			continue;
 		expo_family(e, &h->f);
 		expo_value(e, &h->f, NULL, 0, snap->counters[h->ctr]);

@@ -16,8 +16,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/types.h>
 #include "log.h"
 #include "probe.h"
+#include "ptcopy.h"
+#include "kread.skel.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON	38
@@ -291,6 +294,302 @@ static void probe_events(struct kernel_caps *caps, const struct btf *btf)
 	}
 }
 
+/*
+ * PREEMPT_RT makes spinlock_t a sleeping lock built on rt_mutex: BTF of the
+ * running kernel has struct spinlock { struct rt_mutex_base lock; ... }
+ * instead of { union { struct raw_spinlock rlock; ... } }. This is the very
+ * property that matters (a PTE lock holder can sleep and be preempted), read
+ * from the kernel itself; /sys/kernel/realtime is only a flag file of the
+ * out-of-tree RT patch set, absent from mainline (6.12's kernel/ksysfs.c).
+ */
+static bool member_is_rt_mutex(const struct btf *btf, const struct btf_type *t, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const struct btf_type *mt = btf__type_by_id(btf, m->type);
+		const char *name = btf__name_by_offset(btf, m->name_off);
+
+		if (!mt)
+			continue;
+		if ((!name || !name[0]) && btf_is_composite(mt) && depth < 2) {
+			if (member_is_rt_mutex(btf, mt, depth + 1))
+				return true;
+			continue;
+		}
+		if (name && !strcmp(name, "lock") && btf_is_struct(mt) &&
+		    !strcmp(btf__name_by_offset(btf, mt->name_off), "rt_mutex_base"))
+			return true;
+	}
+	return false;
+}
+
+static bool btf_preempt_rt(const struct btf *btf)
+{
+	int id = btf__find_by_name_kind(btf, "spinlock", BTF_KIND_STRUCT);
+
+	return id > 0 && member_is_rt_mutex(btf, btf__type_by_id(btf, id), 0);
+}
+
+/* The name of value v of the kernel's enum preempt_dynamic_* ("full"). */
+static const char *preempt_mode_name(const struct btf *btf, int v)
+{
+	static const char prefix[] = "preempt_dynamic_";
+	static char name[32];
+	int id, n = btf__type_cnt(btf), i;
+
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+		bool ours = false;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(btf, e[i].name_off), "preempt_dynamic_full"))
+				ours = true;
+		if (!ours)
+			continue;
+		for (i = 0; i < btf_vlen(t); i++) {
+			const char *en = btf__name_by_offset(btf, e[i].name_off);
+
+			if (e[i].val == v && !strncmp(en, prefix, sizeof(prefix) - 1)) {
+				snprintf(name, sizeof(name), "%s", en + sizeof(prefix) - 1);
+				return name;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* kallsyms entries probe_preempt() needs, data symbols included */
+enum ksym {
+	KSYM_COND_RESCHED,		/* __cond_resched */
+	KSYM_RETURN0,			/* __static_call_return0 */
+	KSYM_SCK_COND,			/* the static call key: its first word is the function */
+	KSYM_SCT_COND,			/* the static call trampoline: jmp to the function */
+	KSYM_SK_COND,			/* static key arches: enabled count */
+	KSYM_SCK_MIGHT,
+	KSYM_SCT_MIGHT,
+	KSYM_SK_MIGHT,
+	KSYM_MODE,			/* preempt_dynamic_mode */
+	KSYMS,
+};
+
+static const char *const ksym_names[KSYMS] = {
+	[KSYM_COND_RESCHED] = "__cond_resched",
+	[KSYM_RETURN0] = "__static_call_return0",
+	[KSYM_SCK_COND] = "__SCK__cond_resched",
+	[KSYM_SCT_COND] = "__SCT__cond_resched",
+	[KSYM_SK_COND] = "sk_dynamic_cond_resched",
+	[KSYM_SCK_MIGHT] = "__SCK__might_resched",
+	[KSYM_SCT_MIGHT] = "__SCT__might_resched",
+	[KSYM_SK_MIGHT] = "sk_dynamic_might_resched",
+	[KSYM_MODE] = "preempt_dynamic_mode",
+};
+
+struct ksyms {
+	bool found[KSYMS];
+	unsigned long long addr[KSYMS];	/* 0 when kallsyms hides addresses */
+};
+
+static void read_ksyms(struct ksyms *k)
+{
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	FILE *f;
+	int i;
+
+	memset(k, 0, sizeof(*k));
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* module symbols ("[mod]") follow the name: not ours */
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 || strchr(line, '['))
+			continue;
+		for (i = 0; i < KSYMS; i++) {
+			if (!k->found[i] && !strcmp(sym, ksym_names[i])) {
+				k->found[i] = true;
+				k->addr[i] = addr;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* Read the words at addr[] (0: skipped) with one BPF_PROG_TEST_RUN. */
+static int kread(const __u64 *addr, __u64 *word, int *err, char *why, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct kread_bpf *skel;
+	__u64 arg = 0;
+	int i, ret;
+
+	opts.ctx_in = &arg;
+	opts.ctx_size_in = sizeof(arg);
+	skel = kread_bpf__open_and_load();
+	if (!skel) {
+		snprintf(why, len, "loading the kernel-memory reader failed: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < PTCOPY_KREAD_MAX; i++)
+		skel->bss->kread_addr[i] = addr[i];
+	ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ptcopy_kread), &opts);
+	if (ret) {
+		snprintf(why, len, "running the kernel-memory reader failed: %s", strerror(errno));
+		kread_bpf__destroy(skel);
+		return -1;
+	}
+	for (i = 0; i < PTCOPY_KREAD_MAX; i++) {
+		word[i] = skel->bss->kread_word[i];
+		err[i] = (int)skel->bss->kread_err[i];
+	}
+	kread_bpf__destroy(skel);
+	return 0;
+}
+
+/*
+ * Where a static call, a static key or a trampoline sends cond_resched() or
+ * might_resched(): *known false if it cannot be told, else *calls whether it
+ * is __cond_resched. slot: the KSYM_SCK_*, KSYM_SCT_* or KSYM_SK_* read.
+ */
+static void resolve_target(const struct ksyms *k, int slot, __u64 word, __u64 addr,
+			   bool *known, bool *calls)
+{
+	*known = true;
+	switch (slot) {
+	case KSYM_SCK_COND:
+	case KSYM_SCK_MIGHT:
+		/* struct static_call_key: .func first; NULL or return0 when off */
+		*calls = word == k->addr[KSYM_COND_RESCHED];
+		return;
+	case KSYM_SK_COND:
+	case KSYM_SK_MIGHT:
+		/* struct static_key: atomic_t enabled first */
+		*calls = (int)(word & 0xffffffffu) > 0;
+		return;
+	default:
+		break;
+	}
+#if defined(__x86_64__)
+	/* arch/x86 static call trampoline: jmp.d32 <func>, or ret (NULL) */
+	if ((word & 0xff) == 0xe9) {
+		__u64 target = addr + 5 + (__s64)(__s32)(word >> 8);
+
+		*calls = target == k->addr[KSYM_COND_RESCHED];
+		return;
+	}
+	if ((word & 0xff) == 0xc3) {
+		*calls = false;
+		return;
+	}
+#else
+	(void)addr;
+#endif
+	*known = false;
+}
+
+/*
+ * Where cond_resched() goes, read from the kernel: the static call key's
+ * function (or the trampoline's jump where kallsyms lists no data
+ * symbols), exactly what every cond_resched() call site runs. The
+ * preempt_dynamic_mode variable only names the mode, and the debugfs file
+ * that shows it needs debugfs mounted (and readable: lockdown refuses it).
+ */
+static void probe_preempt(struct kernel_caps *caps, const struct btf *btf)
+{
+	struct preempt_obs o = {};
+	__u64 addr[PTCOPY_KREAD_MAX] = {}, word[PTCOPY_KREAD_MAX] = {};
+	int err[PTCOPY_KREAD_MAX] = {}, cond = -1, might = -1, i;
+	struct ksyms k;
+
+	read_ksyms(&k);
+	o.rt = btf && btf_preempt_rt(btf);
+	o.cond_resched_fn = k.found[KSYM_COND_RESCHED];
+	o.dynamic = k.found[KSYM_SCK_COND] || k.found[KSYM_SCT_COND] || k.found[KSYM_SK_COND];
+	if (o.cond_resched_fn && o.dynamic) {
+		for (i = KSYM_SCK_COND; i <= KSYM_SK_COND && cond < 0; i++)
+			if (k.addr[i] && (i != KSYM_SCT_COND || k.addr[KSYM_COND_RESCHED]))
+				cond = i;
+		for (i = KSYM_SCK_MIGHT; i <= KSYM_SK_MIGHT && might < 0; i++)
+			if (k.addr[i])
+				might = i;
+		addr[0] = cond >= 0 ? k.addr[cond] : 0;
+		addr[1] = might >= 0 ? k.addr[might] : 0;
+		addr[2] = k.addr[KSYM_MODE];
+		if (cond < 0)
+			snprintf(o.read_error, sizeof(o.read_error),
+				 "kallsyms shows no address for cond_resched's static call");
+		else if (!caps->privileged)
+			snprintf(o.read_error, sizeof(o.read_error), "not privileged");
+		else if (!kread(addr, word, err, o.read_error, sizeof(o.read_error))) {
+			if (err[0])
+				snprintf(o.read_error, sizeof(o.read_error),
+					 "reading %s failed: %s", ksym_names[cond], strerror(-err[0]));
+			else
+				resolve_target(&k, cond, word[0], addr[0], &o.target_known,
+					       &o.calls_cond_resched);
+			if (addr[1] && !err[1])
+				resolve_target(&k, might, word[1], addr[1], &o.might_known,
+					       &o.might_calls);
+			if (addr[2] && !err[2] && btf)
+				o.mode_name = preempt_mode_name(btf, (int)(word[2] & 0xffffffffu));
+			if (!o.target_known && !o.read_error[0])
+				snprintf(o.read_error, sizeof(o.read_error),
+					 "%s holds nothing ptcopy understands", ksym_names[cond]);
+		}
+	}
+	preempt_decide(caps, &o);
+}
+
+void preempt_decide(struct kernel_caps *c, const struct preempt_obs *o)
+{
+	const char *mode;
+
+	c->preempt_rt = o->rt;
+	c->preempt_dynamic = o->cond_resched_fn && o->dynamic;
+	c->cond_resched_calls = false;
+	c->why_resched[0] = '\0';
+	if (!o->cond_resched_fn) {
+		/* CONFIG_PREEMPT(_RT) without PREEMPT_DYNAMIC: cond_resched() is empty */
+		snprintf(c->preempt_mode, sizeof(c->preempt_mode), "%s", o->rt ? "rt" : "full");
+		snprintf(c->why_resched, PROBE_NOTE_LEN,
+			 "preemption %s: no __cond_resched, cond_resched() is compiled out",
+			 c->preempt_mode);
+		return;
+	}
+	if (!o->dynamic) {
+		/* CONFIG_PREEMPT_NONE or _VOLUNTARY: cond_resched() is a plain call */
+		snprintf(c->preempt_mode, sizeof(c->preempt_mode), "none or voluntary");
+		c->cond_resched_calls = true;
+		return;
+	}
+	if (o->mode_name)
+		mode = o->mode_name;
+	else if (!o->target_known)
+		mode = "unknown";
+	else if (o->calls_cond_resched)
+		mode = !o->might_known ? "none or voluntary" : o->might_calls ? "voluntary" : "none";
+	else
+		mode = "full or lazy";
+	snprintf(c->preempt_mode, sizeof(c->preempt_mode), "%s", mode);
+	if (!o->target_known) {
+		snprintf(c->why_resched, PROBE_NOTE_LEN,
+			 "PREEMPT_DYNAMIC and where cond_resched() goes is unknown: %.60s",
+			 o->read_error);
+		return;
+	}
+	if (!o->calls_cond_resched) {
+		snprintf(c->why_resched, PROBE_NOTE_LEN,
+			 "preemption %s: cond_resched() does not call __cond_resched", mode);
+		return;
+	}
+	c->cond_resched_calls = true;
+}
+
 void probe_kernel(struct kernel_caps *caps)
 {
 	struct btf *btf;
@@ -344,5 +643,6 @@ void probe_kernel(struct kernel_caps *caps)
 		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "no kernel BTF");
 	}
 	probe_kprobe(caps);
+	probe_preempt(caps, btf);
 	btf__free(btf);
 }

@@ -37,6 +37,13 @@ struct kernel_caps {
 	bool btf_swap_cont;
 	bool btf_cond_resched;
 
+	/* preemption model (preempt_decide()) */
+	bool preempt_rt;		/* PREEMPT_RT: spinlock_t is an rt_mutex, PTE locks sleep */
+	bool preempt_dynamic;		/* PREEMPT_DYNAMIC: the mode is chosen at boot */
+	bool cond_resched_calls;	/* cond_resched() calls __cond_resched now */
+	char preempt_mode[32];		/* "none", "voluntary", "full", "lazy", "rt", ... */
+	char why_resched[PROBE_NOTE_LEN];	/* why not, when !cond_resched_calls */
+
 	/* why a capability is missing, for --probe and error messages */
 	char why_privileged[PROBE_NOTE_LEN];
 	char why_btf[PROBE_NOTE_LEN];
@@ -46,6 +53,22 @@ struct kernel_caps {
 	char missing_tp[PROBE_NOTE_LEN];	/* first required tracepoint missing */
 	char missing_patched[PROBE_NOTE_LEN];	/* first copy_pte event missing */
 };
+
+/* What probe_kernel() saw of the preemption model; see preempt_decide(). */
+struct preempt_obs {
+	bool cond_resched_fn;		/* __cond_resched is a kernel function */
+	bool dynamic;			/* a static call or key selects what cond_resched() does */
+	bool target_known;		/* where cond_resched() goes was read */
+	bool calls_cond_resched;	/* ... and it is __cond_resched */
+	bool might_known;		/* where might_resched() goes was read */
+	bool might_calls;		/* ... and it is __cond_resched (voluntary) */
+	const char *mode_name;		/* the kernel's preempt_dynamic_mode, NULL if unread */
+	bool rt;			/* spinlock_t is built on rt_mutex (kernel BTF) */
+	char read_error[PROBE_NOTE_LEN];	/* why the target could not be read */
+};
+
+/* Fill the preemption fields of caps from what was observed. */
+void preempt_decide(struct kernel_caps *caps, const struct preempt_obs *o);
 
 /* The copy_pte events of kernel-patch/, NULL-terminated. */
 extern const char *const patched_events[];

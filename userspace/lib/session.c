@@ -282,7 +282,11 @@ int session_open(struct session **out, const struct session_opts *o,
 		pr_err("creating the ring buffer reader failed: %s", strerror(errno));
 		goto fail;
 	}
-	/* The tier's programs first: a window must never close on half a tier. */
+	/*
+	 * The tier's programs first: a window must never close on half a tier,
+	 * and on a tracepoint both objects use (the fork syscall's exit) the
+	 * tier's run first, seeing the fork state before the window drops it.
+	 */
 	if (s->ops) {
 		err = s->ops->attach(s->tier_skel, &s->caps, s->tier);
 		if (err)

@@ -55,17 +55,63 @@ bool tier_per_pmd(const struct kernel_caps *c, enum tier t)
 	}
 }
 
+bool tier_resched(const struct kernel_caps *c, enum tier t, char *why, size_t len)
+{
+	char none[1];
+
+	if (!why) {
+		why = none;
+		len = sizeof(none);
+	}
+	switch (t) {
+	case TIER_PATCHED:
+		/* copy_pte_resched fires at the call site itself */
+		return true;
+	case TIER_FENTRY:
+	case TIER_KPROBE:
+		/*
+		 * Tier 2 counts __cond_resched() calls: when cond_resched()
+		 * does not call it (preempt=full), a count would read 0.
+		 */
+		if (!c->cond_resched_calls) {
+			snprintf(why, len, "%s", c->why_resched);
+			return false;
+		}
+		if (t == TIER_FENTRY ? !c->btf_cond_resched : !c->sym_cond_resched[0]) {
+			snprintf(why, len, "__cond_resched is no %s target",
+				 t == TIER_FENTRY ? "fentry" : "kprobe");
+			return false;
+		}
+		return true;
+	default:
+		snprintf(why, len, "tier %s does not see cond_resched()", tier_name(t));
+		return false;
+	}
+}
+
 bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t len)
 {
 	if (!window_available(c, why, len))
 		return false;
 	switch (t) {
 	case TIER_PATCHED:
-		if (c->tp_patched)
-			return true;
-		snprintf(why, len, "kernel not patched: tracepoint %s is missing",
-			 c->missing_patched);
-		return false;
+		if (!c->tp_patched) {
+			snprintf(why, len, "kernel not patched: tracepoint %s is missing",
+				 c->missing_patched);
+			return false;
+		}
+		/*
+		 * The PTE lock hold is kept per CPU: exact while the locks are
+		 * spinning locks (no sleep, no preemption). Under PREEMPT_RT
+		 * they are sleeping rt_mutex locks: another fork's pass can
+		 * run on the CPU while one holds them.
+		 */
+		if (c->preempt_rt) {
+			snprintf(why, len,
+				 "PREEMPT_RT kernel: PTE locks are sleeping locks, the per-CPU lock hold would not be exact");
+			return false;
+		}
+		return true;
 	case TIER_FENTRY:
 		if (!c->fentry) {
 			snprintf(why, len, "%s", c->why_fentry);

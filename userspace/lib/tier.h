@@ -36,4 +36,10 @@ enum tier tier_choose(const struct kernel_caps *caps, enum tier forced, char *wh
 /* Whether tier t measures through copy_pte_range itself (else per VMA). */
 bool tier_per_pmd(const struct kernel_caps *caps, enum tier t);
 
+/*
+ * Whether tier t counts cond_resched() outcomes on this kernel
+ * (PTCOPY_HAVE_RESCHED); if not, why (why may be NULL).
+ */
+bool tier_resched(const struct kernel_caps *caps, enum tier t, char *why, size_t len);
+
 #endif /* __PTCOPY_TIER_H */

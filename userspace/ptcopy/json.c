@@ -195,6 +195,8 @@ void json_report(const struct output *out, const struct report *r)
 		[PTCOPY_CTR_FORKS_FOLDED] = "forks_folded",
 		[PTCOPY_CTR_WAITS_UNTRACKED] = "waits_untracked",
 		[PTCOPY_CTR_ORPHAN_EVENTS] = "orphan_events",
+		[PTCOPY_CTR_WINDOWS_UNCLOSED] = "windows_unclosed",
+		[PTCOPY_CTR_CALL_EXITS_MISSED] = "call_exits_missed",
 	};
 	struct json_object *o = common(out, "summary", r->now_ns), *labels, *health;
 	size_t i;
@@ -222,8 +224,12 @@ void json_report(const struct output *out, const struct report *r)
 	json_object_object_add(o, "labels", labels);
 
 	health = json_object_new_object();
-	for (i = 0; i < PTCOPY_COUNTERS; i++)
+	for (i = 0; i < PTCOPY_COUNTERS; i++) {
+		/* only tier 2 has copy calls whose exit can be missed */
+		if (i == PTCOPY_CTR_CALL_EXITS_MISSED && !(out->have & PTCOPY_HAVE_CALLS))
+			continue;
 		add_u64(health, counter_names[i], r->counters[i]);
+	}
 	json_object_object_add(o, "health", health);
 	emit(out, o);
 }

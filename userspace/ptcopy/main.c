@@ -3,8 +3,12 @@
  * ptcopy: trace the fork-time page-table copy.
  *
  * Exit status: 0 ok, 1 runtime failure (named on stderr in one line), 2 usage.
+ * A closed standard output (ptcopy | head) ends the run with 0: the reader
+ * has what it wanted; every program is detached before exiting.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +25,7 @@ struct tracer {
 	struct session *session;
 	struct snapshot prev;
 	__u64 prev_ns;
+	bool out_closed;		/* stdout's reader went away */
 };
 
 static __u64 clock_ns(clockid_t id)
@@ -29,6 +34,25 @@ static __u64 clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * After a write (each output line is flushed): EPIPE means the reader of
+ * stdout is gone, which ends the run normally; any other error is a
+ * failure. Returns 0 or -errno (-EPIPE stops the ring buffer's polling).
+ */
+static int output_status(struct tracer *t)
+{
+	int err = errno;
+
+	if (!ferror(t->out.f))
+		return 0;
+	if (err == EPIPE) {
+		t->out_closed = true;
+		return -EPIPE;
+	}
+	pr_err("writing the output failed: %s", strerror(err));
+	return -err;
 }
 
 static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
@@ -41,7 +65,7 @@ static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
 		json_fork(&t->out, ev);
 	else
 		text_fork(&t->out, ev);
-	return 0;
+	return output_status(t);
 }
 
 static int report(struct tracer *t)
@@ -77,7 +101,7 @@ static int report(struct tracer *t)
 	snapshot_free(&t->prev);
 	t->prev = now;
 	t->prev_ns = r.now_ns;
-	return 0;
+	return output_status(t);
 }
 
 /*
@@ -106,6 +130,29 @@ static int run_probe(const struct options *o)
 	return r.loaded ? 0 : 1;
 }
 
+/*
+ * Wait up to timeout_ms for fork events and deliver them. stdout is watched
+ * too: a pipe whose reader closed it reports POLLERR (a socket POLLHUP), so
+ * the run ends at once even when no fork comes to be written.
+ */
+static int wait_events(struct tracer *t, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = session_poll_fd(t->session), .events = POLLIN },
+		{ .fd = fileno(t->out.f), .events = 0 },
+	};
+
+	if (fcntl(pfd[1].fd, F_GETFD) < 0)
+		pfd[1].fd = -1;		/* started with stdout closed: nothing to watch */
+	if (poll(pfd, 2, timeout_ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (pfd[1].revents & (POLLERR | POLLHUP)) {
+		t->out_closed = true;
+		return 0;
+	}
+	return session_poll(t->session, 0);
+}
+
 /* Poll for fork events until the interval ends, or until asked to stop. */
 static int trace(struct tracer *t)
 {
@@ -116,7 +163,7 @@ static int trace(struct tracer *t)
 
 	if (o->interval_s)
 		deadline = clock_ns(CLOCK_MONOTONIC) + o->interval_s * 1000000000ULL;
-	while (!signals_stop_requested()) {
+	while (!signals_stop_requested() && !t->out_closed) {
 		int timeout = 200;
 
 		if (deadline) {
@@ -124,6 +171,8 @@ static int trace(struct tracer *t)
 
 			if (now >= deadline) {
 				err = report(t);
+				if (t->out_closed)
+					return 0;
 				if (err)
 					return err;
 				if (o->count && ++reports >= o->count)
@@ -134,15 +183,23 @@ static int trace(struct tracer *t)
 			if ((deadline - now) / 1000000 < (__u64)timeout)
 				timeout = (deadline - now) / 1000000 + 1;
 		}
-		err = session_poll(t->session, timeout);
+		err = wait_events(t, timeout);
+		if (t->out_closed)
+			return 0;
 		if (err < 0) {
-			pr_err("reading fork events failed: %s", strerror(-err));
+			if (!ferror(t->out.f))
+				pr_err("reading fork events failed: %s", strerror(-err));
 			return err;
 		}
 	}
+	if (t->out_closed)
+		return 0;
 	/* Stopped: what arrived since the last report is not lost. */
 	session_poll(t->session, 0);
-	return report(t);
+	if (t->out_closed)
+		return 0;
+	err = report(t);
+	return t->out_closed ? 0 : err;
 }
 
 int main(int argc, char **argv)
@@ -206,7 +263,10 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 
-	ret = trace(&t) ? 1 : 0;
+	if (output_status(&t))
+		ret = t.out_closed ? 0 : 1;
+	else
+		ret = trace(&t) ? 1 : 0;
 	snapshot_free(&t.prev);
 	session_close(t.session);
 	return ret;

@@ -49,6 +49,10 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		c->btf_copy_page_range ? " (in BTF)" : "");
 	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c->sym_swap_cont));
 	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
+	fprintf(f, "preemption            %s%s%s\n", c->preempt_mode[0] ? c->preempt_mode : "unknown",
+		c->preempt_dynamic ? " (PREEMPT_DYNAMIC)" : "", c->preempt_rt ? " (PREEMPT_RT)" : "");
+	fprintf(f, "cond_resched counts   %s%s\n", c->cond_resched_calls ? "measurable" : "absent: ",
+		c->cond_resched_calls ? "" : c->why_resched);
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		bool ok = tier_available(c, t, reason, sizeof(reason));
 
@@ -125,6 +129,11 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	S("sym_cond_resched", c->sym_cond_resched);
 	B("btf_copy_pte_range", c->btf_copy_pte_range);
 	B("btf_copy_page_range", c->btf_copy_page_range);
+	S("preempt_mode", c->preempt_mode);
+	B("preempt_dynamic", c->preempt_dynamic);
+	B("preempt_rt", c->preempt_rt);
+	B("cond_resched_calls", c->cond_resched_calls);
+	S("why_resched", c->why_resched);
 #undef B
 #undef S
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {

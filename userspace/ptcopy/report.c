@@ -213,12 +213,14 @@ static void calls_section(const struct output *out, const struct ptcopy_stats *s
 static void health(const struct output *out, const __u64 *c)
 {
 	static const char *const names[PTCOPY_COUNTERS] = {
-		[PTCOPY_CTR_EVENTS_LOST] = "fork events lost",
+		[PTCOPY_CTR_EVENTS_LOST] = "fork events lost (ring buffer full; still in the report)",
 		[PTCOPY_CTR_FORKS_UNTRACKED] = "forks not traced (too many at once)",
 		[PTCOPY_CTR_LABELS_FOLDED] = "label values folded into \"other\"",
 		[PTCOPY_CTR_FORKS_FOLDED] = "forks counted under \"other\"",
 		[PTCOPY_CTR_WAITS_UNTRACKED] = "sibling waits not tracked (table full)",
 		[PTCOPY_CTR_ORPHAN_EVENTS] = "copy events outside a traced fork",
+		[PTCOPY_CTR_WINDOWS_UNCLOSED] = "forks whose copy window never closed (in no figure)",
+		[PTCOPY_CTR_CALL_EXITS_MISSED] = "copy calls whose exit was missed (not counted)",
 	};
 	int i;
 

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Tier 2's handlers (bpf/probe.bpf.c, through tests/bpf/probe_calls.bpf.c)
+ * driven through BPF_PROG_TEST_RUN on the window object's maps: copy calls,
+ * the cond_resched gate, and a copy call whose exit is missed (a kretprobe
+ * out of instances), found and undone at the next call or the fork's end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include "testrun.h"
+#include "tier_obj.h"
+#include "window.skel.h"
+#include "probe_calls.skel.h"
+
+#define MM	0xffff888012345000ULL
+#define HAVE	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED)
+
+struct fixture {
+	struct window_bpf *window;
+	struct probe_calls_bpf *probe;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct bpf_program *p;
+	struct bpf_map *m, *wm;
+
+	fx->window = window_bpf__open();
+	assert_non_null(fx->window);
+	fx->window->rodata->cfg.hist_unit_ns = 1000;
+	fx->window->rodata->cfg.page_shift = 12;
+	fx->window->rodata->cfg.have = HAVE;
+	obj_pick_tp_variant(fx->window->obj, false);
+	assert_int_equal(window_bpf__load(fx->window), 0);
+
+	fx->probe = probe_calls_bpf__open();
+	assert_non_null(fx->probe);
+	fx->probe->rodata->cfg = fx->window->rodata->cfg;
+	bpf_object__for_each_program(p, fx->probe->obj)
+		bpf_program__set_autoload(p, !strncmp(bpf_program__name(p), "ptcopy_t_", 9));
+	/* the kprobe tier's fork end: it does not read its context, run it as raw_tp */
+	bpf_program__set_autoload(fx->probe->progs.ptcopy_kp_clone_x, true);
+	bpf_program__set_type(fx->probe->progs.ptcopy_kp_clone_x, BPF_PROG_TYPE_RAW_TRACEPOINT);
+	/* as the session does: the tier's object shares the window's maps */
+	bpf_object__for_each_map(m, fx->probe->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		wm = bpf_object__find_map_by_name(fx->window->obj, bpf_map__name(m));
+		assert_non_null(wm);
+		assert_int_equal(bpf_map__reuse_fd(m, bpf_map__fd(wm)), 0);
+	}
+	assert_int_equal(probe_calls_bpf__load(fx->probe), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	probe_calls_bpf__destroy(fx->probe);
+	window_bpf__destroy(fx->window);
+	free(fx);
+	return 0;
+}
+
+static void run(struct bpf_program *prog, __u64 arg)
+{
+	assert_int_equal(testrun(prog, &arg, 1, -1), 0);
+}
+
+static void call_entry(struct fixture *fx)
+{
+	run(fx->probe->progs.ptcopy_t_call_entry, 0);
+}
+
+static void call_exit(struct fixture *fx, int ret)
+{
+	run(fx->probe->progs.ptcopy_t_call_exit, (__u64)(long)ret);
+}
+
+static void resched(struct fixture *fx, int ret)
+{
+	run(fx->probe->progs.ptcopy_t_resched, (__u64)(long)ret);
+}
+
+static void fork_end(struct fixture *fx)
+{
+	run(fx->probe->progs.ptcopy_kp_clone_x, 4242);
+}
+
+static __u64 in_flight(struct fixture *fx)
+{
+	return fx->probe->bss->calls_in_flight;
+}
+
+static __u64 missed(struct fixture *fx)
+{
+	return testrun_counter(fx->window->obj, PTCOPY_CTR_CALL_EXITS_MISSED);
+}
+
+static struct ptcopy_fork state_of(struct fixture *fx)
+{
+	struct ptcopy_fork f;
+
+	assert_true(testrun_fork_state(fx->window->obj, &f));
+	return f;
+}
+
+/* Calls and cond_resched outcomes while a call is open; nothing outside. */
+static void test_calls_and_gate(void **state)
+{
+	struct fixture *fx = *state;
+	struct ptcopy_fork f;
+
+	/* no traced fork: nothing opens */
+	call_entry(fx);
+	assert_int_equal(in_flight(fx), 0);
+
+	testrun_seed_fork(fx->window->obj, MM, "forkload", HAVE);
+	resched(fx, 1);			/* no call open: not the copy's */
+	call_entry(fx);
+	assert_int_equal(in_flight(fx), 1);
+	resched(fx, 0);
+	resched(fx, 1);
+	call_exit(fx, 0);
+	assert_int_equal(in_flight(fx), 0);
+	resched(fx, 1);			/* after the call: not counted */
+	call_entry(fx);
+	call_exit(fx, -12);
+	f = state_of(fx);
+	assert_int_equal(f.ev.calls, 2);
+	assert_int_equal(f.ev.resched_calls, 2);
+	assert_int_equal(f.ev.resched_done, 1);
+	assert_int_equal(f.ev.result, -12);
+	assert_int_equal(f.aborts[PTCOPY_ABORT_ENOMEM], 1);
+	assert_int_equal(f.call_start_ns, 0);
+	assert_int_equal(in_flight(fx), 0);
+	fork_end(fx);
+	assert_int_equal(missed(fx), 0);
+	testrun_end_fork(fx->window->obj);
+}
+
+/*
+ * An exit missed: the next call of the same task finds the start still set
+ * and does not count it again; the fork's end undoes a last one. The gate
+ * closes again and each miss is counted once.
+ */
+static void test_missed_exits(void **state)
+{
+	struct fixture *fx = *state;
+	struct ptcopy_fork f;
+
+	testrun_seed_fork(fx->window->obj, MM, "forkload", HAVE);
+	call_entry(fx);			/* its exit is missed */
+	call_entry(fx);
+	assert_int_equal(in_flight(fx), 1);
+	assert_int_equal(missed(fx), 1);
+	resched(fx, 1);
+	call_exit(fx, 0);
+	assert_int_equal(in_flight(fx), 0);
+	f = state_of(fx);
+	assert_int_equal(f.ev.calls, 1);	/* the missed one is not counted */
+	assert_int_equal(f.ev.resched_calls, 1);
+
+	call_entry(fx);			/* the fork's last call: exit missed */
+	assert_int_equal(in_flight(fx), 1);
+	fork_end(fx);
+	assert_int_equal(in_flight(fx), 0);
+	assert_int_equal(missed(fx), 2);
+	f = state_of(fx);
+	assert_int_equal(f.call_start_ns, 0);
+	assert_int_equal(f.ev.calls, 1);
+	resched(fx, 1);			/* the gate is closed again */
+	assert_int_equal(state_of(fx).ev.resched_calls, 1);
+	/* a second end (clone3 after clone) finds nothing to undo */
+	fork_end(fx);
+	assert_int_equal(missed(fx), 2);
+	assert_int_equal(in_flight(fx), 0);
+	testrun_end_fork(fx->window->obj);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_calls_and_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_exits, setup, teardown),
+	};
+
+	testrun_require_bpf();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
