@@ -51,6 +51,8 @@ endif
 # libelf and zlib are everywhere. `make static` links everything statically for the VM initramfs.
 LIBS_BPF := -Wl,-Bstatic -lbpf -ljson-c -Wl,-Bdynamic -lelf -lz
 LIBS_BPF_STATIC := -lbpf -ljson-c -lelf -lz
+# The exporter's web config: YAML, bcrypt (libxcrypt), SHA-256 (nettle), TLS.
+LIBS_EXPORTER := -lmicrohttpd -lgnutls -lyaml -lcrypt -lnettle
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_NAMES := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
@@ -103,7 +105,7 @@ $(OUTPUT)/ptcopy: $(PTCOPY_OBJS) $(OUTPUT)/libptcopy.a
 
 $(OUTPUT)/ptcopy_exporter: $(EXPORTER_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) -lmicrohttpd -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_EXPORTER) -o $@
 
 $(OUTPUT)/forkload: $(FORKLOAD_OBJS)
 	$(call msg,LINK,$@)
