@@ -11,9 +11,9 @@ pkgs_build="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-d
 # peer tracer used for cross-checks, HTTP load and scrapes, systemd-analyze
 # for the unit, man for the man pages; openssl (test certificates) and
 # htpasswd (bcrypt hashes) for the exporter's TLS and basic auth tests,
-# valgrind for memcheck runs.
+# valgrind for memcheck runs, python3 for the raw hostile clients.
 pkgs_test="libcmocka-dev jq prometheus bpftrace wrk procps util-linux curl systemd man-db
-	openssl apache2-utils valgrind"
+	openssl apache2-utils valgrind python3"
 # Kernel builds and the qemu harness (tests/vm, kernel-patch).
 pkgs_vm="linux-source-6.1 linux-source-6.12 xz-utils bc flex bison libssl-dev libelf-dev
 	dwarves cpio perl qemu-system-x86 busybox-static"

@@ -133,6 +133,44 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		     MHD_RESPMEM_MUST_FREE, NULL);
 }
 
+/*
+ * RFC 9112 5.1: no whitespace between a field name and its colon (a
+ * request smuggling vector through proxies), names are tokens; and no NUL
+ * byte in a value, which would cut it short as a C string. libmicrohttpd
+ * lets all of these through. *cls is cleared at the first bad one.
+ */
+static enum MHD_Result header_ok(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	static const char token_chars[] = "!#$%&'*+-.^_`|~";
+	bool *ok = cls;
+	size_t i;
+
+	(void)kind;
+	*ok = false;
+	if (!key_size)
+		return MHD_NO;
+	for (i = 0; i < key_size; i++) {
+		unsigned char ch = key[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= 'A' && ch <= 'Z') || (ch && strchr(token_chars, ch))))
+			return MHD_NO;
+	}
+	if (value && memchr(value, '\0', value_size))
+		return MHD_NO;
+	*ok = true;
+	return MHD_YES;
+}
+
+static bool headers_ok(struct MHD_Connection *c)
+{
+	bool ok = true;
+
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, header_ok, &ok);
+	return ok;
+}
+
 /* 401 with WWW-Authenticate: Basic, as exporter-toolkit answers. */
 static enum MHD_Result unauthorized(const struct http_server *s, struct MHD_Connection *c)
 {
@@ -199,6 +237,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!*req) {
 		if (!client_cert_ok(s, c))
 			return MHD_NO;
+		if (!headers_ok(c))
+			return reply_text(s, c, MHD_HTTP_BAD_REQUEST, "400 bad request\n");
 		if (s->auth && !authorized(s, c))
 			return unauthorized(s, c);
 	}
@@ -223,6 +263,43 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return serve_metrics(s, c);
 	return reply(s, c, MHD_HTTP_OK, "text/html; charset=utf-8", s->index_page, s->index_len,
 		     MHD_RESPMEM_PERSISTENT, NULL);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * libmicrohttpd's own unescaping turns %00 into a NUL byte, which ends the
+ * path as a C string: "/metrics%00.txt" would be served as "/metrics".
+ * This one decodes %HH except %00, which stays as written (and matches no
+ * path: a 404).
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *in = s, *out = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*in) {
+		if (in[0] == '%' && (hi = hex_digit(in[1])) >= 0 && (lo = hex_digit(in[2])) >= 0 &&
+		    (hi || lo)) {
+			*out++ = (char)(hi << 4 | lo);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return out - s;
 }
 
 /* The telemetry path is the operator's: it is HTML-escaped into the page. */
@@ -309,6 +386,12 @@ int http_start(struct http_server **out, const struct http_config *cfg)
 	OPT(MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL);
+	/*
+	 * Strict: HTTP/1.1 without Host, and spaces in header names, are 400s.
+	 * Prometheus and every HTTP client send well-formed requests.
+	 */
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL);
 	if (cfg->max_connections_per_ip)
 		OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip, NULL);
 	if (web && web->tls) {
