@@ -156,3 +156,4 @@ include userspace/exporter/static.mk
 .PHONY: clean
 clean:
 	rm -rf $(OUTPUT)
+include tests/fuzz/fuzz.mk
