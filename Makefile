@@ -157,3 +157,4 @@ include userspace/exporter/static.mk
 clean:
 	rm -rf $(OUTPUT)
 include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk
