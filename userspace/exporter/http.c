@@ -137,7 +137,9 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
  * RFC 9112 5.1: no whitespace between a field name and its colon (a
  * request smuggling vector through proxies), names are tokens; and no NUL
  * byte in a value, which would cut it short as a C string. libmicrohttpd
- * lets all of these through. *cls is cleared at the first bad one.
+ * 0.9.75 lets bad names through, and cuts a value at a NUL itself (the
+ * check holds should it stop doing so). *cls is cleared at the first bad
+ * one.
  */
 static enum MHD_Result header_ok(void *cls, enum MHD_ValueKind kind, const char *key,
 				 size_t key_size, const char *value, size_t value_size)
