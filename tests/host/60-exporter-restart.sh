@@ -4,11 +4,11 @@
 # CapBnd are 0 in /proc/PID/status, no_new_privs is set; --help and the man
 # page name the capabilities it needs to start. SIGKILL leaves nothing
 # loaded or pinned, and a restarted exporter works and counts from zero:
-# exactly the forks made after it started.
+# exactly the forks made after it started. The same for the tracer ptcopy.
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root
-need_tools curl man
+need_tools curl man jq
 
 "$EXPORTER" --help | tr '\n' ' ' | grep -q 'CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN' ||
 	fail "--help does not name the capabilities needed to start"
@@ -48,4 +48,20 @@ scrape "$WORK/third.prom"
 [ "$(metric "$WORK/third.prom" "ptcopy_forks_total{$F}")" = 2 ] ||
 	fail "the restarted exporter counts $(metric "$WORK/third.prom" "ptcopy_forks_total{$F}") forkload forks, want 2"
 stop_exporter TERM
-echo "ok: no capability once attached, SIGKILL leaves nothing, a restart counts from zero"
+
+# The tracer: SIGKILL, then a restart reports only its own forks.
+start_ptcopy killed -j
+"$FORKLOAD" --size 16 --forks 3 > /dev/null
+kill -KILL "$PTCOPY_PID"
+wait "$PTCOPY_PID" 2>/dev/null || true
+PTCOPY_PID=
+no_progs_left "after ptcopy's SIGKILL"
+pinned=$(find /sys/fs/bpf -name '*ptcopy*' 2>/dev/null | head -n 3)
+[ -z "$pinned" ] || fail "pinned after ptcopy's SIGKILL: $pinned"
+start_ptcopy again -j
+"$FORKLOAD" --size 16 --forks 2 > /dev/null
+sleep 0.2
+stop_ptcopy INT
+forks=$(jq -s 'map(select(.type == "summary")) | last | [.labels[] | select(.comm == "forkload") | .forks] | add // 0' "$WORK/again.out")
+[ "$forks" -eq 2 ] || fail "the restarted ptcopy reports $forks forkload forks, want 2"
+echo "ok: no capability once attached, SIGKILL leaves nothing, a restart counts from zero (exporter and ptcopy)"
