@@ -8,6 +8,8 @@
 #                 host integration, VM on patched kernels)
 #   make          build build/ptcopy, build/ptcopy_exporter, build/forkload
 #   make static   fully static binaries in build/static/ (for VM initramfs)
+#   make fuzz     a 10-minute libFuzzer campaign (tests/fuzz/fuzz.mk)
+#   make soak     a 10-minute soak of exporter and tracer (tests/soak/soak.mk)
 #   make V=1      show the commands
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are kept: they are worth looking at.
@@ -150,11 +152,11 @@ run: deps
 include tests/tests.mk
 include scripts/install.mk
 include userspace/exporter/static.mk
+include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk
 
 -include $(wildcard $(OUTPUT)/obj/*/*.d)
 
 .PHONY: clean
 clean:
 	rm -rf $(OUTPUT)
-include tests/fuzz/fuzz.mk
-include tests/soak/soak.mk
