@@ -8,6 +8,8 @@
 #                 host integration, VM on patched kernels)
 #   make          build build/ptcopy, build/ptcopy_exporter, build/forkload
 #   make static   fully static binaries in build/static/ (for VM initramfs)
+#   make fuzz     a 10-minute libFuzzer campaign (tests/fuzz/fuzz.mk)
+#   make soak     a 10-minute soak of exporter and tracer (tests/soak/soak.mk)
 #   make V=1      show the commands
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are kept: they are worth looking at.
@@ -51,6 +53,8 @@ endif
 # libelf and zlib are everywhere. `make static` links everything statically for the VM initramfs.
 LIBS_BPF := -Wl,-Bstatic -lbpf -ljson-c -Wl,-Bdynamic -lelf -lz
 LIBS_BPF_STATIC := -lbpf -ljson-c -lelf -lz
+# The exporter's web config: YAML, bcrypt (libxcrypt), SHA-256 (nettle), TLS.
+LIBS_EXPORTER := -lmicrohttpd -lgnutls -lyaml -lcrypt -lnettle
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_NAMES := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
@@ -103,7 +107,7 @@ $(OUTPUT)/ptcopy: $(PTCOPY_OBJS) $(OUTPUT)/libptcopy.a
 
 $(OUTPUT)/ptcopy_exporter: $(EXPORTER_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) -lmicrohttpd -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_EXPORTER) -o $@
 
 $(OUTPUT)/forkload: $(FORKLOAD_OBJS)
 	$(call msg,LINK,$@)
@@ -148,6 +152,8 @@ run: deps
 include tests/tests.mk
 include scripts/install.mk
 include userspace/exporter/static.mk
+include tests/fuzz/fuzz.mk
+include tests/soak/soak.mk
 
 # obj/lib/*.d, obj/ptcopy/*.d, ... and the tests' obj/tests/unit/*.d, obj/tests/bpf/*.d
 -include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/obj/*/*/*.d)

@@ -15,7 +15,7 @@ SAN_OUTPUT := $(OUTPUT)/san
 TOOL_OBJS := $(filter-out %/main.o,$(PTCOPY_OBJS) $(EXPORTER_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
-TEST_LIBS := $(LIBS_BPF) -lmicrohttpd -lcmocka -lpthread
+TEST_LIBS := $(LIBS_BPF) $(LIBS_EXPORTER) -lcmocka -lpthread
 
 # BPF objects only tests load (tests/bpf/*.bpf.c, which may include the
 # tools' own): their skeletons go next to the tools'.

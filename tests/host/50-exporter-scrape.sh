@@ -11,7 +11,7 @@ need_root
 need_tools curl promtool jq bpftool
 FORKS=25
 
-start_exporter scrape
+start_exporter scrape --bpf-stats
 pid=$EXPORTER_PID
 
 # Every capability dropped once attached, for good.
@@ -60,7 +60,7 @@ echo "$FORKS forks of 128 MiB: copy windows $((window_ns / FORKS / 1000)) us mea
 grep "^ptcopy_fork_copy_seconds_bucket{$F," "$WORK/after.prom" | awk '
 	{ if ($2 + 0 < prev) { print "bucket " $1 " = " $2 " < " prev; exit 1 } prev = $2 + 0 }' ||
 	fail "histogram buckets are not cumulative"
-# Per-program run counts (BPF statistics, enabled by the exporter): the fork
+# Per-program run counts (BPF statistics, enabled by --bpf-stats): the fork
 # syscall programs ran at least once per fork.
 runs=$(awk '$1 ~ /^ptcopy_bpf_program_runs_total\{program="ptcopy_(clone|clone3|fork)"\}$/ { n += $2 } END { print n + 0 }' "$WORK/after.prom")
 [ "$runs" -ge $FORKS ] || fail "the fork syscall programs ran $runs times for $FORKS forks"

@@ -2,8 +2,9 @@
 # ptcopy_exporter's command line and lifecycle: a bad flag is one log line
 # and exit 2; an address in use is one line naming it and exit 1 with
 # nothing loaded; a tier this kernel lacks is exit 1 with nothing loaded;
-# SIGINT and SIGHUP stop it like SIGTERM; --no-bpf-stats drops the program
-# metrics; --web.telemetry-path moves the metrics.
+# SIGINT and SIGHUP stop it like SIGTERM; without --bpf-stats (the default)
+# the kernel's BPF statistics stay off and the program metrics are absent;
+# --web.telemetry-path moves the metrics.
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root
@@ -16,7 +17,9 @@ one_error_line() {
 }
 
 for args in "--bogus" "--labels=pid" "--max-label-values=0" "--tier=fast" "extra" \
-	"--web.listen-address=10368" "--web.telemetry-path=/" "--log.level=loud"; do
+	"--web.listen-address=10368" "--web.telemetry-path=/" "--log.level=loud" \
+	"--web.max-connections=0" "--web.max-connections-per-ip=x" "--web.connection-timeout=0" \
+	"--web.config.file="; do
 	rc=0
 	"$EXPORTER" $args > "$WORK/usage.out" 2> "$WORK/usage.err" || rc=$?
 	[ "$rc" -eq 2 ] || fail "$args: exit $rc, want 2"
@@ -53,13 +56,17 @@ if ! grep -q '^copy_pte ' /sys/kernel/tracing/available_events 2>/dev/null &&
 	no_progs_left "after --tier=patched failed"
 fi
 
-# --no-bpf-stats and another telemetry path; SIGHUP stops it too.
-start_exporter nostats --no-bpf-stats --web.telemetry-path=/ptcopy
+# No BPF statistics by default (they time every program on the host), and
+# another telemetry path; SIGHUP stops it too.
+stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
+start_exporter nostats --web.telemetry-path=/ptcopy
+[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$stats_before" ] ||
+	fail "kernel.bpf_stats_enabled changed from $stats_before without --bpf-stats"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$EXPORTER_URL/metrics")
 [ "$code" = 404 ] || fail "/metrics with --web.telemetry-path=/ptcopy: $code, want 404"
 curl -sS --fail -o "$WORK/nostats.prom" "$EXPORTER_URL/ptcopy" || fail "GET /ptcopy failed"
 grep -q '^ptcopy_tier_info{tier="tracepoint"} 1$' "$WORK/nostats.prom" || fail "no ptcopy_tier_info at /ptcopy"
-! grep -q '^ptcopy_bpf_program' "$WORK/nostats.prom" || fail "ptcopy_bpf_program_* exposed with --no-bpf-stats"
+! grep -q '^ptcopy_bpf_program' "$WORK/nostats.prom" || fail "ptcopy_bpf_program_* exposed without --bpf-stats"
 stop_exporter HUP
 grep -q 'msg="stopping on Hangup"' "$EXPORTER_LOG" || fail "no stop record after SIGHUP"
 echo "ok: usage errors exit 2, busy address and missing tier exit 1, INT/HUP/TERM stop cleanly"

@@ -3,6 +3,7 @@
 # tests/host/[0-9]*.sh.
 EXPORTER=${EXPORTER:-$BUILD/ptcopy_exporter}
 EXPORTER_WRAP=		# a command (and its words) to run the exporter under
+EXPORTER_WAIT_S=10	# how long start_exporter waits for it to serve
 EXPORTER_PID=
 EXPORTER_URL=
 EXPORTER_LOG=
@@ -38,7 +39,7 @@ start_exporter() {
 	EXPORTER_LOG=$WORK/$name.log
 	$EXPORTER_WRAP "$EXPORTER" $listen "$@" 2> "$EXPORTER_LOG" &
 	EXPORTER_PID=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 $((EXPORTER_WAIT_S * 20))); do
 		addr=$(sed -n 's/.*msg="listening on \([^ ]*\) .*/\1/p' "$EXPORTER_LOG")
 		if [ -n "$addr" ]; then
 			EXPORTER_URL=http://$addr
@@ -48,7 +49,7 @@ start_exporter() {
 			fail "ptcopy_exporter $* exited early: $(cat "$EXPORTER_LOG")"
 		sleep 0.05
 	done
-	fail "ptcopy_exporter $* did not serve within 10 s"
+	fail "ptcopy_exporter $* did not serve within $EXPORTER_WAIT_S s"
 }
 
 # stop_exporter [SIGNAL]: it must exit 0 and leave no BPF program loaded.

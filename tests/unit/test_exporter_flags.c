@@ -27,7 +27,11 @@ static void test_defaults(void **state)
 	assert_int_equal(f.tier, TIER_AUTO);
 	assert_int_equal(f.labels, PTCOPY_LABEL_COMM);
 	assert_int_equal(f.max_label_values, 128);
-	assert_true(f.bpf_stats);
+	assert_false(f.bpf_stats);
+	assert_null(f.web_config_file);
+	assert_int_equal(f.max_connections, 256);
+	assert_int_equal(f.max_connections_per_ip, 16);
+	assert_int_equal(f.connection_timeout_s, 10);
 	assert_int_equal(f.log_level, LOG_INFO);
 	assert_false(f.help || f.version);
 }
@@ -36,7 +40,9 @@ static void test_all_flags(void **state)
 {
 	char *argv[] = { "ptcopy_exporter", "--web.listen-address=[::1]:9999",
 			 "--web.telemetry-path", "/ptcopy", "--tier=tracepoint", "--labels=cgroup",
-			 "--max-label-values=1000", "--no-bpf-stats", "--log.level=debug",
+			 "--max-label-values=1000", "--bpf-stats", "--log.level=debug",
+			 "--web.config.file=/etc/web.yml", "--web.max-connections=4096",
+			 "--web.max-connections-per-ip=0", "--web.connection-timeout", "3600",
 			 "--version", "-h", NULL };
 	struct exporter_flags f;
 	char err[256];
@@ -48,7 +54,11 @@ static void test_all_flags(void **state)
 	assert_int_equal(f.tier, TIER_TRACEPOINT);
 	assert_int_equal(f.labels, PTCOPY_LABEL_CGROUP);
 	assert_int_equal(f.max_label_values, 1000);
-	assert_false(f.bpf_stats);
+	assert_true(f.bpf_stats);
+	assert_string_equal(f.web_config_file, "/etc/web.yml");
+	assert_int_equal(f.max_connections, 4096);
+	assert_int_equal(f.max_connections_per_ip, 0);
+	assert_int_equal(f.connection_timeout_s, 3600);
 	assert_int_equal(f.log_level, LOG_DEBUG);
 	assert_true(f.help && f.version);
 }
@@ -74,6 +84,12 @@ static void test_usage_errors(void **state)
 		{ "--web.listen-address=::1:80", "invalid listen address '::1:80': expected host:port, :port or [ipv6]:port" },
 		{ "--web.listen-address=[::1]80", "invalid listen address '[::1]80': expected [ipv6]:port" },
 		{ "--log.level=trace", "invalid --log.level 'trace': expected debug, info, warn or error" },
+		{ "--web.max-connections=0", "invalid --web.max-connections '0': expected 1 to 4096" },
+		{ "--web.max-connections=4097", "invalid --web.max-connections '4097': expected 1 to 4096" },
+		{ "--web.max-connections-per-ip=-1", "invalid --web.max-connections-per-ip '-1': expected 0 to 4096" },
+		{ "--web.connection-timeout=0", "invalid --web.connection-timeout '0': expected 1 to 3600 seconds" },
+		{ "--web.connection-timeout=1s", "invalid --web.connection-timeout '1s': expected 1 to 3600 seconds" },
+		{ "--web.config.file=", "invalid --web.config.file '': expected a file name" },
 		{ "--bogus", "unrecognized option '--bogus'" },
 		{ "--labels", "option '--labels' requires an argument" },
 		{ "extra", "unexpected argument 'extra': ptcopy_exporter takes only options" },

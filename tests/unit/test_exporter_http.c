@@ -49,7 +49,9 @@ struct server {
 static int setup(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct http_config hc = { .telemetry_path = "/m<e>trics", .scrape = fake_scrape };
+	struct http_config hc = { .telemetry_path = "/m<e>trics", .scrape = fake_scrape,
+				  .max_connections = 8, .max_connections_per_ip = 4,
+				  .connection_timeout_s = 5 };
 	char addr[64], err[256];
 
 	hc.ctx = &s->fake;

@@ -41,15 +41,11 @@ static void unescape_octal(char *s)
 	*o = '\0';
 }
 
-/* The first cgroup2 mount point (hybrid hosts mount it at .../unified). */
-static char *find_cgroup2(void)
+char *cgroup_names_mount_from(FILE *f)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, *found = NULL;
 	size_t len = 0;
 
-	if (!f)
-		return NULL;
 	while (!found && getline(&line, &len, f) > 0) {
 		char *sep = strstr(line, " - "), *mnt, *save = NULL;
 		int i;
@@ -66,6 +62,18 @@ static char *find_cgroup2(void)
 		}
 	}
 	free(line);
+	return found;
+}
+
+/* The first cgroup2 mount point (hybrid hosts mount it at .../unified). */
+static char *find_cgroup2(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *found;
+
+	if (!f)
+		return NULL;
+	found = cgroup_names_mount_from(f);
 	fclose(f);
 	return found;
 }

@@ -15,6 +15,7 @@
 #define __PTCOPY_CGROUP_NAMES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 struct cgroup_names;
@@ -25,6 +26,11 @@ struct cgroup_names;
  */
 struct cgroup_names *cgroup_names_new(const char *root);
 void cgroup_names_free(struct cgroup_names *c);
+/*
+ * The mount point of the first cgroup2 line of a mountinfo file
+ * (proc_pid_mountinfo(5)), unescaped; NULL if none (malloc()ed).
+ */
+char *cgroup_names_mount_from(FILE *mountinfo);
 /* A cgroup_names_fn (labelset.h): ctx is the struct cgroup_names. */
 int cgroup_names_get(void *ctx, const __u64 *ids, size_t n, char **names);
 

@@ -8,13 +8,21 @@
 #include "listen.h"
 #include "log.h"
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 enum {
 	OPT_LISTEN = 1000,
 	OPT_PATH,
 	OPT_TIER,
 	OPT_LABELS,
 	OPT_MAX_LABELS,
+	OPT_BPF_STATS,
 	OPT_NO_BPF_STATS,
+	OPT_WEB_CONFIG,
+	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_PER_IP,
+	OPT_CONN_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 };
@@ -33,8 +41,24 @@ static const struct argp_option argp_options[] = {
 	{ "max-label-values", OPT_MAX_LABELS, "N", 0,
 	  "Label values kept (default 128); further values are accounted under \"other\" "
 	  "and counted in ptcopy_label_values_folded_total", 0 },
+	{ "web.config.file", OPT_WEB_CONFIG, "FILE", 0,
+	  "TLS and basic authentication, in the Prometheus exporter-toolkit's web "
+	  "configuration format (see ptcopy_exporter(8))", 0 },
+	{ "web.max-connections", OPT_MAX_CONNS, "N", 0,
+	  "Connections served at once, from all clients (default "
+	  STR(EXPORTER_DEFAULT_MAX_CONNS) "); more are closed on accept", 0 },
+	{ "web.max-connections-per-ip", OPT_MAX_CONNS_PER_IP, "N", 0,
+	  "Connections served at once from one IP address (default "
+	  STR(EXPORTER_DEFAULT_MAX_CONNS_PER_IP) ", 0: no limit of its own)", 0 },
+	{ "web.connection-timeout", OPT_CONN_TIMEOUT, "SECONDS", 0,
+	  "Close a connection idle (nothing received or sent) that long (default "
+	  STR(EXPORTER_DEFAULT_CONN_TIMEOUT) ")", 0 },
+	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
+	  "Enable the kernel's BPF run statistics (kernel.bpf_stats_enabled) while running, "
+	  "for the ptcopy_bpf_program_* metrics. Off by default: it times every BPF "
+	  "program on the host, not only ptcopy's", 0 },
 	{ "no-bpf-stats", OPT_NO_BPF_STATS, NULL, 0,
-	  "Do not enable the kernel's BPF run statistics (no ptcopy_bpf_program_* metrics)", 0 },
+	  "Leave the BPF run statistics off (the default)", 0 },
 	{ "log.level", OPT_LOG_LEVEL, "LEVEL", 0,
 	  "Log records at LEVEL and above: debug, info (default), warn, error", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -46,6 +70,9 @@ static const char doc[] =
 	"Prometheus exporter for the kernel's fork-time page-table copy (copy_pte_range): "
 	"fork copy times, PTE lock holds, lock-breaks, retries and swap continuations."
 	"\v"
+	"Privileges: starting needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (to load "
+	"and attach the BPF programs; CAP_NET_BIND_SERVICE too for a port below 1024). Once "
+	"attached it drops every capability and serves without any.\n"
 	"Examples:\n"
 	"  ptcopy_exporter                                  # all addresses, port 10368\n"
 	"  ptcopy_exporter --web.listen-address=127.0.0.1:10368 --labels=cgroup\n"
@@ -106,8 +133,34 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 				    arg);
 		f->max_label_values = v;
 		break;
+	case OPT_BPF_STATS:
+		f->bpf_stats = true;
+		break;
 	case OPT_NO_BPF_STATS:
 		f->bpf_stats = false;
+		break;
+	case OPT_WEB_CONFIG:
+		if (!arg[0])
+			return fail(ps, "invalid --web.config.file '%s': expected a file name", arg);
+		f->web_config_file = arg;
+		break;
+	case OPT_MAX_CONNS:
+		if (!args_ulong(arg, 1, EXPORTER_MAX_CONNS, &v))
+			return fail(ps, "invalid --web.max-connections '%s': expected 1 to "
+				    STR(EXPORTER_MAX_CONNS), arg);
+		f->max_connections = v;
+		break;
+	case OPT_MAX_CONNS_PER_IP:
+		if (!args_ulong(arg, 0, EXPORTER_MAX_CONNS, &v))
+			return fail(ps, "invalid --web.max-connections-per-ip '%s': expected 0 to "
+				    STR(EXPORTER_MAX_CONNS), arg);
+		f->max_connections_per_ip = v;
+		break;
+	case OPT_CONN_TIMEOUT:
+		if (!args_ulong(arg, 1, EXPORTER_MAX_CONN_TIMEOUT, &v))
+			return fail(ps, "invalid --web.connection-timeout '%s': expected 1 to "
+				    STR(EXPORTER_MAX_CONN_TIMEOUT) " seconds", arg);
+		f->connection_timeout_s = v;
 		break;
 	case OPT_LOG_LEVEL:
 		if (!strcmp(arg, "error"))
@@ -163,7 +216,11 @@ int exporter_flags_parse(int argc, char **argv, struct exporter_flags *f,
 	f->tier = TIER_AUTO;
 	f->labels = PTCOPY_LABEL_COMM;
 	f->max_label_values = 128;
-	f->bpf_stats = true;
+	/* Off by default: it times every BPF program on the host (issue 9). */
+	f->bpf_stats = false;
+	f->max_connections = EXPORTER_DEFAULT_MAX_CONNS;
+	f->max_connections_per_ip = EXPORTER_DEFAULT_MAX_CONNS_PER_IP;
+	f->connection_timeout_s = EXPORTER_DEFAULT_CONN_TIMEOUT;
 	f->log_level = LOG_INFO;
 	err[0] = '\0';
 	/* One line and exit 2 on errors, help on request: argp neither prints nor exits. */

@@ -17,6 +17,17 @@
 #define EXPORTER_DEFAULT_LISTEN		":10368"
 #define EXPORTER_DEFAULT_PATH		"/metrics"
 #define EXPORTER_MAX_LABEL_VALUES	65536
+/*
+ * Connection limits (see the man page, SECURITY): one address may hold a
+ * few connections (Prometheus keeps one per target, a human a few more),
+ * so that one misbehaving host cannot take all of them; idle ones are
+ * closed well within Prometheus' default scrape interval.
+ */
+#define EXPORTER_DEFAULT_MAX_CONNS		256
+#define EXPORTER_DEFAULT_MAX_CONNS_PER_IP	16
+#define EXPORTER_DEFAULT_CONN_TIMEOUT		10
+#define EXPORTER_MAX_CONNS			4096
+#define EXPORTER_MAX_CONN_TIMEOUT		3600
 
 struct exporter_flags {
 	const char *listen_address;	/* --web.listen-address */
@@ -24,7 +35,11 @@ struct exporter_flags {
 	enum tier tier;
 	enum ptcopy_label_mode labels;
 	unsigned int max_label_values;
-	bool bpf_stats;			/* --no-bpf-stats clears it */
+	bool bpf_stats;			/* --bpf-stats; off by default */
+	const char *web_config_file;	/* --web.config.file, NULL if none */
+	unsigned int max_connections;	/* --web.max-connections */
+	unsigned int max_connections_per_ip;	/* --web.max-connections-per-ip, 0: none */
+	unsigned int connection_timeout_s;	/* --web.connection-timeout */
 	int log_level;			/* enum log_level */
 	bool help;
 	bool version;

@@ -6,12 +6,16 @@
  *   GET|HEAD /                 a small page linking to it
  *   other methods on those     405, with Allow: GET, HEAD
  *   any other path             404
+ * With a web config: TLS, client certificates (a client that fails
+ * client_auth_type is disconnected), basic authentication (401 with
+ * WWW-Authenticate before anything else) and extra headers on every reply.
  */
 #ifndef __PTCOPY_HTTP_H
 #define __PTCOPY_HTTP_H
 
 #include <stddef.h>
 #include "exposition.h"
+#include "webconfig.h"
 
 /*
  * Produce one exposition in *body (malloc()ed, the server frees it);
@@ -24,6 +28,10 @@ struct http_config {
 	const char *telemetry_path;
 	http_scrape_fn scrape;
 	void *ctx;
+	const struct web_config *web;	/* NULL: plain HTTP, nobody authenticated */
+	unsigned int max_connections;
+	unsigned int max_connections_per_ip;	/* 0: only max_connections */
+	unsigned int connection_timeout_s;
 };
 
 struct http_server;

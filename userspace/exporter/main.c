@@ -31,6 +31,8 @@
 #include "scrape.h"
 #include "session.h"
 #include "signals.h"
+#include "webconfig.h"
+#include "webtls.h"
 
 #define POLL_MS		1000
 
@@ -45,6 +47,7 @@ struct exporter {
 	struct scraper scraper;
 	bool scraper_ready;
 	struct http_server *http;
+	struct web_config *web;		/* --web.config.file, NULL if none */
 };
 
 static const char *label_kind(enum ptcopy_label_mode m)
@@ -132,6 +135,10 @@ static int start_http(struct exporter *x)
 		.telemetry_path = x->flags.telemetry_path,
 		.scrape = scraper_scrape,
 		.ctx = &x->scraper,
+		.web = x->web,
+		.max_connections = x->flags.max_connections,
+		.max_connections_per_ip = x->flags.max_connections_per_ip,
+		.connection_timeout_s = x->flags.connection_timeout_s,
 	};
 	sigset_t stop, old;
 	int err;
@@ -193,8 +200,10 @@ static int run(struct exporter *x)
 	ret = start_http(x);
 	if (ret)
 		return ret;
-	pr_info("listening on %s (metrics at %s, tier %s, %zu BPF programs, labels %s, "
+	pr_info("listening on %s (%s%s, metrics at %s, tier %s, %zu BPF programs, labels %s, "
 		"at most %u label values), capabilities dropped", x->address,
+		x->web && x->web->tls ? "https" : "http",
+		x->web && x->web->nusers ? " with basic auth" : "",
 		x->flags.telemetry_path, tier_name(session_tier(x->session)),
 		session_programs(x->session, &progs), label_kind(x->flags.labels),
 		x->flags.max_label_values);
@@ -214,6 +223,29 @@ static void teardown(struct exporter *x)
 	session_close(x->session);
 	if (x->stats_fd >= 0)
 		close(x->stats_fd);
+	web_config_free(x->web);
+}
+
+/*
+ * The web config is read and checked before anything is attached: a
+ * mistake in it is a usage error (exit 2) that names the key.
+ */
+static int load_web_config(struct exporter *x)
+{
+	char err[512];
+	int ret;
+
+	if (!x->flags.web_config_file)
+		return 0;
+	ret = web_config_load(x->flags.web_config_file, &x->web, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	ret = webtls_check(x->web, err, sizeof(err));
+	if (ret)
+		pr_err("web config %s: %s", x->flags.web_config_file, err);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -239,6 +271,10 @@ int main(int argc, char **argv)
 	}
 	log_verbosity = x.flags.log_level;
 	log_setup_libbpf();
+	if (load_web_config(&x)) {
+		web_config_free(x.web);
+		return 2;
+	}
 	if (signals_setup()) {
 		pr_err("installing signal handlers failed: %s", strerror(errno));
 		return 1;

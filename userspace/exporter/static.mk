@@ -3,8 +3,9 @@
 # Included by the top-level Makefile; adds itself to `make static`.
 #
 # libmicrohttpd.a refers to GnuTLS, which cannot be linked statically from
-# Debian's packages; the exporter uses no TLS, so static/gnutls_stub.c stands
-# in for it (see there).
+# Debian's packages; this build refuses TLS in a web config, so
+# static/gnutls_stub.c stands in for it (see there). Basic authentication
+# works: libyaml, libxcrypt and nettle have static archives.
 EXPORTER_STATIC_OBJS := $(OUTPUT)/obj/exporter/static/gnutls_stub.o
 
 .PHONY: static
@@ -13,4 +14,4 @@ static: $(OUTPUT)/static/ptcopy_exporter
 $(OUTPUT)/static/ptcopy_exporter: $(EXPORTER_OBJS) $(EXPORTER_STATIC_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -static $^ -lmicrohttpd $(LIBS_BPF_STATIC) -lpthread -o $@
+	$(Q)$(CC) -static $^ -lmicrohttpd -lyaml -lcrypt -lnettle $(LIBS_BPF_STATIC) -lpthread -o $@
