@@ -65,7 +65,7 @@ EXPORTER_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(EXPORTER_SRCS))
 FORKLOAD_SRCS := $(wildcard userspace/forkload/*.c)
 FORKLOAD_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(FORKLOAD_SRCS))
 
-BINS := $(OUTPUT)/ptcopy $(OUTPUT)/forkload
+BINS := $(OUTPUT)/ptcopy $(OUTPUT)/forkload $(OUTPUT)/hotpath
 ifneq ($(EXPORTER_SRCS),)
 BINS += $(OUTPUT)/ptcopy_exporter
 endif
@@ -148,6 +148,7 @@ run: deps
 include tests/tests.mk
 include scripts/install.mk
 include userspace/exporter/static.mk
+include scripts/bench/bench.mk
 
 -include $(wildcard $(OUTPUT)/obj/*/*.d)
 
