@@ -165,6 +165,8 @@ static void make_config(struct session *s, const struct session_opts *o)
 	c->label_mode = o->label_mode;
 	c->page_shift = __builtin_ctzl(page > 0 ? page : 4096);
 	c->mmap_lock_memcg = s->caps.mmap_lock_memcg;
+	c->fork_events = o->fork_events;
+	c->fork_events_min_ns = o->fork_events_min_ns;
 	c->have = PTCOPY_HAVE_WINDOW;
 	if (s->ops)
 		c->have |= s->ops->have(&s->caps, s->tier);
@@ -290,7 +292,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	}
 	err = window_bpf__attach(s->window);
 	if (err) {
-		pr_err("attaching to the fork tracepoints failed: %s", strerror(-err));
+		pr_err("attaching to the mmap_lock tracepoints failed: %s", strerror(-err));
 		goto fail;
 	}
 	collect_progs(s);
