@@ -213,7 +213,7 @@ static __always_inline bool in_fork_syscall(struct task_struct *task)
  * per-fork state is created here (not at the syscall's entry) and lives until
  * the window closes, or until the lock is refused.
  */
-static __always_inline void fork_enter(struct task_struct *task, __u64 mm)
+static __always_inline void fork_enter(__u64 mm)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
@@ -256,7 +256,7 @@ static __always_inline bool forker_start_locking(__u64 mm)
 		if (mm != f->mm)
 			return true;
 		if (!f->window_open) {
-			/* seeded by a test, or a retry of a refused lock */
+			/* seeded by a test: a test-run cannot fake the syscall */
 			if (!f->mm_registered)
 				f->mm_registered = mm_forking_get(mm);
 			return true;
@@ -267,7 +267,7 @@ static __always_inline bool forker_start_locking(__u64 mm)
 	}
 	if ((__u64)task->mm != mm || !in_fork_syscall(task))
 		return false;
-	fork_enter(task, mm);
+	fork_enter(mm);
 	return true;
 }
 

@@ -9,8 +9,9 @@
 #     mmap/touch/munmap, pipe context switches), in process CPU time;
 #   - fork latency (forkload, THP off), the first fork of every forkload run
 #     left out: it write-protects every PTE of the parent, the later forks
-#     find them read-only already, and it is ~3x slower (that first fork and
-#     a fixed untraced-first order made the old overhead.sh drift).
+#     find them read-only already, and it is 2-3x slower (that first fork and
+#     a fixed untraced-first order made the old overhead.sh drift, see
+#     docs/PERFORMANCE.md).
 # Each figure is the median with min-max over rounds; ratios and added ns are
 # per round (paired), then their median. Per-program cost comes from the
 # kernel's BPF run statistics over one extra traced pass. PASS/MISS per
@@ -196,7 +197,7 @@ target() {	# target NAME OK(0/1) DETAIL
 }
 
 echo "ptcopy bench: $(uname -r), tier $("$build/ptcopy" --probe 2>/dev/null |
-	awk '/^chosen/ { print $2; exit }'), $rounds rounds, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	awk '/^chosen/ { sub(/:$/, "", $2); print $2; exit }'), $rounds rounds, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "hot paths in process CPU ns per event; fork latency in ms (forkload ${fork_mib} MiB, THP off," \
 	"$((forks - 1)) forks per run after the first)"
 printf '%-9s %-7s %-26s %-26s %-24s %s\n' tracer path untraced "traced" "ratio" "added ns/event"

@@ -45,14 +45,17 @@ tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
 [ -n "$tracefs" ] || mount -t tracefs nodev /sys/kernel/tracing
 tracefs=${tracefs:-/sys/kernel/tracing}
 rc=0
-unshare -m sh -c "mount -t tmpfs none $tracefs/events/syscalls && exec $PTCOPY -j 2" \
+unshare -m sh -c "mount -t tmpfs none $tracefs/events/syscalls && exec $PTCOPY -c forkload -j 3 1" \
 	> "$WORK/nosys.out" 2> "$WORK/nosys.err" &
 pid=$!
-sleep 0.5
+for i in $(seq 1 200); do
+	grep -q "Tracing fork page-table copies" "$WORK/nosys.out" "$WORK/nosys.err" && break
+	sleep 0.05
+done
 "$FORKLOAD" --size 16 --forks 2 -q > /dev/null
 wait "$pid" || rc=$?
 [ "$rc" -eq 0 ] || fail "ptcopy without syscall events exited $rc: $(cat "$WORK/nosys.err")"
-[ "$(jq -s 'map(select(.type == "report")) | map(.total.forks // 0) | add' "$WORK/nosys.out")" -ge 2 ] ||
+[ "$(jq -s 'map(select(.type == "summary")) | map(.total.forks) | add' "$WORK/nosys.out")" -eq 2 ] ||
 	fail "ptcopy without syscall events saw no fork: $(cat "$WORK/nosys.out")"
 no_progs_left "after the run without syscall events"
 
