@@ -202,9 +202,13 @@ static __always_inline void fork_forget(struct ptcopy_fork *f, __u32 tid)
  */
 static __always_inline bool in_fork_syscall(struct task_struct *task)
 {
+	/* a BTF pointer: a direct load, no probe-read helper call per write lock */
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr;
 
+	if (!regs)
+		return false;
+	nr = regs->orig_ax;
 	return nr == NR_CLONE || nr == NR_FORK || nr == NR_CLONE3;
 }
 
