@@ -69,7 +69,7 @@ EXPORTER_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(EXPORTER_SRCS))
 FORKLOAD_SRCS := $(wildcard userspace/forkload/*.c)
 FORKLOAD_OBJS := $(patsubst userspace/%.c,$(OUTPUT)/obj/%.o,$(FORKLOAD_SRCS))
 
-BINS := $(OUTPUT)/ptcopy $(OUTPUT)/forkload
+BINS := $(OUTPUT)/ptcopy $(OUTPUT)/forkload $(OUTPUT)/hotpath
 ifneq ($(EXPORTER_SRCS),)
 BINS += $(OUTPUT)/ptcopy_exporter
 endif
@@ -154,6 +154,7 @@ include scripts/install.mk
 include userspace/exporter/static.mk
 include tests/fuzz/fuzz.mk
 include tests/soak/soak.mk
+include scripts/bench/bench.mk
 
 # obj/lib/*.d, obj/ptcopy/*.d, ... and the tests' obj/tests/unit/*.d, obj/tests/bpf/*.d
 -include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/obj/*/*/*.d)

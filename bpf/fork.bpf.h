@@ -25,6 +25,43 @@ static __always_inline void counter_inc(__u32 idx)
 		__sync_fetch_and_add(c, 1);
 }
 
+/* Tier 2's copy calls in flight on the machine (ptcopy_calls[0]). */
+static __always_inline __u64 *calls_in_flight(void)
+{
+	static const __u32 zero;
+
+	return bpf_map_lookup_elem(&ptcopy_calls, &zero);
+}
+
+/* The gate of the handlers that run for every task: no copy call open. */
+static __always_inline bool no_copy_calls(void)
+{
+	__u64 *n = calls_in_flight();
+
+	return !n || !*n;
+}
+
+static __always_inline void calls_in_flight_add(__s64 d)
+{
+	__u64 *n = calls_in_flight();
+
+	if (n)
+		__sync_fetch_and_add(n, d);
+}
+
+/*
+ * The fork's state goes while a copy call is still open: its exit was
+ * missed. Close it, so that the gate does not stay open, and count it.
+ */
+static __always_inline void call_missed_undo(struct ptcopy_fork *f)
+{
+	if (!f->call_start_ns)
+		return;
+	f->call_start_ns = 0;
+	calls_in_flight_add(-1);
+	counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
+}
+
 static __always_inline __u32 abort_index(int err)
 {
 	switch (-err) {

@@ -86,6 +86,19 @@ struct {
 	__type(value, __u8);
 } ptcopy_folded SEC(".maps");
 
+/*
+ * Tier 2's copy calls in progress on the machine ([0]): __cond_resched()
+ * runs everywhere, all the time, and its handler returns at once while this
+ * is 0. A map, not a global, so that the window object can undo a call whose
+ * exit was missed (a kretprobe out of instances) when its fork's state goes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ptcopy_calls SEC(".maps");
+
 /* The cgroup given with --cgroup: forks are traced only under it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);

@@ -28,47 +28,24 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/*
- * Copy calls in progress on the machine: __cond_resched() runs everywhere,
- * all the time; its handlers return at once when no copy is under way.
- * Raised when a traced fork's call starts, lowered when it ends. A
- * kretprobe can miss the end (its instances run out while forks sleep in
- * the copy): the start then stays in the fork state, and is found and
- * undone at the task's next call or at the end of its fork syscall, so a
- * miss never holds this open beyond its fork.
- */
-__u64 calls_in_flight;
-
 static __always_inline int on_call_entry(void)
 {
 	struct ptcopy_fork *f = current_fork();
 
 	if (!f)
 		return 0;
-	/* A start still set: the last call's exit was missed; it stays counted. */
+	/*
+	 * A start still set: the last call's exit was missed (a kretprobe out
+	 * of instances while forks sleep in the copy); it stays counted in
+	 * ptcopy_calls. A last call's miss is undone when the fork's state
+	 * goes (call_missed_undo() in the window object), so a miss never
+	 * holds the gate open beyond its fork.
+	 */
 	if (f->call_start_ns)
 		counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
 	else
-		__sync_fetch_and_add(&calls_in_flight, 1);
+		calls_in_flight_add(1);
 	f->call_start_ns = bpf_ktime_get_ns();
-	return 0;
-}
-
-/*
- * The fork syscall ends with a call's exit missed: undo its start before
- * the window object's exit handler drops the fork state (the tier's
- * programs are attached first, and a tracepoint runs its programs in the
- * order they were attached).
- */
-static __always_inline int on_fork_end(void)
-{
-	struct ptcopy_fork *f = current_fork();
-
-	if (!f || !f->call_start_ns)
-		return 0;
-	f->call_start_ns = 0;
-	__sync_fetch_and_add(&calls_in_flight, -1);
-	counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
 	return 0;
 }
 
@@ -81,7 +58,7 @@ static __always_inline int on_call_exit(long ret)
 		return 0;
 	d = bpf_ktime_get_ns() - f->call_start_ns;
 	f->call_start_ns = 0;
-	__sync_fetch_and_add(&calls_in_flight, -1);
+	calls_in_flight_add(-1);
 	f->ev.calls++;
 	f->ev.call_ns_sum += d;
 	if (d > f->ev.call_ns_max)
@@ -96,7 +73,7 @@ static __always_inline int on_cond_resched(long ret)
 {
 	struct ptcopy_fork *f;
 
-	if (!calls_in_flight)
+	if (no_copy_calls())
 		return 0;
 	f = current_fork();
 	if (!f || !f->call_start_ns)
@@ -117,7 +94,7 @@ static __always_inline int on_swap_cont(long ret, bool may_sleep)
 {
 	struct ptcopy_fork *f;
 
-	if (!calls_in_flight || !may_sleep)
+	if (!may_sleep || no_copy_calls())
 		return 0;
 	f = current_fork();
 	if (!f || !f->call_start_ns)
@@ -194,7 +171,7 @@ int BPF_KPROBE(ptcopy_kp_swapc_entry, unsigned long entry, gfp_t gfp_mask)
 {
 	struct ptcopy_fork *f;
 
-	if (!calls_in_flight)
+	if (no_copy_calls())
 		return 0;
 	f = current_fork();
 	if (f)
@@ -206,30 +183,12 @@ int BPF_KPROBE(ptcopy_kp_swapc_entry, unsigned long entry, gfp_t gfp_mask)
  * Only kretprobes miss exits: the kprobe tier's fork ends. (fexit runs from
  * the function's own trampoline, it is not missed.) The context is not read.
  */
-SEC("tracepoint/syscalls/sys_exit_clone")
-int ptcopy_kp_clone_x(void *ctx)
-{
-	return on_fork_end();
-}
-
-SEC("tracepoint/syscalls/sys_exit_clone3")
-int ptcopy_kp_clone3_x(void *ctx)
-{
-	return on_fork_end();
-}
-
-SEC("tracepoint/syscalls/sys_exit_fork")
-int ptcopy_kp_fork_x(void *ctx)
-{
-	return on_fork_end();
-}
-
 SEC("kretprobe")
 int BPF_KRETPROBE(ptcopy_kp_swapc, long ret)
 {
 	struct ptcopy_fork *f;
 
-	if (!calls_in_flight)
+	if (no_copy_calls())
 		return 0;
 	f = current_fork();
 	return on_swap_cont(ret, f && f->swapc_may_sleep);

@@ -13,10 +13,12 @@
  *   ptcopy_total    ARRAY  [0] -> struct ptcopy_stats, everything.
  *   ptcopy_counters ARRAY  enum ptcopy_counter -> __u64, the tool's health.
  *   ptcopy_events   RINGBUF struct ptcopy_fork_event, one per fork, sent when
- *                   the fork's page-table copy ends (its copy window closes).
+ *                   the fork's page-table copy ends (its copy window closes),
+ *                   only if cfg.fork_events and the window is at least
+ *                   cfg.fork_events_min_ns long.
  *   ptcopy_in_fork  HASH   tid -> struct ptcopy_fork (per-fork accumulation,
- *                   written by the tracepoint handlers; user space only seeds
- *                   it in tests).
+ *                   from the forker's request for its mm's write lock to the
+ *                   window's close; user space only seeds it in tests).
  *
  * Which fields of ptcopy_stats/ptcopy_fork_event a tier fills is given by
  * PTCOPY_HAVE_* in ptcopy_fork_event.have; a metric the tier does not
@@ -195,8 +197,8 @@ struct ptcopy_fork_event {
 };
 
 /*
- * Per-fork accumulation, in ptcopy_in_fork keyed by the forking tid, from the
- * fork syscall's entry to its exit. Only the forking task writes its entry
+ * Per-fork accumulation, in ptcopy_in_fork keyed by the forking tid, from
+ * dup_mmap()'s request for the parent's mmap_lock to the lock's release. Only the forking task writes its entry
  * (every handler looks up its own tid), so its fields need no atomics.
  */
 struct ptcopy_fork {
@@ -224,7 +226,7 @@ struct ptcopy_fork {
  * walks the wait table only when one of them has waited.
  */
 struct ptcopy_forking {
-	__u32 forkers;			/* its threads in a fork syscall */
+	__u32 forkers;			/* its threads with a fork's state in ptcopy_in_fork */
 	__u32 waited;			/* another thread of it entered ptcopy_waits */
 };
 
@@ -238,6 +240,8 @@ struct ptcopy_config {
 	__u32 have;			/* enum ptcopy_have: what the tier measures */
 	__u32 page_shift;
 	__u32 mmap_lock_memcg;		/* mmap_lock events carry a memcg_path argument */
+	__u32 fork_events;		/* send ptcopy_events records (a consumer reads them) */
+	__u64 fork_events_min_ns;	/* only for windows at least this long */
 };
 
 #endif /* __PTCOPY_H */

@@ -10,7 +10,16 @@
  * count the forking task's context switches, and the mmap_lock waits of the
  * process's other threads (page faults and mmap calls block behind the fork:
  * the stall the application sees). When the window closes, the fork's data
- * is folded into the per-label and total aggregates and one event is sent.
+ * is folded into the per-label and total aggregates, and one event is sent if
+ * a consumer asked for them.
+ *
+ * Only the mmap_lock events are hooked: what the host pays while no fork is
+ * in flight is a flag test per event, plus a few loads per write lock. The
+ * fork syscall is read from the task's saved user registers when it asks for
+ * the write lock of its own mm (no syscall tracepoint: attaching one sends
+ * every system call on the machine down the slow path), and the context
+ * switches are the task's own nvcsw/nivcsw counters read at open and close
+ * (no sched_switch program on every switch).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,9 +34,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * Forks in flight: lets the sched_switch and mmap_lock handlers, which run
- * for every task on the machine, return before any map lookup when no traced
- * fork is in progress (nearly always).
+ * Forks in flight: lets the mmap_lock handlers, which run for every task on
+ * the machine, return before any map lookup when no traced fork is in
+ * progress (nearly always).
  */
 __u64 forks_in_flight;
 /*
@@ -126,15 +135,31 @@ static __always_inline bool traced(__u32 tgid)
 	return true;
 }
 
-static __always_inline void mm_forking_get(__u64 mm)
+/*
+ * Registers a fork of mm; false if it could not be (the fork then has no
+ * sibling-stall tracking, and its close must not put the entry). The insert
+ * comes first so that losing it (another thread of the process is forking,
+ * maybe at this very moment) always means joining the winner's entry: a
+ * lookup first, then an insert, let two threads both miss the lookup and the
+ * loser go on unregistered.
+ */
+static __always_inline bool mm_forking_get(__u64 mm)
 {
 	static const struct ptcopy_forking first = { .forkers = 1 };
-	struct ptcopy_forking *m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+	struct ptcopy_forking *m;
+	int i;
 
-	if (m)
-		__sync_fetch_and_add(&m->forkers, 1);
-	else
-		bpf_map_update_elem(&ptcopy_forking_mm, &mm, &first, BPF_NOEXIST);
+	/* Twice: the entry may be deleted by its last forker between the two. */
+	for (i = 0; i < 2; i++) {
+		if (!bpf_map_update_elem(&ptcopy_forking_mm, &mm, &first, BPF_NOEXIST))
+			return true;
+		m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+		if (m) {
+			__sync_fetch_and_add(&m->forkers, 1);
+			return true;
+		}
+	}
+	return false;
 }
 
 static __always_inline void mm_forking_put(struct ptcopy_fork *f)
@@ -159,39 +184,55 @@ static __always_inline void mm_forking_put(struct ptcopy_fork *f)
 
 static __always_inline void fork_forget(struct ptcopy_fork *f, __u32 tid)
 {
+	call_missed_undo(f);
 	mm_forking_put(f);
 	if (!bpf_map_delete_elem(&ptcopy_in_fork, &tid))
 		__sync_fetch_and_add(&forks_in_flight, -1);
 }
 
-static __always_inline int fork_enter(__u64 flags)
+/* x86-64 syscall numbers: the ones whose dup_mmap() copies page tables. */
+#define NR_CLONE	56
+#define NR_FORK		57
+#define NR_CLONE3	435
+
+/*
+ * The syscall the task is in, from the user registers saved on its kernel
+ * stack at entry (orig_ax keeps the number; ax is overwritten by the
+ * result). Threads (CLONE_VM) and vfork never copy page tables, so they never
+ * take their own mm's write lock inside these syscalls: no flags are needed.
+ */
+static __always_inline bool in_fork_syscall(struct task_struct *task)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	/* a BTF pointer: a direct load, no probe-read helper call per write lock */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr;
+
+	if (!regs)
+		return false;
+	nr = regs->orig_ax;
+	return nr == NR_CLONE || nr == NR_FORK || nr == NR_CLONE3;
+}
+
+/*
+ * The forking task asks for its own mm's write lock: dup_mmap() starts. The
+ * per-fork state is created here (not at the syscall's entry) and lives until
+ * the window closes, or until the lock is refused.
+ */
+static __always_inline void fork_enter(__u64 mm)
+{
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct ptcopy_fork *f;
-	__u64 mm;
 
-	/* Threads and vfork share the parent's mm: no page table is copied. */
-	if (flags & CLONE_VM)
-		return 0;
 	if (!traced(tgid))
-		return 0;
-	mm = (__u64)BPF_CORE_READ(task, mm);
-	if (!mm)
-		return 0;
-
-	/* A stale entry (its exit was not seen) is dropped first. */
-	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
-	if (f)
-		fork_forget(f, tid);
+		return;
 	if (bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST)) {
 		counter_inc(PTCOPY_CTR_FORKS_UNTRACKED);
-		return 0;
+		return;
 	}
 	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
 	if (!f)
-		return 0;
+		return;
 	__sync_fetch_and_add(&forks_in_flight, 1);
 	f->mm = mm;
 	f->ev.pid = tgid;
@@ -199,64 +240,40 @@ static __always_inline int fork_enter(__u64 flags)
 	f->ev.have = cfg.have;
 	f->ev.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(f->ev.comm, sizeof(f->ev.comm));
-	mm_forking_get(mm);
-	f->mm_registered = 1;
-	return 0;
+	f->mm_registered = mm_forking_get(mm);
 }
 
-static __always_inline int fork_exit(void)
+/*
+ * A write lock is asked for by the current task: if it is the fork's, note
+ * the fork (true: neither the forker's nor anything else's wait is a sibling
+ * stall). Runs for every write lock on the machine: mmap, munmap, brk, ...
+ */
+static __always_inline bool forker_start_locking(__u64 mm)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	struct ptcopy_fork *f = NULL;
 
-	if (!f)
-		return 0;
-	/* The window opened but its release was never seen: the fork is lost. */
-	if (f->window_open)
+	if (forks_in_flight)
+		f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	if (f) {
+		/* the child's mm, locked nested inside the window */
+		if (mm != f->mm)
+			return true;
+		if (!f->window_open) {
+			/* seeded by a test: a test-run cannot fake the syscall */
+			if (!f->mm_registered)
+				f->mm_registered = mm_forking_get(mm);
+			return true;
+		}
+		/* A window of this task that never closed: that fork is lost. */
 		counter_inc(PTCOPY_CTR_WINDOWS_UNCLOSED);
-	fork_forget(f, tid);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_clone")
-int ptcopy_clone(struct trace_event_raw_sys_enter *ctx)
-{
-	return fork_enter(ctx->args[0]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_clone3")
-int ptcopy_clone3(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 flags = 0;
-
-	/* struct clone_args starts with its __u64 flags */
-	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0]))
-		return 0;
-	return fork_enter(flags);
-}
-
-SEC("tracepoint/syscalls/sys_enter_fork")
-int ptcopy_fork(struct trace_event_raw_sys_enter *ctx)
-{
-	return fork_enter(0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_clone")
-int ptcopy_clone_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return fork_exit();
-}
-
-SEC("tracepoint/syscalls/sys_exit_clone3")
-int ptcopy_clone3_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return fork_exit();
-}
-
-SEC("tracepoint/syscalls/sys_exit_fork")
-int ptcopy_fork_x(struct trace_event_raw_sys_exit *ctx)
-{
-	return fork_exit();
+		fork_forget(f, tid);
+	}
+	if ((__u64)task->mm != mm || !in_fork_syscall(task))
+		return false;
+	fork_enter(mm);
+	return true;
 }
 
 static long stall_cb(struct bpf_map *map, __u32 *tid, struct ptcopy_wait *w,
@@ -388,7 +405,25 @@ static __always_inline struct ptcopy_stats *label_stats(const struct ptcopy_fork
 	return bpf_map_lookup_elem(&ptcopy_stats, &key);
 }
 
-static __always_inline void window_close(struct ptcopy_fork *f, __u64 now)
+/*
+ * The task's context-switch counters (what /proc/PID/status shows), kept
+ * modulo 2^32 in the event's fields: at open the counters, at close the
+ * difference, exact for fewer than 2^32 switches in one window.
+ */
+static __always_inline void ctxsw_open(struct ptcopy_fork *f, struct task_struct *task)
+{
+	f->ev.ctxsw_voluntary = (__u32)task->nvcsw;
+	f->ev.ctxsw_involuntary = (__u32)task->nivcsw;
+}
+
+static __always_inline void ctxsw_close(struct ptcopy_fork *f, struct task_struct *task)
+{
+	f->ev.ctxsw_voluntary = (__u32)task->nvcsw - f->ev.ctxsw_voluntary;
+	f->ev.ctxsw_involuntary = (__u32)task->nivcsw - f->ev.ctxsw_involuntary;
+}
+
+/* The window is closed and accounted: the fork's state goes (tid is the forker). */
+static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32 tid)
 {
 	static const __u32 zero;
 	struct ptcopy_forking *m;
@@ -400,10 +435,13 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now)
 
 	f->window_open = 0;
 	f->ev.window_ns = now - f->ev.start_ns;
+	ctxsw_close(f, bpf_get_current_task_btf());
 
 	st = bpf_map_lookup_elem(&stall_scratch, &zero);
-	if (!st)
+	if (!st) {
+		fork_forget(f, tid);
 		return;
+	}
 	__builtin_memset(st, 0, sizeof(*st));
 	/* The walk costs µs: only when another thread of this process waited. */
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
@@ -426,13 +464,17 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now)
 	if (s)
 		stats_add(s, f, st);
 
-	ev = bpf_ringbuf_reserve(&ptcopy_events, sizeof(*ev), 0);
-	if (!ev) {
-		counter_inc(PTCOPY_CTR_EVENTS_LOST);
-		return;
+	/* A record (and a consumer wake-up) only for a consumer that wants it. */
+	if (cfg.fork_events && f->ev.window_ns >= cfg.fork_events_min_ns) {
+		ev = bpf_ringbuf_reserve(&ptcopy_events, sizeof(*ev), 0);
+		if (!ev) {
+			counter_inc(PTCOPY_CTR_EVENTS_LOST);
+		} else {
+			__builtin_memcpy(ev, &f->ev, sizeof(*ev));
+			bpf_ringbuf_submit(ev, 0);
+		}
 	}
-	__builtin_memcpy(ev, &f->ev, sizeof(*ev));
-	bpf_ringbuf_submit(ev, 0);
+	fork_forget(f, tid);
 }
 
 /*
@@ -440,12 +482,16 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now)
  * (mm, memcg_path, write[, success]) before; the loader reads which from the
  * kernel's BTF and sets cfg.mmap_lock_memcg.
  */
-static __always_inline int on_start_locking(__u64 mm)
+static __always_inline int on_start_locking(__u64 mm, bool write)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ptcopy_forking *m;
 	struct ptcopy_wait w, *old;
 
+	if (write && forker_start_locking(mm))
+		return 0;
+	if (!forks_in_flight)
+		return 0;
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
 	if (!m)
 		return 0;
@@ -481,11 +527,17 @@ static __always_inline int on_acquire_returned(__u64 mm, bool write, bool succes
 	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
 
 	if (f) {
-		if (write && success && !f->window_open && !f->ev.start_ns && mm == f->mm) {
-			f->ev.start_ns = bpf_ktime_get_ns();
-			f->ev.rss_pages = mm_rss_pages((struct mm_struct *)mm);
-			f->window_open = 1;
+		if (!write || f->window_open || mm != f->mm)
+			return 0;
+		if (!success) {
+			/* dup_mmap()'s killable lock refused: the fork fails before any copy */
+			fork_forget(f, tid);
+			return 0;
 		}
+		f->ev.start_ns = bpf_ktime_get_ns();
+		f->ev.rss_pages = mm_rss_pages((struct mm_struct *)mm);
+		ctxsw_open(f, bpf_get_current_task_btf());
+		f->window_open = 1;
 		return 0;
 	}
 	/*
@@ -498,13 +550,14 @@ static __always_inline int on_acquire_returned(__u64 mm, bool write, bool succes
 
 static __always_inline int on_released(__u64 mm, bool write)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ptcopy_fork *f;
 
 	if (!write)
 		return 0;
-	f = current_fork();
+	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
 	if (f && f->window_open && mm == f->mm)
-		window_close(f, bpf_ktime_get_ns());
+		window_close(f, bpf_ktime_get_ns(), tid);
 	return 0;
 }
 
@@ -513,6 +566,16 @@ static __always_inline int on_released(__u64 mm, bool write)
  * loads at constant offsets, and the verifier explores only the subprogram
  * that cfg.mmap_lock_memcg (frozen before load) selects.
  */
+static __noinline int mml_start_memcg(__u64 *ctx)
+{
+	return on_start_locking(ctx[0], ctx[2]);
+}
+
+static __noinline int mml_start(__u64 *ctx)
+{
+	return on_start_locking(ctx[0], ctx[1]);
+}
+
 static __noinline int mml_acq_memcg(__u64 *ctx)
 {
 	return on_acquire_returned(ctx[0], ctx[2], ctx[3]);
@@ -533,20 +596,24 @@ static __noinline int mml_rel(__u64 *ctx)
 	return on_released(ctx[0], ctx[1]);
 }
 
-SEC("tp_btf/mmap_lock_start_locking")
-int ptcopy_mml_start_btf(__u64 *ctx)
+/*
+ * Defined (and so attached by the skeleton) release first, start last: a
+ * window whose start is seen always has its close seen.
+ */
+SEC("tp_btf/mmap_lock_released")
+int ptcopy_mml_rel_btf(__u64 *ctx)
 {
 	if (!forks_in_flight)
 		return 0;
-	return on_start_locking(ctx[0]);
+	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
 }
 
-SEC("raw_tp/mmap_lock_start_locking")
-int ptcopy_mml_start_raw(__u64 *ctx)
+SEC("raw_tp/mmap_lock_released")
+int ptcopy_mml_rel_raw(__u64 *ctx)
 {
 	if (!forks_in_flight)
 		return 0;
-	return on_start_locking(ctx[0]);
+	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
 }
 
 SEC("tp_btf/mmap_lock_acquire_returned")
@@ -565,47 +632,15 @@ int ptcopy_mml_acq_raw(__u64 *ctx)
 	return cfg.mmap_lock_memcg ? mml_acq_memcg(ctx) : mml_acq(ctx);
 }
 
-SEC("tp_btf/mmap_lock_released")
-int ptcopy_mml_rel_btf(__u64 *ctx)
+/* Every lock attempt: the fork's begins here, so no flag can gate it. */
+SEC("tp_btf/mmap_lock_start_locking")
+int ptcopy_mml_start_btf(__u64 *ctx)
 {
-	if (!forks_in_flight)
-		return 0;
-	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
+	return cfg.mmap_lock_memcg ? mml_start_memcg(ctx) : mml_start(ctx);
 }
 
-SEC("raw_tp/mmap_lock_released")
-int ptcopy_mml_rel_raw(__u64 *ctx)
+SEC("raw_tp/mmap_lock_start_locking")
+int ptcopy_mml_start_raw(__u64 *ctx)
 {
-	if (!forks_in_flight)
-		return 0;
-	return cfg.mmap_lock_memcg ? mml_rel_memcg(ctx) : mml_rel(ctx);
-}
-
-static __always_inline int on_switch(bool preempt, __u32 prev_tid)
-{
-	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &prev_tid);
-
-	if (!f || !f->window_open)
-		return 0;
-	if (preempt)
-		f->ev.ctxsw_involuntary++;
-	else
-		f->ev.ctxsw_voluntary++;
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(ptcopy_switch_btf, bool preempt, struct task_struct *prev)
-{
-	if (!forks_in_flight)
-		return 0;
-	return on_switch(preempt, prev->pid);
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(ptcopy_switch_raw, bool preempt, struct task_struct *prev)
-{
-	if (!forks_in_flight)
-		return 0;
-	return on_switch(preempt, BPF_CORE_READ(prev, pid));
+	return cfg.mmap_lock_memcg ? mml_start_memcg(ctx) : mml_start(ctx);
 }

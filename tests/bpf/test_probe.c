@@ -3,7 +3,8 @@
  * Tier 2's handlers (bpf/probe.bpf.c, through tests/bpf/probe_calls.bpf.c)
  * driven through BPF_PROG_TEST_RUN on the window object's maps: copy calls,
  * the cond_resched gate, and a copy call whose exit is missed (a kretprobe
- * out of instances), found and undone at the next call or the fork's end.
+ * out of instances), found and undone at the next call or when the fork's
+ * window closes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,9 +46,6 @@ static int setup(void **state)
 	fx->probe->rodata->cfg = fx->window->rodata->cfg;
 	bpf_object__for_each_program(p, fx->probe->obj)
 		bpf_program__set_autoload(p, !strncmp(bpf_program__name(p), "ptcopy_t_", 9));
-	/* the kprobe tier's fork end: it does not read its context, run it as raw_tp */
-	bpf_program__set_autoload(fx->probe->progs.ptcopy_kp_clone_x, true);
-	bpf_program__set_type(fx->probe->progs.ptcopy_kp_clone_x, BPF_PROG_TYPE_RAW_TRACEPOINT);
 	/* as the session does: the tier's object shares the window's maps */
 	bpf_object__for_each_map(m, fx->probe->obj) {
 		if (bpf_map__is_internal(m))
@@ -91,14 +89,34 @@ static void resched(struct fixture *fx, int ret)
 	run(fx->probe->progs.ptcopy_t_resched, (__u64)(long)ret);
 }
 
+/* mmap_lock_{acquire_returned,released}(mm, write[, success]): the window */
+static void lock_event(struct bpf_program *prog, int nargs)
+{
+	__u64 args[3] = { MM, 1, 1 };
+
+	assert_int_equal(testrun(prog, args, nargs, -1), 0);
+}
+
+static void fork_begin(struct fixture *fx)
+{
+	testrun_seed_fork(fx->window->obj, MM, "forkload", HAVE);
+	lock_event(fx->window->progs.ptcopy_mml_acq_raw, 3);
+}
+
+/* The window closes: the fork's state goes. */
 static void fork_end(struct fixture *fx)
 {
-	run(fx->probe->progs.ptcopy_kp_clone_x, 4242);
+	lock_event(fx->window->progs.ptcopy_mml_rel_raw, 2);
 }
 
 static __u64 in_flight(struct fixture *fx)
 {
-	return fx->probe->bss->calls_in_flight;
+	__u32 zero = 0;
+	__u64 n;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx->window->maps.ptcopy_calls),
+					     &zero, &n), 0);
+	return n;
 }
 
 static __u64 missed(struct fixture *fx)
@@ -124,7 +142,7 @@ static void test_calls_and_gate(void **state)
 	call_entry(fx);
 	assert_int_equal(in_flight(fx), 0);
 
-	testrun_seed_fork(fx->window->obj, MM, "forkload", HAVE);
+	fork_begin(fx);
 	resched(fx, 1);			/* no call open: not the copy's */
 	call_entry(fx);
 	assert_int_equal(in_flight(fx), 1);
@@ -145,20 +163,20 @@ static void test_calls_and_gate(void **state)
 	assert_int_equal(in_flight(fx), 0);
 	fork_end(fx);
 	assert_int_equal(missed(fx), 0);
-	testrun_end_fork(fx->window->obj);
+	assert_false(testrun_fork_state(fx->window->obj, &f));
 }
 
 /*
  * An exit missed: the next call of the same task finds the start still set
- * and does not count it again; the fork's end undoes a last one. The gate
- * closes again and each miss is counted once.
+ * and does not count it again; the window's close undoes a last one. The
+ * gate closes again and each miss is counted once.
  */
 static void test_missed_exits(void **state)
 {
 	struct fixture *fx = *state;
 	struct ptcopy_fork f;
 
-	testrun_seed_fork(fx->window->obj, MM, "forkload", HAVE);
+	fork_begin(fx);
 	call_entry(fx);			/* its exit is missed */
 	call_entry(fx);
 	assert_int_equal(in_flight(fx), 1);
@@ -175,16 +193,19 @@ static void test_missed_exits(void **state)
 	fork_end(fx);
 	assert_int_equal(in_flight(fx), 0);
 	assert_int_equal(missed(fx), 2);
-	f = state_of(fx);
-	assert_int_equal(f.call_start_ns, 0);
-	assert_int_equal(f.ev.calls, 1);
-	resched(fx, 1);			/* the gate is closed again */
-	assert_int_equal(state_of(fx).ev.resched_calls, 1);
-	/* a second end (clone3 after clone) finds nothing to undo */
+	assert_false(testrun_fork_state(fx->window->obj, &f));
+	/* the fork was aggregated with its one completed call */
+	{
+		struct ptcopy_stats total;
+
+		testrun_total(fx->window->obj, &total);
+		assert_int_equal(total.forks, 1);
+		assert_int_equal(total.calls, 1);
+	}
+	/* a release after the window finds nothing to undo */
 	fork_end(fx);
 	assert_int_equal(missed(fx), 2);
 	assert_int_equal(in_flight(fx), 0);
-	testrun_end_fork(fx->window->obj);
 }
 
 int main(void)

@@ -4,6 +4,7 @@
  * window open and close, what does not close it, sibling stalls, label
  * folding, for both layouts of the mmap_lock events' arguments.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,7 +28,8 @@ struct fixture {
 	int memcg;		/* mmap_lock events carry memcg_path */
 };
 
-static struct window_bpf *load(int memcg, unsigned int max_labels)
+static struct window_bpf *load_events(int memcg, unsigned int max_labels, int events,
+				      __u64 events_min_ns)
 {
 	struct window_bpf *skel = window_bpf__open();
 
@@ -36,17 +38,19 @@ static struct window_bpf *load(int memcg, unsigned int max_labels)
 	skel->rodata->cfg.page_shift = 12;
 	skel->rodata->cfg.mmap_lock_memcg = memcg;
 	skel->rodata->cfg.have = PTCOPY_HAVE_WINDOW;
+	skel->rodata->cfg.fork_events = events;
+	skel->rodata->cfg.fork_events_min_ns = events_min_ns;
 	/* tp_btf programs cannot be test-run; their raw_tp twins are the same code */
 	obj_pick_tp_variant(skel->obj, false);
-	/*
-	 * Nor can tracepoint programs. The fork syscall's exit does not read
-	 * its context: loaded as raw_tp, it is the same code and can be run.
-	 */
-	bpf_program__set_type(skel->progs.ptcopy_clone_x, BPF_PROG_TYPE_RAW_TRACEPOINT);
 	bpf_map__set_max_entries(skel->maps.ptcopy_stats, max_labels + 1);
 	assert_int_equal(window_bpf__load(skel), 0);
 	assert_int_equal(stats_map_add_other(bpf_map__fd(skel->maps.ptcopy_stats)), 0);
 	return skel;
+}
+
+static struct window_bpf *load(int memcg, unsigned int max_labels)
+{
+	return load_events(memcg, max_labels, 1, 0);
 }
 
 static int setup(void **state, int memcg)
@@ -104,11 +108,15 @@ static void release(struct fixture *fx, __u64 mm, int write)
 	lock_event(fx, fx->skel->progs.ptcopy_mml_rel_raw, mm, write, -1);
 }
 
+static void start_locking_mode(struct fixture *fx, __u64 mm, int write)
+{
+	lock_event(fx, fx->skel->progs.ptcopy_mml_start_raw, mm, write, -1);
+}
+
+/* What page faults do: a read lock */
 static void start_locking(struct fixture *fx, __u64 mm)
 {
-	__u64 args[2] = { mm, 0 };
-
-	assert_int_equal(testrun(fx->skel->progs.ptcopy_mml_start_raw, args, 2, -1), 0);
+	start_locking_mode(fx, mm, 0);
 }
 
 static void test_window_open_close(void **state)
@@ -121,13 +129,19 @@ static void test_window_open_close(void **state)
 	struct ptcopy_fork f;
 
 	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
-	/* a read lock, a failed trylock and another mm's lock do not open it */
+	/* a read lock and another mm's lock do not open it */
 	acquire(fx, MM, 0, 1);
-	acquire(fx, MM, 1, 0);
 	acquire(fx, OTHER_MM, 1, 1);
 	assert_true(testrun_fork_state(obj, &f));
 	assert_int_equal(f.window_open, 0);
+	/* the write lock refused (dup_mmap's is killable): the fork fails, its state goes */
+	acquire(fx, MM, 1, 0);
+	assert_false(testrun_fork_state(obj, &f));
+	assert_int_equal(fx->skel->bss->forks_in_flight, 0);
+	testrun_events(obj, &evs);
+	assert_int_equal(evs.n, 0);
 
+	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
 	acquire(fx, MM, 1, 1);
 	assert_true(testrun_fork_state(obj, &f));
 	assert_int_equal(f.window_open, 1);
@@ -159,6 +173,9 @@ static void test_window_open_close(void **state)
 	assert_true(testrun_label(obj, &l, &ls));
 	assert_memory_equal(&ls, &total, sizeof(ls));
 
+	/* the close ends the fork's state: nothing is left in flight */
+	assert_false(testrun_fork_state(obj, &f));
+	assert_int_equal(fx->skel->bss->forks_in_flight, 0);
 	/* a second release (e.g. a later munmap) is not a second fork */
 	release(fx, MM, 1);
 	testrun_events(obj, &evs);
@@ -225,6 +242,7 @@ static void test_sibling_stalls(void **state)
 	/* a thread of another process, and the forker itself, are no siblings */
 	sibling(fx, OTHER_MM, 0);
 	start_locking(fx, MM);
+	start_locking_mode(fx, MM, 1);
 	assert_int_equal(waits_count(fx), 1);
 
 	acquire(fx, MM, 1, 1);
@@ -390,17 +408,12 @@ static int drain_events(struct bpf_object *obj)
 	return n;
 }
 
-static void run_fork_exit(struct fixture *fx)
-{
-	__u64 ret = 4242;	/* the child's pid: not read */
-
-	assert_int_equal(testrun(fx->skel->progs.ptcopy_clone_x, &ret, 1, -1), 0);
-}
-
 /*
  * The two ways a fork goes missing are counted apart: a full ring buffer
  * drops the fork's event (the fork is still aggregated), a window whose
- * close is never seen drops the fork from everything.
+ * close is never seen drops the fork from everything. The latter is found
+ * when the same task next asks for a write lock (there is no syscall exit
+ * hook to find it at).
  */
 static void test_lost_and_unclosed(void **state)
 {
@@ -417,7 +430,6 @@ static void test_lost_and_unclosed(void **state)
 		testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
 		acquire(fx, MM, 1, 1);
 		release(fx, MM, 1);
-		run_fork_exit(fx);
 	}
 	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_EVENTS_LOST), 3);
 	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_WINDOWS_UNCLOSED), 0);
@@ -425,20 +437,227 @@ static void test_lost_and_unclosed(void **state)
 	assert_int_equal(total.forks, fit + 3);
 	assert_int_equal(drain_events(obj), fit);
 
-	/* a fork that ends with its window open: never closed */
+	/* a fork whose window opened and was never seen to close */
 	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
 	acquire(fx, MM, 1, 1);
-	run_fork_exit(fx);
+	assert_true(testrun_fork_state(obj, &f));
+	/* the task's next write lock: that fork is dropped and counted */
+	start_locking_mode(fx, MM, 1);
 	assert_false(testrun_fork_state(obj, &f));
-	/* one whose window never opened (a failed fork) is not counted */
-	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
-	run_fork_exit(fx);
+	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_WINDOWS_UNCLOSED), 1);
+	/* a write lock outside any fork is nothing of ours */
+	start_locking_mode(fx, MM, 1);
 	assert_false(testrun_fork_state(obj, &f));
 	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_WINDOWS_UNCLOSED), 1);
 	assert_int_equal(testrun_counter(obj, PTCOPY_CTR_EVENTS_LOST), 3);
 	testrun_total(obj, &total);
 	assert_int_equal(total.forks, fit + 3);
 	assert_int_equal(drain_events(obj), 0);
+}
+
+/*
+ * Issue 8: two threads of one process fork at the same moment. The second
+ * forker's insert into ptcopy_forking_mm loses to the first's; it must join
+ * that entry (forkers 2), so that the first fork's close does not delete it
+ * and the second fork keeps its sibling-stall tracking. Steps, each by its
+ * own thread: A and B ask for the write lock (A's insert wins, B's loses),
+ * A's window opens and closes, a sibling C waits, B's window opens and
+ * closes: C's wait is B's stall.
+ */
+struct forker_step {
+	struct fixture *fx;
+	int step;
+};
+
+enum { STEP_SEED, STEP_START, STEP_OPEN, STEP_CLOSE };
+
+static void forker_do(void *arg)
+{
+	struct forker_step *st = arg;
+
+	switch (st->step) {
+	case STEP_SEED:
+		testrun_seed_fork_unregistered(st->fx->skel->obj, MM, "forkload",
+					       PTCOPY_HAVE_WINDOW);
+		break;
+	case STEP_START:
+		start_locking_mode(st->fx, MM, 1);
+		break;
+	case STEP_OPEN:
+		acquire(st->fx, MM, 1, 1);
+		break;
+	case STEP_CLOSE:
+		release(st->fx, MM, 1);
+		break;
+	}
+}
+
+static void forker_step(struct worker *w, struct fixture *fx, int step)
+{
+	struct forker_step st = { .fx = fx, .step = step };
+
+	worker_call(w, forker_do, &st);
+}
+
+static void test_two_forkers_one_mm(void **state)
+{
+	struct fixture *fx = *state;
+	struct bpf_object *obj = fx->skel->obj;
+	struct worker *a = worker_start(), *b = worker_start(), *c = worker_start();
+	struct ptcopy_forking m;
+	struct fork_events evs;
+
+	forker_step(a, fx, STEP_SEED);
+	forker_step(b, fx, STEP_SEED);
+	forker_step(a, fx, STEP_START);
+	assert_true(testrun_forking(obj, MM, &m));
+	assert_int_equal(m.forkers, 1);
+	/* B's insert fails: the entry exists; B joins it */
+	forker_step(b, fx, STEP_START);
+	assert_true(testrun_forking(obj, MM, &m));
+	assert_int_equal(m.forkers, 2);
+
+	forker_step(a, fx, STEP_OPEN);
+	forker_step(a, fx, STEP_CLOSE);
+	/* B still forking: the entry stays, for B alone */
+	assert_true(testrun_forking(obj, MM, &m));
+	assert_int_equal(m.forkers, 1);
+
+	sibling_step(c, fx, MM, 0);
+	assert_int_equal(waits_count(fx), 1);
+	forker_step(b, fx, STEP_OPEN);
+	forker_step(b, fx, STEP_CLOSE);
+	assert_false(testrun_forking(obj, MM, &m));
+
+	testrun_events(obj, &evs);
+	assert_int_equal(evs.n, 2);
+	assert_int_equal(evs.ev[0].stalls, 0);
+	assert_int_equal(evs.ev[1].stalls, 1);
+	assert_int_equal(fx->skel->bss->forks_in_flight, 0);
+	worker_stop(a);
+	worker_stop(b);
+	worker_stop(c);
+}
+
+/*
+ * A fork that could not be registered (ptcopy_forking_mm full) must not put
+ * an entry at its close: once a slot is free, another thread of the process
+ * registers the mm, and the unregistered fork's close would delete that
+ * fork's entry, losing its sibling stalls.
+ */
+static void test_forking_table_full(void **state)
+{
+	struct fixture *fx = *state;
+	struct bpf_object *obj = fx->skel->obj;
+	int fd = bpf_map__fd(fx->skel->maps.ptcopy_forking_mm);
+	struct ptcopy_forking one = { .forkers = 1 }, m;
+	struct worker *a = worker_start(), *b = worker_start(), *c = worker_start();
+	struct fork_events evs;
+	struct ptcopy_fork f;
+	__u64 key;
+
+	for (key = 1; !bpf_map_update_elem(fd, &key, &one, BPF_NOEXIST); key++)
+		;
+	assert_int_equal(errno, E2BIG);
+	forker_step(a, fx, STEP_SEED);
+	forker_step(a, fx, STEP_START);
+	assert_false(testrun_forking(obj, MM, &m));
+
+	key = 1;
+	assert_int_equal(bpf_map_delete_elem(fd, &key), 0);
+	forker_step(b, fx, STEP_SEED);
+	forker_step(b, fx, STEP_START);
+	assert_true(testrun_forking(obj, MM, &m));
+	assert_int_equal(m.forkers, 1);
+
+	forker_step(a, fx, STEP_OPEN);
+	forker_step(a, fx, STEP_CLOSE);
+	/* A's close left B's entry alone */
+	assert_true(testrun_forking(obj, MM, &m));
+	assert_int_equal(m.forkers, 1);
+	sibling_step(c, fx, MM, 0);
+	forker_step(b, fx, STEP_OPEN);
+	forker_step(b, fx, STEP_CLOSE);
+	testrun_events(obj, &evs);
+	assert_int_equal(evs.n, 2);
+	assert_int_equal(evs.ev[1].stalls, 1);
+	assert_false(testrun_fork_state(obj, &f));
+	worker_stop(a);
+	worker_stop(b);
+	worker_stop(c);
+}
+
+/*
+ * Records go to the ring buffer only when a consumer asked (ptcopy --forks),
+ * and only for windows at least the asked length; the aggregates count
+ * every fork either way.
+ */
+static void fork_once(struct fixture *fx)
+{
+	testrun_seed_fork(fx->skel->obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+	acquire(fx, MM, 1, 1);
+	release(fx, MM, 1);
+}
+
+static void test_fork_events_opt_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct ptcopy_stats total;
+	struct fork_events evs;
+
+	/* no consumer: no record */
+	window_bpf__destroy(fx->skel);
+	fx->skel = load_events(fx->memcg, 128, 0, 0);
+	fork_once(fx);
+	testrun_events(fx->skel->obj, &evs);
+	assert_int_equal(evs.n, 0);
+	testrun_total(fx->skel->obj, &total);
+	assert_int_equal(total.forks, 1);
+
+	/* a threshold no test-run window reaches (an hour), then none */
+	window_bpf__destroy(fx->skel);
+	fx->skel = load_events(fx->memcg, 128, 1, 3600ULL * 1000000000ULL);
+	fork_once(fx);
+	testrun_events(fx->skel->obj, &evs);
+	assert_int_equal(evs.n, 0);
+	testrun_total(fx->skel->obj, &total);
+	assert_int_equal(total.forks, 1);
+	assert_int_equal(testrun_counter(fx->skel->obj, PTCOPY_CTR_EVENTS_LOST), 0);
+
+	window_bpf__destroy(fx->skel);
+	fx->skel = load_events(fx->memcg, 128, 1, 1);
+	fork_once(fx);
+	testrun_events(fx->skel->obj, &evs);
+	assert_int_equal(evs.n, 1);
+	assert_true(evs.ev[0].window_ns >= 1);
+}
+
+/*
+ * The context switches of the forking task inside the window: its own
+ * nvcsw/nivcsw counters at open and close. A sleep inside the window is a
+ * voluntary switch of this thread.
+ */
+static void test_window_ctxsw(void **state)
+{
+	struct fixture *fx = *state;
+	struct fork_events evs;
+
+	testrun_seed_fork(fx->skel->obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+	acquire(fx, MM, 1, 1);
+	usleep(2000);
+	usleep(2000);
+	release(fx, MM, 1);
+	testrun_events(fx->skel->obj, &evs);
+	assert_int_equal(evs.n, 1);
+	assert_true(evs.ev[0].ctxsw_voluntary >= 2);
+	/* the same in the aggregates */
+	{
+		struct ptcopy_stats total;
+
+		testrun_total(fx->skel->obj, &total);
+		assert_int_equal(total.ctxsw_voluntary, evs.ev[0].ctxsw_voluntary);
+		assert_int_equal(total.ctxsw_involuntary, evs.ev[0].ctxsw_involuntary);
+	}
 }
 
 int main(void)
@@ -454,6 +673,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_fork_in_flight, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_label_folding, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_and_unclosed, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_two_forkers_one_mm, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_two_forkers_one_mm, setup_memcg, teardown),
+		cmocka_unit_test_setup_teardown(test_forking_table_full, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_events_opt_in, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_window_ctxsw, setup_plain, teardown),
 	};
 
 	testrun_require_bpf();

@@ -93,18 +93,46 @@ static __u64 *bss_var(struct bpf_object *obj, const char *name)
 
 void testrun_seed_fork(struct bpf_object *obj, __u64 mm, const char *comm, __u32 have)
 {
-	struct ptcopy_fork *f = calloc(1, sizeof(*f));
 	struct ptcopy_forking forking = { .forkers = 1 };
+
+	testrun_seed_fork_unregistered(obj, mm, comm, have);
+	testrun_fork_registered(obj, mm, &forking);
+}
+
+void testrun_fork_registered(struct bpf_object *obj, __u64 mm, struct ptcopy_forking *forking)
+{
+	struct ptcopy_fork f;
+	__u32 tid = testrun_gettid();
+
+	if (bpf_map_lookup_elem(map_fd(obj, "ptcopy_in_fork"), &tid, &f)) {
+		perror("reading the seeded fork");
+		abort();
+	}
+	f.mm_registered = 1;
+	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, &f, BPF_EXIST) ||
+	    bpf_map_update_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, forking, BPF_ANY)) {
+		perror("registering the seeded fork");
+		abort();
+	}
+}
+
+bool testrun_forking(struct bpf_object *obj, __u64 mm, struct ptcopy_forking *forking)
+{
+	return !bpf_map_lookup_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, forking);
+}
+
+void testrun_seed_fork_unregistered(struct bpf_object *obj, __u64 mm, const char *comm,
+				    __u32 have)
+{
+	struct ptcopy_fork *f = calloc(1, sizeof(*f));
 	__u32 tid = testrun_gettid();
 
 	f->mm = mm;
-	f->mm_registered = 1;
 	f->ev.pid = getpid();
 	f->ev.tid = tid;
 	f->ev.have = have;
 	strncpy(f->ev.comm, comm, sizeof(f->ev.comm) - 1);
-	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f, BPF_ANY) ||
-	    bpf_map_update_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, &forking, BPF_ANY)) {
+	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f, BPF_ANY)) {
 		perror("seeding the fork state");
 		abort();
 	}
@@ -181,6 +209,8 @@ struct session *testrun_session(int t, unsigned int max_labels)
 		.label_mode = PTCOPY_LABEL_COMM,
 		.max_labels = max_labels,
 		.load_only = true,
+		/* as ptcopy --forks: the tests read every fork's record */
+		.fork_events = true,
 	};
 	struct kernel_caps caps;
 	struct session *s;

@@ -31,10 +31,21 @@ int testrun(struct bpf_program *prog, const __u64 *args, int nargs, int cpu);
 pid_t testrun_gettid(void);
 
 /*
- * What sys_enter_clone (a tracepoint test-run cannot drive) would have
- * done for the calling thread: a fork of mm in flight.
+ * What the forker's request for its own mm's write lock inside a fork
+ * syscall does (a test-run cannot fake the syscall number in the saved
+ * registers): a fork of mm in flight, registered in ptcopy_forking_mm.
  */
 void testrun_seed_fork(struct bpf_object *window, __u64 mm, const char *comm, __u32 have);
+/*
+ * The state as the forker's request for its mm's write lock creates it, the
+ * mm not yet counted in ptcopy_forking_mm: that request (start_locking,
+ * write) registers it.
+ */
+void testrun_seed_fork_unregistered(struct bpf_object *window, __u64 mm, const char *comm,
+				    __u32 have);
+/* Marks the calling thread's seeded fork registered, with this forking entry. */
+void testrun_fork_registered(struct bpf_object *window, __u64 mm, struct ptcopy_forking *forking);
+bool testrun_forking(struct bpf_object *window, __u64 mm, struct ptcopy_forking *forking);
 /* What sys_exit_clone does: the calling thread's fork is over. */
 void testrun_end_fork(struct bpf_object *window);
 /* The calling thread's fork state, or false if it has none. */

@@ -19,10 +19,13 @@ fi
 [ "$(jq -r .privileged "$WORK/probe.json")" = true ] || fail "not privileged as root?"
 # The chosen tier's attach points, from its programs loaded by --probe
 if [ "$chosen" = tracepoint ]; then
-	for t in syscalls/sys_enter_clone syscalls/sys_exit_clone3 mmap_lock_released sched_switch; do
+	for t in mmap_lock_start_locking mmap_lock_acquire_returned mmap_lock_released; do
 		jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$WORK/probe.json" > /dev/null ||
 			fail "--probe attach points lack $t: $(jq -c .attach "$WORK/probe.json")"
 	done
+	# nothing on every system call or every context switch of the host
+	! jq -e '.attach | map(.target) | map(select(startswith("syscalls/") or . == "sched_switch")) | length > 0' \
+		"$WORK/probe.json" > /dev/null || fail "--probe attaches to syscalls or sched_switch: $(jq -c .attach "$WORK/probe.json")"
 fi
 [ "$(jq -r '.attach | length' "$WORK/probe.json")" -gt 0 ] || fail "--probe lists no attach points"
 "$PTCOPY" --probe > "$WORK/probe.txt"

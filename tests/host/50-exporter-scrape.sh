@@ -60,10 +60,11 @@ echo "$FORKS forks of 128 MiB: copy windows $((window_ns / FORKS / 1000)) us mea
 grep "^ptcopy_fork_copy_seconds_bucket{$F," "$WORK/after.prom" | awk '
 	{ if ($2 + 0 < prev) { print "bucket " $1 " = " $2 " < " prev; exit 1 } prev = $2 + 0 }' ||
 	fail "histogram buckets are not cumulative"
-# Per-program run counts (BPF statistics, enabled by --bpf-stats): the fork
-# syscall programs ran at least once per fork.
-runs=$(awk '$1 ~ /^ptcopy_bpf_program_runs_total\{program="ptcopy_(clone|clone3|fork)"\}$/ { n += $2 } END { print n + 0 }' "$WORK/after.prom")
-[ "$runs" -ge $FORKS ] || fail "the fork syscall programs ran $runs times for $FORKS forks"
+# Per-program run counts (BPF statistics, enabled by --bpf-stats): the
+# mmap_lock release program, which closes each fork's window, ran at least
+# once per fork.
+runs=$(awk '$1 ~ /^ptcopy_bpf_program_runs_total\{program="ptcopy_mml_rel_(btf|raw)"\}$/ { n += $2 } END { print n + 0 }' "$WORK/after.prom")
+[ "$runs" -ge $FORKS ] || fail "the mmap_lock release program ran $runs times for $FORKS forks"
 
 # OpenMetrics on request, the same counts.
 curl -sS --fail -D "$WORK/om.hdr" -o "$WORK/om.txt" \

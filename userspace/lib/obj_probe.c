@@ -50,9 +50,6 @@ static int probe_configure(void *skel, const struct ptcopy_config *cfg,
 	} else {
 		bpf_program__set_autoload(s->progs.ptcopy_kp_entry, true);
 		bpf_program__set_autoload(s->progs.ptcopy_kp_exit, true);
-		bpf_program__set_autoload(s->progs.ptcopy_kp_clone_x, true);
-		bpf_program__set_autoload(s->progs.ptcopy_kp_clone3_x, true);
-		bpf_program__set_autoload(s->progs.ptcopy_kp_fork_x, true);
 		bpf_program__set_autoload(s->progs.ptcopy_kp_resched, has_resched(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc_entry, has_swap_cont(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc, has_swap_cont(caps, t));
@@ -81,18 +78,6 @@ static int attach_kprobe(struct bpf_program *p, struct bpf_link **link, bool ret
 	return err;
 }
 
-static int attach_fork_end(struct bpf_program *p, struct bpf_link **link)
-{
-	int err;
-
-	*link = bpf_program__attach(p);
-	if (*link)
-		return 0;
-	err = -errno;
-	pr_err("attaching to %s failed: %s", bpf_program__section_name(p), strerror(errno));
-	return err;
-}
-
 static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 {
 	struct probe_bpf *s = skel;
@@ -118,13 +103,6 @@ static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 	if (!err)
 		err = attach_kprobe(s->progs.ptcopy_kp_swapc, &s->links.ptcopy_kp_swapc, true,
 				    caps->sym_swap_cont);
-	/* before the window's: they must see the fork state it drops */
-	if (!err)
-		err = attach_fork_end(s->progs.ptcopy_kp_clone_x, &s->links.ptcopy_kp_clone_x);
-	if (!err)
-		err = attach_fork_end(s->progs.ptcopy_kp_clone3_x, &s->links.ptcopy_kp_clone3_x);
-	if (!err)
-		err = attach_fork_end(s->progs.ptcopy_kp_fork_x, &s->links.ptcopy_kp_fork_x);
 	return err;
 }
 

@@ -262,8 +262,8 @@ static void probe_events(struct kernel_caps *caps, const struct btf *btf)
 	caps->tp_syscalls = true;
 	for (i = 0; syscall_events[i]; i++) {
 		if (!trace_event_exists("syscalls", syscall_events[i])) {
+			/* informational only: the window hooks no syscall */
 			caps->tp_syscalls = false;
-			snprintf(caps->missing_tp, PROBE_NOTE_LEN, "syscalls:%s", syscall_events[i]);
 			break;
 		}
 	}
@@ -280,8 +280,6 @@ static void probe_events(struct kernel_caps *caps, const struct btf *btf)
 	if (btf)
 		caps->mmap_lock_memcg = raw_tp_nargs(btf, "mmap_lock_acquire_returned") == 4;
 	caps->tp_sched_switch = raw_tp_exists(btf, "sched", "sched_switch");
-	if (!caps->tp_sched_switch && !caps->missing_tp[0])
-		snprintf(caps->missing_tp, PROBE_NOTE_LEN, "sched:sched_switch");
 
 	caps->tp_patched = true;
 	for (i = 0; patched_events[i]; i++) {

@@ -165,6 +165,8 @@ static void make_config(struct session *s, const struct session_opts *o)
 	c->label_mode = o->label_mode;
 	c->page_shift = __builtin_ctzl(page > 0 ? page : 4096);
 	c->mmap_lock_memcg = s->caps.mmap_lock_memcg;
+	c->fork_events = o->fork_events;
+	c->fork_events_min_ns = o->fork_events_min_ns;
 	c->have = PTCOPY_HAVE_WINDOW;
 	if (s->ops)
 		c->have |= s->ops->have(&s->caps, s->tier);
@@ -282,11 +284,7 @@ int session_open(struct session **out, const struct session_opts *o,
 		pr_err("creating the ring buffer reader failed: %s", strerror(errno));
 		goto fail;
 	}
-	/*
-	 * The tier's programs first: a window must never close on half a tier,
-	 * and on a tracepoint both objects use (the fork syscall's exit) the
-	 * tier's run first, seeing the fork state before the window drops it.
-	 */
+	/* The tier's programs first: a window must never close on half a tier. */
 	if (s->ops) {
 		err = s->ops->attach(s->tier_skel, &s->caps, s->tier);
 		if (err)
@@ -294,7 +292,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	}
 	err = window_bpf__attach(s->window);
 	if (err) {
-		pr_err("attaching to the fork tracepoints failed: %s", strerror(-err));
+		pr_err("attaching to the mmap_lock tracepoints failed: %s", strerror(-err));
 		goto fail;
 	}
 	collect_progs(s);

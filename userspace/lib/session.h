@@ -31,6 +31,13 @@ struct session_opts {
 	fork_cb_t on_fork;
 	void *ctx;
 	/*
+	 * Have BPF send a record per fork (to on_fork) whose copy window is at
+	 * least fork_events_min_ns; without it no record is reserved, sent or
+	 * woken up for, and only the aggregates are kept.
+	 */
+	bool fork_events;
+	__u64 fork_events_min_ns;
+	/*
 	 * Load every program the tier uses but attach none: checks that they
 	 * pass the verifier on this kernel, and lets tests drive them with
 	 * BPF_PROG_TEST_RUN.

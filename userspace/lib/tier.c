@@ -34,7 +34,8 @@ static bool window_available(const struct kernel_caps *c, char *why, size_t len)
 		snprintf(why, len, "%s", c->why_btf);
 	else if (!c->tracefs)
 		snprintf(why, len, "%s", c->why_tracefs);
-	else if (!c->tp_syscalls || !c->tp_mmap_lock || !c->tp_sched_switch)
+	/* the window needs only mmap_lock (no syscall or sched_switch hook) */
+	else if (!c->tp_mmap_lock)
 		snprintf(why, len, "required tracepoint %s is missing", c->missing_tp);
 	else
 		return true;

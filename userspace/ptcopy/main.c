@@ -59,8 +59,7 @@ static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
 {
 	struct tracer *t = ctx;
 
-	if (!t->opts.forks || ev->window_ns < t->opts.forks_min_ns)
-		return 0;
+	/* BPF sends only what --forks asked for (session_opts.fork_events) */
 	if (t->opts.json)
 		json_fork(&t->out, ev);
 	else
@@ -240,6 +239,8 @@ int main(int argc, char **argv)
 	so.max_labels = SESSION_DEFAULT_LABELS;
 	so.on_fork = on_fork;
 	so.ctx = &t;
+	so.fork_events = t.opts.forks;
+	so.fork_events_min_ns = t.opts.forks_min_ns;
 	if (session_open(&t.session, &so, NULL))
 		return 1;
 

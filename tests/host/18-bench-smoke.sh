@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench` in miniature (scripts/bench/bench.sh --smoke): every figure and
+# every target line is produced, for each tracer bpftrace included. Nothing
+# about speed is asserted: that is the benchmark's own output.
+. tests/host/lib.sh
+need_root
+[ -x "$BUILD/hotpath" ] || fail "$BUILD/hotpath missing (make all builds it)"
+command -v bpftrace > /dev/null || fail "bpftrace missing (scripts/install-deps.sh installs it)"
+
+# this test already holds the host-test lock that bench.sh takes
+BENCH_LOCKED=1 BUILD=$BUILD scripts/bench/bench.sh --smoke > "$WORK/bench.out" 2> "$WORK/bench.err" ||
+	fail "bench --smoke exited $?: $(cat "$WORK/bench.err")"
+out=$WORK/bench.out
+num='[-+]?[0-9][0-9.e+-]*'
+for t in ptcopy exporter bpftrace; do
+	for p in getpid fault mmap pipe fork; do
+		grep -Eq "^$t +$p +$num \[$num-$num\] +$num \[$num-$num\] +$num \[$num-$num\] +$num" "$out" ||
+			fail "no $t $p figure: $(cat "$out")"
+	done
+	grep -Eq "^$t  [A-Za-z_]+ [0-9]+ [0-9]+$" "$out" || fail "no per-program cost for $t: $(cat "$out")"
+done
+for t in ptcopy exporter; do
+	for p in getpid fault mmap pipe fork; do
+		grep -Eq "^(PASS|MISS)  $t $p traced/untraced <= 1.01 " "$out" || fail "no $t $p ratio target"
+		grep -Eq "^(PASS|MISS)  $t $p added <= 1/2 of bpftrace's " "$out" || fail "no $t $p bpftrace target"
+	done
+	grep -Eq "^(PASS|MISS)  $t program ptcopy_[a-z_]+ <= 50 ns/event" "$out" || fail "no $t program target"
+done
+grep -Eq "^targets missed: [0-9]+$" "$out" || fail "no target summary"
+no_progs_left "after the bench"
+echo "bench smoke: $(grep -c '^PASS\|^MISS' "$out") targets printed"
