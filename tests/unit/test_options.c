@@ -122,6 +122,9 @@ static void test_usage_errors(void **state)
 	expect_usage("invalid --forks threshold 'x': expected milliseconds >= 0", "--forks=x", NULL);
 	expect_usage("invalid --forks threshold '-1': expected milliseconds >= 0", "--forks=-1", NULL);
 	expect_usage("--probe takes no --forks, interval or count", "--probe", "5", NULL);
+	/* control characters of a bad argument are escaped: the message stays one line */
+	expect_usage("invalid PID '1\\x0a2\\x1b[31m': expected a positive number", "-p", "1\n2\033[31m", NULL);
+	expect_usage("unrecognized option '--a\\x7fb'", "--a\177b", NULL);
 }
 
 int main(void)

@@ -20,9 +20,25 @@ bool args_ulong(const char *s, unsigned long min, unsigned long max, unsigned lo
 	return true;
 }
 
+/*
+ * The message is one line on a terminal or in a log: control characters of
+ * a bad argument are shown as \xNN escapes, not written out.
+ */
 int args_fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
-	snprintf(err, errlen, fmt, arg);
+	char shown[256];
+	size_t n = 0;
+
+	for (; arg && *arg && n + 5 < sizeof(shown); arg++) {
+		unsigned char c = *arg;
+
+		if (c < 0x20 || c == 0x7f)
+			n += snprintf(shown + n, sizeof(shown) - n, "\\x%02x", c);
+		else
+			shown[n++] = c;
+	}
+	shown[n] = '\0';
+	snprintf(err, errlen, fmt, shown);
 	return EINVAL;
 }
 
