@@ -6,7 +6,7 @@
 set -eu
 
 pkgs_build="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-	libmicrohttpd-dev libjson-c-dev"
+	libmicrohttpd-dev libjson-c-dev libcapstone-dev"
 # Host tests: unit tests, JSON checks, Prometheus' promtool and server, the
 # peer tracer used for cross-checks, HTTP load and scrapes, systemd-analyze
 # for the unit, man for the man pages.
