@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "inline_text.h"
 #include "log.h"
 #include "probe.h"
 
@@ -344,5 +345,9 @@ void probe_kernel(struct kernel_caps *caps)
 		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "no kernel BTF");
 	}
 	probe_kprobe(caps);
+	if (caps->privileged)
+		probe_inline(caps);
+	else
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "not privileged");
 	btf__free(btf);
 }

@@ -8,6 +8,7 @@
 #define __PTCOPY_PROBE_H
 
 #include <stdbool.h>
+#include "inline_sites.h"
 
 #define PROBE_NOTE_LEN	128
 #define PROBE_SYM_LEN	64
@@ -36,6 +37,13 @@ struct kernel_caps {
 	bool btf_copy_page_range;
 	bool btf_swap_cont;
 	bool btf_cond_resched;
+
+	/* the inline tier: copy_pte_range's pass recognised in the live text */
+	bool inline_ok;
+	char inline_func[PROBE_SYM_LEN];	/* copy_pte_range or copy_page_range */
+	unsigned long long inline_addr;
+	struct inline_sites inline_sites;
+	char why_inline[INLINE_WHY_LEN];
 
 	/* why a capability is missing, for --probe and error messages */
 	char why_privileged[PROBE_NOTE_LEN];
