@@ -142,12 +142,14 @@ static void refused(const char *name, void (*edit)(struct fixture *), const char
 
 /* Debian 6.1.0-57 (and its cloud flavour): copy_pte_range inlined. */
 static const struct expect deb61 = { .off = {
+	[INLINE_PASS_START] = 0x63d,		/* "again:" */
 	[INLINE_CHILD_LOCKED] = 0x70b,		/* after call _raw_spin_lock (dst_ptl) */
 	[INLINE_PARENT_LOCKED] = 0x7af,		/* after call _raw_spin_lock (src_ptl) */
 	[INLINE_PARENT_UNLOCK] = 0xa9a,		/* call _raw_spin_unlock (src_ptl) */
 	[INLINE_CHILD_UNLOCK] = 0xae6,		/* call _raw_spin_unlock (dst_ptl) */
 	[INLINE_RESCHED_CALL] = 0xaeb,		/* call __cond_resched (static call) */
 	[INLINE_RESCHED_RET] = 0xaf0,
+	[INLINE_RETRY_JUMP] = 0xb0b,		/* jne again */
 	[INLINE_SWAP_CONT_CALL] = 0xb8e,
 	[INLINE_SWAP_CONT_RET] = 0xb93,
 	[INLINE_PREALLOC_CALL] = 0xc10,		/* vma_alloc_folio */
@@ -163,12 +165,14 @@ static void test_debian_6_1(void **state)
 static void test_debian_6_1_cloud(void **state)
 {
 	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x66d,		/* "again:" */
 		[INLINE_CHILD_LOCKED] = 0x747,
 		[INLINE_PARENT_LOCKED] = 0x7ef,
 		[INLINE_PARENT_UNLOCK] = 0xaea,
 		[INLINE_CHILD_UNLOCK] = 0xb36,
 		[INLINE_RESCHED_CALL] = 0xb3b,
 		[INLINE_RESCHED_RET] = 0xb40,
+		[INLINE_RETRY_JUMP] = 0xb57,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xbce,
 		[INLINE_SWAP_CONT_RET] = 0xbd3,
 		[INLINE_PREALLOC_CALL] = 0xc9a,
@@ -185,12 +189,14 @@ static void test_debian_6_1_cloud(void **state)
  * pte_unmap() is rcu_read_unlock() after each unlock.
  */
 static const struct expect deb612 = { .off = {
+	[INLINE_PASS_START] = 0x6ec,		/* "again:" */
 	[INLINE_CHILD_LOCKED] = 0x72b,
 	[INLINE_PARENT_LOCKED] = 0x76d,
 	[INLINE_PARENT_UNLOCK] = 0x964,
 	[INLINE_CHILD_UNLOCK] = 0x9c1,
 	[INLINE_RESCHED_CALL] = 0x9cb,
 	[INLINE_RESCHED_RET] = 0x9d0,
+	[INLINE_RETRY_JUMP] = 0xa00,		/* jne again */
 	[INLINE_SWAP_CONT_CALL] = 0xeae,
 	[INLINE_SWAP_CONT_RET] = 0xeb3,
 	[INLINE_PREALLOC_CALL] = 0xedc,		/* vma_alloc_folio_noprof */
@@ -225,12 +231,14 @@ static void test_debian_6_1_rt_refused(void **state)
 static void test_debian_6_12_rt(void **state)
 {
 	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x5e6,		/* "again:" */
 		[INLINE_CHILD_LOCKED] = 0x623,		/* after __pte_offset_map_lock */
 		[INLINE_PARENT_LOCKED] = 0x664,		/* after rt_spin_lock */
 		[INLINE_PARENT_UNLOCK] = 0x823,
 		[INLINE_CHILD_UNLOCK] = 0x85f,
 		[INLINE_RESCHED_CALL] = 0x869,
 		[INLINE_RESCHED_RET] = 0x86e,
+		[INLINE_RETRY_JUMP] = 0x89a,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xe09,
 		[INLINE_SWAP_CONT_RET] = 0xe0e,
 		[INLINE_PREALLOC_CALL] = 0xe35,
@@ -337,6 +345,20 @@ static void test_int3_refused(void **state)
 	refused("debian-6.1.0-57-amd64", breakpoint, "int3 at +0x7af");
 }
 
+/* "if (addr == end) goto again": not the loop the pattern knows. */
+static void invert_retry(struct fixture *fx)
+{
+	assert_int_equal(fx->code[0xb0b], 0x0f);
+	assert_int_equal(fx->code[0xb0c], 0x85);	/* jne rel32 */
+	fx->code[0xb0c] = 0x84;				/* je rel32 */
+}
+
+static void test_other_retry_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", invert_retry, "retry: the loop back at +0xb0b is je");
+}
+
 /* 6.12's code with 6.1's symbols: a function from another kernel. */
 static void test_other_version_refused(void **state)
 {
@@ -419,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_missing_lock_refused),
 		cmocka_unit_test(test_ambiguous_lock_refused),
 		cmocka_unit_test(test_int3_refused),
+		cmocka_unit_test(test_other_retry_refused),
 		cmocka_unit_test(test_other_version_refused),
 		cmocka_unit_test(test_ftrace_site_allowed),
 		cmocka_unit_test(test_resched_patched_out),

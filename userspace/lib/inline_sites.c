@@ -12,6 +12,7 @@
  *	pte_unmap_unlock(orig_dst_pte, dst_ptl)	child's released
  *	cond_resched();
  *	add_swap_count_continuation() on -EIO, prealloc on -EAGAIN
+ *	if (addr != end) goto again;		a retry pass
  *
  * With CONFIG_UNINLINE_SPIN_UNLOCK (PREEMPT_DYNAMIC and PREEMPT kernels,
  * Debian's among them) both unlocks are calls, and cond_resched() is the
@@ -22,7 +23,9 @@
  * calls, with nothing in between that takes or drops a lock. Every direct
  * call must land on a known symbol's first byte. Calls whose lock argument
  * is a constant address (mmlist_lock for a swap entry's first fork) are
- * global locks, not PTE locks, and are left out.
+ * global locks, not PTE locks, and are left out. The loop back to "again:"
+ * is the first backward jne after cond_resched's return (its error checks
+ * jump forward); its target, before the child's lock, is where passes begin.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,8 @@
 #include "inline_sites.h"
 
 static const char *const site_names[INLINE_SITE_COUNT] = {
+	[INLINE_PASS_START] = "pass_start",
+	[INLINE_RETRY_JUMP] = "retry_jump",
 	[INLINE_CHILD_LOCKED] = "child_locked",
 	[INLINE_PARENT_LOCKED] = "parent_locked",
 	[INLINE_PARENT_UNLOCK] = "parent_unlock",
@@ -117,6 +122,7 @@ struct insn {
 	bool rdi_write;		/* writes rdi/edi some other way */
 	bool stop;		/* ret, jmp, ud2: int3 may follow (SLS, padding) */
 	bool jcc;		/* conditional jump to jump_off inside the code */
+	bool jne;
 	__u32 jump_off;
 	enum call_role role;
 	__u64 target;
@@ -232,6 +238,7 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 		    x->operands[0].type == X86_OP_IMM && (__u64)x->operands[0].imm >= addr &&
 		    (__u64)x->operands[0].imm < addr + len) {
 			in->jcc = true;
+			in->jne = ci->id == X86_INS_JNE;
 			in->jump_off = (__u32)((__u64)x->operands[0].imm - addr);
 		}
 		in->stop = ci->id == X86_INS_RET || ci->id == X86_INS_JMP || ci->id == X86_INS_UD2 ||
@@ -334,6 +341,63 @@ static bool child_alone_unlock(const struct code *c, size_t u, size_t l1, size_t
 		if (c->insn[k].jcc && c->insn[k].jump_off == c->insn[b].off)
 			return true;
 	return false;
+}
+
+/* The index of the instruction at off, or c->n. */
+static size_t insn_at(const struct code *c, __u32 off)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->insn[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->insn[lo].off == off ? lo : c->n;
+}
+
+/*
+ * From cond_resched's return, straight on (forward jumps are the error
+ * checks), the first backward conditional jump: "addr != end -> again".
+ */
+static int find_retry(const struct code *c, size_t from, size_t l1, struct inline_sites *s,
+		      char *why, size_t why_len)
+{
+	size_t i, t, k;
+
+	for (i = from; i < c->n && i - from < 24 && !c->insn[i].stop && !c->insn[i].call; i++) {
+		if (!c->insn[i].jcc || c->insn[i].jump_off > c->insn[i].off)
+			continue;
+		if (!c->insn[i].jne) {
+			snprintf(why, why_len, "retry: the loop back at +0x%x is %s, not a jne",
+				 c->insn[i].off, c->insn[i].text);
+			return -1;
+		}
+		t = insn_at(c, c->insn[i].jump_off);
+		if (t == c->n || t >= l1) {
+			snprintf(why, why_len,
+				 "retry: the loop back at +0x%x (%s) does not go to an instruction before the child's lock at +0x%x",
+				 c->insn[i].off, c->insn[i].text, c->insn[l1].off);
+			return -1;
+		}
+		for (k = t; k < l1; k++)
+			if (lockish(&c->insn[k]) || c->insn[k].stop) {
+				snprintf(why, why_len,
+					 "retry: between \"again:\" at +0x%x and the child's lock at +0x%x: %s at +0x%x",
+					 c->insn[t].off, c->insn[l1].off, c->insn[k].text,
+					 c->insn[k].off);
+				return -1;
+			}
+		set_site(s, INLINE_PASS_START, &c->insn[t]);
+		set_site(s, INLINE_RETRY_JUMP, &c->insn[i]);
+		return 0;
+	}
+	snprintf(why, why_len, "retry: no loop back to \"again:\" after cond_resched's return at +0x%x",
+		 c->insn[from].off);
+	return -1;
 }
 
 static int match(const struct code *c, struct inline_sites *s, char *why, size_t why_len)
@@ -445,6 +509,8 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 			 c->insn[i].text, c->insn[i].off, c->insn[l1].off, c->insn[anchor].off);
 		return -1;
 	}
+	if (find_retry(c, resched + 1, l1, s, why, why_len))
+		return -1;
 	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, s,
 			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))
 		return -1;

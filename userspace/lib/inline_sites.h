@@ -26,6 +26,8 @@
 typedef const char *(*inline_sym_at_fn)(void *ctx, __u64 addr);
 
 enum inline_site_kind {
+	/* "again:", where every pass begins (first or retry) */
+	INLINE_PASS_START,
 	/* the instruction after the child's PTE lock is taken (rax: its return) */
 	INLINE_CHILD_LOCKED,
 	/* the instruction after the parent's PTE lock is taken: the hold begins */
@@ -38,6 +40,8 @@ enum inline_site_kind {
 	INLINE_RESCHED_CALL,
 	/* the instruction after it: rax is cond_resched()'s return */
 	INLINE_RESCHED_RET,
+	/* "if (addr != end) goto again": a jne, taken (ZF clear) for a retry */
+	INLINE_RETRY_JUMP,
 	/* the call of add_swap_count_continuation (rdi: swap entry) */
 	INLINE_SWAP_CONT_CALL,
 	/* the instruction after it: eax is its result */
