@@ -15,6 +15,31 @@ static const char *sym_or_no(const char *sym)
 	return sym[0] ? sym : "no (inlined or absent)";
 }
 
+/*
+ * copy_pte_range's pass found in the live text, or why not; -v: each site,
+ * as symbol+offset and the instruction there, to check against the source.
+ */
+static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
+{
+	int k;
+
+	if (!c->inline_ok) {
+		fprintf(f, "inline sites          no: %s\n", c->why_inline);
+		return;
+	}
+	fprintf(f, "inline sites          %s at 0x%llx%s\n", c->inline_func, c->inline_addr,
+		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "");
+	if (!verbose)
+		return;
+	for (k = 0; k < INLINE_SITE_COUNT; k++) {
+		const struct inline_site *s = &c->inline_sites.site[k];
+
+		if (s->found)
+			fprintf(f, "inline site           %-17s %s+0x%x %s\n", inline_site_name(k),
+				c->inline_func, s->off, s->insn);
+	}
+}
+
 static void text_probe(FILE *f, const struct probe_report *r)
 {
 	const struct kernel_caps *c = r->caps;
@@ -49,6 +74,7 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		c->btf_copy_page_range ? " (in BTF)" : "");
 	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c->sym_swap_cont));
 	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
+	text_inline(f, c, r->verbose);
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		bool ok = tier_available(c, t, reason, sizeof(reason));
 
