@@ -1,0 +1,96 @@
+# The inline suite's trace (tracefs kprobes at the inline sites, see
+# lib.sh) folded into one line per copy_page_range/copy_pte_range call:
+#   call fork=I pid=P vm_start=0x.. vm_end=0x.. passes=N retries=R locked=N
+#        parent_unlock=N unlock=N resched=N nolock=N order_errors=N
+#        hold_ns=H dur_ns=D ret=E
+# A pass is pass -> child_locked -> locked -> parent_unlock -> unlock ->
+# resched -> retry (or an exit); a step out of that order counts in
+# order_errors. retries: retry jumps taken (jne: ZF clear). Times come from
+# the global trace clock (microseconds in the text).
+# mawk has no strtonum/and: "0x246" by hand
+function hex(s,   i, v) {
+	v = 0
+	s = tolower(s)
+	sub(/^0x/, "", s)
+	for (i = 1; i <= length(s); i++)
+		v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+	return v
+}
+function ns(ts) { sub(/:$/, "", ts); split(ts, p, "."); return p[1] * 1000000000 + p[2] * 1000 }
+function field(name,   i) {
+	for (i = 1; i <= NF; i++)
+		if (index($i, name "=") == 1)
+			return substr($i, length(name) + 2)
+	return ""
+}
+function step(want, next_state) {
+	if (state[pid] != want)
+		c_order[pid]++
+	state[pid] = next_state
+}
+/tracing_mark_write: ptfork fork=[0-9]+ begin/ {
+	for (i = 1; i <= NF; i++)
+		if ($i ~ /^fork=/)
+			fork = substr($i, 6)
+	next
+}
+/: (call|ret|pass|child_locked|locked|parent_unlock|unlock|resched|retry): \(/ {
+	# "comm-pid [cpu] flags ts: event: (site) args"
+	for (i = 1; i <= NF; i++)
+		if ($i ~ /^[0-9]+\.[0-9]+:$/)
+			break
+	if (i > NF)
+		next
+	t = ns($i)
+	ev = $(i + 1)
+	sub(/:$/, "", ev)
+	pid = $1
+	sub(/.*-/, "", pid)
+	if (ev == "call") {
+		in_call[pid] = 1
+		c_start[pid] = t
+		c_vms[pid] = field("vm_start"); c_vme[pid] = field("vm_end")
+		c_pass[pid] = c_retry[pid] = c_locked[pid] = c_punlock[pid] = 0
+		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = 0
+		c_fork[pid] = fork
+		state[pid] = "idle"
+		next
+	}
+	if (!in_call[pid])
+		next
+	if (ev == "pass") {
+		if (state[pid] != "idle" && state[pid] != "retry")
+			c_order[pid]++
+		state[pid] = "pass"
+		c_pass[pid]++
+	} else if (ev == "child_locked") {
+		step("pass", "child")
+	} else if (ev == "locked") {
+		step("child", "locked")
+		c_locked[pid]++
+		locked_at[pid] = t
+	} else if (ev == "parent_unlock") {
+		step("locked", "punlock")
+		c_punlock[pid]++
+	} else if (ev == "unlock") {
+		step("punlock", "unlocked")
+		c_unlock[pid]++
+		c_hold[pid] += t - locked_at[pid]
+	} else if (ev == "resched") {
+		step("unlocked", "resched")
+		c_resched[pid]++
+	} else if (ev == "retry") {
+		step("resched", "retry")
+		# jne "again" is taken when ZF (0x40) is clear
+		if (int(hex(field("flags")) / 64) % 2 == 0)
+			c_retry[pid]++
+		else
+			state[pid] = "idle"
+	} else if (ev == "ret") {
+		in_call[pid] = 0
+		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d dur_ns=%d ret=%s\n",
+			c_fork[pid], pid, c_vms[pid], c_vme[pid], c_pass[pid], c_retry[pid],
+			c_locked[pid], c_punlock[pid], c_unlock[pid], c_resched[pid], c_order[pid],
+			c_hold[pid], t - c_start[pid], field("ret")
+	}
+}
