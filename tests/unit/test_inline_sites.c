@@ -345,6 +345,26 @@ static void test_int3_refused(void **state)
 	refused("debian-6.1.0-57-amd64", breakpoint, "int3 at +0x7af");
 }
 
+/*
+ * 6.12's child-only unlock (parent's table gone) is accepted because the
+ * NULL check after pte_offset_map_nolock jumps to its block. Pointed at
+ * another block (je +0x11fd -> +0x11e8), that unlock is one too many.
+ */
+static void misroute_nosrc(struct fixture *fx)
+{
+	static const __u8 je[] = { 0x0f, 0x84, 0x9d, 0x0a, 0x00, 0x00 };
+
+	assert_memory_equal(fx->code + 0x75a, je, sizeof(je));
+	fx->code[0x75c] = 0x88;
+}
+
+static void test_stray_unlock_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.12.117-amd64", misroute_nosrc,
+		"ambiguous PTE lock: callq 0xffffffff81cf48b0 <_raw_spin_unlock> at +0x121b");
+}
+
 /* "if (addr == end) goto again": not the loop the pattern knows. */
 static void invert_retry(struct fixture *fx)
 {
@@ -441,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_missing_lock_refused),
 		cmocka_unit_test(test_ambiguous_lock_refused),
 		cmocka_unit_test(test_int3_refused),
+		cmocka_unit_test(test_stray_unlock_refused),
 		cmocka_unit_test(test_other_retry_refused),
 		cmocka_unit_test(test_other_version_refused),
 		cmocka_unit_test(test_ftrace_site_allowed),
