@@ -2,10 +2,12 @@
 # lib.sh) folded into one line per copy_page_range/copy_pte_range call:
 #   call fork=I pid=P vm_start=0x.. vm_end=0x.. passes=N retries=R locked=N
 #        parent_unlock=N unlock=N resched=N nolock=N order_errors=N
-#        hold_ns=H dur_ns=D ret=E
+#        hold_ns=H resched_ns=S dur_ns=D ret=E
 # A pass is pass -> child_locked -> locked -> parent_unlock -> unlock ->
 # resched -> retry (or an exit); a step out of that order counts in
-# order_errors. retries: retry jumps taken (jne: ZF clear). Times come from
+# order_errors. retries: retry jumps taken (jne: ZF clear). resched_ns:
+# from the child's unlock call to cond_resched's return, where the task may
+# have slept (the static call itself cannot be probed). Times come from
 # the global trace clock (microseconds in the text).
 # mawk has no strtonum/and: "0x246" by hand
 function hex(s,   i, v) {
@@ -51,7 +53,7 @@ function step(want, next_state) {
 		c_start[pid] = t
 		c_vms[pid] = field("vm_start"); c_vme[pid] = field("vm_end")
 		c_pass[pid] = c_retry[pid] = c_locked[pid] = c_punlock[pid] = 0
-		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = 0
+		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = c_rs[pid] = 0
 		c_fork[pid] = fork
 		state[pid] = "idle"
 		next
@@ -76,9 +78,11 @@ function step(want, next_state) {
 		step("punlock", "unlocked")
 		c_unlock[pid]++
 		c_hold[pid] += t - locked_at[pid]
+		unlock_at[pid] = t
 	} else if (ev == "resched") {
 		step("unlocked", "resched")
 		c_resched[pid]++
+		c_rs[pid] += t - unlock_at[pid]
 	} else if (ev == "retry") {
 		step("resched", "retry")
 		# jne "again" is taken when ZF (0x40) is clear
@@ -88,9 +92,9 @@ function step(want, next_state) {
 			state[pid] = "idle"
 	} else if (ev == "ret") {
 		in_call[pid] = 0
-		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d dur_ns=%d ret=%s\n",
+		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d resched_ns=%d dur_ns=%d ret=%s\n",
 			c_fork[pid], pid, c_vms[pid], c_vme[pid], c_pass[pid], c_retry[pid],
 			c_locked[pid], c_punlock[pid], c_unlock[pid], c_resched[pid], c_order[pid],
-			c_hold[pid], t - c_start[pid], field("ret")
+			c_hold[pid], c_rs[pid], t - c_start[pid], field("ret")
 	}
 }
