@@ -180,6 +180,11 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
 	ci = cs_malloc(h);
+	if (!ci) {
+		snprintf(why, why_len, "out of memory");
+		cs_close(&h);
+		return -1;
+	}
 	c->n = 0;
 	while (left) {
 		__u32 off = (__u32)(pc - addr);
