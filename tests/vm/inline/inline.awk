@@ -2,10 +2,12 @@
 # lib.sh) folded into one line per copy_page_range/copy_pte_range call:
 #   call fork=I pid=P vm_start=0x.. vm_end=0x.. passes=N retries=R locked=N
 #        parent_unlock=N unlock=N resched=N nolock=N order_errors=N
-#        hold_ns=H resched_ns=S dur_ns=D ret=E
+#        hold_ns=H wait_ns=W resched_ns=S dur_ns=D ret=E
 # A pass is pass -> child_locked -> locked -> parent_unlock -> unlock ->
 # resched -> retry (or an exit); a step out of that order counts in
-# order_errors. retries: retry jumps taken (jne: ZF clear). resched_ns:
+# order_errors. retries: retry jumps taken (jne: ZF clear). wait_ns: from
+# "again:" to the parent's lock taken (the child's PTE table allocated,
+# both locks taken), as the patched tier's wait. resched_ns:
 # from the child's unlock call to cond_resched's return, where the task may
 # have slept (the static call itself cannot be probed). Times come from
 # the global trace clock (microseconds in the text).
@@ -53,7 +55,7 @@ function step(want, next_state) {
 		c_start[pid] = t
 		c_vms[pid] = field("vm_start"); c_vme[pid] = field("vm_end")
 		c_pass[pid] = c_retry[pid] = c_locked[pid] = c_punlock[pid] = 0
-		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = c_rs[pid] = 0
+		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = c_rs[pid] = c_wait[pid] = 0
 		c_fork[pid] = fork
 		state[pid] = "idle"
 		next
@@ -65,12 +67,14 @@ function step(want, next_state) {
 			c_order[pid]++
 		state[pid] = "pass"
 		c_pass[pid]++
+		pass_at[pid] = t
 	} else if (ev == "child_locked") {
 		step("pass", "child")
 	} else if (ev == "locked") {
 		step("child", "locked")
 		c_locked[pid]++
 		locked_at[pid] = t
+		c_wait[pid] += t - pass_at[pid]
 	} else if (ev == "parent_unlock") {
 		step("locked", "punlock")
 		c_punlock[pid]++
@@ -92,9 +96,9 @@ function step(want, next_state) {
 			state[pid] = "idle"
 	} else if (ev == "ret") {
 		in_call[pid] = 0
-		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d resched_ns=%d dur_ns=%d ret=%s\n",
+		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d wait_ns=%d resched_ns=%d dur_ns=%d ret=%s\n",
 			c_fork[pid], pid, c_vms[pid], c_vme[pid], c_pass[pid], c_retry[pid],
 			c_locked[pid], c_punlock[pid], c_unlock[pid], c_resched[pid], c_order[pid],
-			c_hold[pid], c_rs[pid], t - c_start[pid], field("ret")
+			c_hold[pid], c_wait[pid], c_rs[pid], t - c_start[pid], field("ret")
 	}
 }
