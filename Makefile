@@ -150,7 +150,7 @@ include tests/tests.mk
 include scripts/install.mk
 include userspace/exporter/static.mk
 
--include $(wildcard $(OUTPUT)/obj/*/*.d)
+-include $(wildcard $(OUTPUT)/obj/*/*.d $(OUTPUT)/obj/*/*/*.d)
 
 .PHONY: clean
 clean:
