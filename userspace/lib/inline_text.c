@@ -109,22 +109,32 @@ const char *ksyms_at(void *ctx, __u64 addr)
 
 const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u64 *size)
 {
-	size_t i, j, n = strlen(name);
+	size_t i, j, found = k->n, n = strlen(name);
 
 	for (i = 0; i < k->n; i++) {
 		const char *s = k->sym[i].name;
 
 		if (strncmp(s, name, n) || (s[n] != '\0' && s[n] != '.'))
 			continue;
-		for (j = i + 1; j < k->n && k->sym[j].addr == k->sym[i].addr; j++)
-			;
-		if (j == k->n)
+		/* two functions of that name (clones, statics): which one? */
+		if (found != k->n && k->sym[found].addr != k->sym[i].addr) {
+			errno = EEXIST;
 			return NULL;
-		*addr = k->sym[i].addr;
-		*size = k->sym[j].addr - k->sym[i].addr;
-		return s;
+		}
+		if (found == k->n)
+			found = i;
 	}
-	return NULL;
+	errno = ENOENT;
+	if (found == k->n)
+		return NULL;
+	/* the size: up to the next symbol at another address */
+	for (j = found + 1; j < k->n && k->sym[j].addr == k->sym[found].addr; j++)
+		;
+	if (j == k->n)
+		return NULL;
+	*addr = k->sym[found].addr;
+	*size = k->sym[j].addr - k->sym[found].addr;
+	return k->sym[found].name;
 }
 
 int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_len)
@@ -175,6 +185,11 @@ static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const
 	int err;
 
 	name = ksyms_func(k, func, &addr, &size);
+	if (!name && errno == EEXIST) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "%s: several functions of that name (compiler clones?)", func);
+		return -1;
+	}
 	if (!name)
 		return 1;
 	snprintf(caps->inline_func, sizeof(caps->inline_func), "%s", name);

@@ -19,7 +19,9 @@ void ksyms_free(struct ksyms *k);
 const char *ksyms_at(void *k, __u64 addr);
 /*
  * The function called name (or a compiler clone of it): its kallsyms name,
- * address and size (up to the next symbol); NULL if there is none.
+ * address and size (up to the next symbol); NULL if there is none, or more
+ * than one at different addresses (which one runs the pass is not known:
+ * errno EEXIST, else ENOENT).
  */
 const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u64 *size);
 
