@@ -8,11 +8,10 @@
 #     makes no pass);
 #   - the calls over the 256 MiB mapping make exactly its PMD ranges (128)
 #     of first passes; their lock hold (parent locked -> child's unlock
-#     call) is at most the calls' duration, and the bulk of it once the
-#     waits (pass start to both locks taken: the child's PTE table is
-#     allocated there) and the time from that unlock to cond_resched's
-#     return are left out: where the task may sleep, on the page allocator
-#     or the scheduler, under TCG on a busy host for milliseconds;
+#     call) is at most the calls' duration, and the bulk of a pass: the
+#     median pass holds the locks longer than it spends outside them
+#     (medians: a busy host stalls a TCG guest's vCPU for milliseconds
+#     now and then, in whichever part of a pass it is);
 #   - with a CPU hog on the forking CPU, retry passes occur (lock-breaks).
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
@@ -58,7 +57,7 @@ check_calls() {
 
 # The calls over the mapping of fork I: first passes, hold and duration
 check_mapping() {
-	local dir=$1 i=$2 w=$1/workload.out start end ranges line n first hold wait rs dur
+	local dir=$1 i=$2 w=$1/workload.out start end ranges line n first hold wait rs dur hmed rmed
 	start=$(value map_start "$w")
 	end=$(value map_end "$w")
 	ranges=$(value pmd_ranges "$w")
@@ -69,17 +68,19 @@ check_mapping() {
 		{ for (k = 2; k <= NF; k++) { split($k, kv, "="); v[kv[1]] = kv[2] } }
 		v["fork"] == f && hex(v["vm_start"]) <= hex(s) && hex(v["vm_end"]) >= hex(e) {
 			first += v["passes"] - v["retries"]; hold += v["hold_ns"]; wait += v["wait_ns"]
-			rs += v["resched_ns"]; dur += v["dur_ns"]; n++ }
-		END { printf "%d %d %d %d %d %d\n", n, first, hold, wait, rs, dur }')
-	read -r n first hold wait rs dur <<< "$line"
+			rs += v["resched_ns"]; dur += v["dur_ns"]; n++
+			if (v["passes"] > passes) { passes = v["passes"]; hmed = v["hold_med_ns"]; rmed = v["rest_med_ns"] } }
+		END { printf "%d %d %d %d %d %d %d %d\n", n, first, hold, wait, rs, dur, hmed, rmed }')
+	read -r n first hold wait rs dur hmed rmed <<< "$line"
 	[ "$n" -ge 1 ] || { fail "fork $i: no call over the mapping $start-$end"; return; }
 	[ "$first" = "$ranges" ] || fail "fork $i: $first first passes over the mapping, want $ranges (its PMD ranges)"
 	[ "$hold" -le "$dur" ] || fail "fork $i: lock hold $hold ns > the calls' $dur ns"
-	[ $((hold * 2)) -gt $((dur - wait - rs)) ] ||
-		fail "fork $i: lock hold $hold ns is not the bulk of the calls' $dur ns less $wait ns waits and $rs ns up to cond_resched's return"
+	[ "$hmed" -gt "$rmed" ] ||
+		fail "fork $i: the median pass holds the PTE locks $hmed ns, less than the $rmed ns it spends outside them"
 	observed "fork $i: mapping $start-$end: calls=$n first passes=$first (PMD ranges $ranges)" \
 		"hold=$((hold / 1000)) us wait=$((wait / 1000)) us of $((dur / 1000)) us in copy_page_range," \
-		"$((rs / 1000)) us from the child's unlock to cond_resched's return"
+		"$((rs / 1000)) us from the child's unlock to cond_resched's return;" \
+		"median pass: hold $((hmed / 1000)) us, rest $((rmed / 1000)) us"
 }
 
 results "$out/workload.out" | grep -v 'ok=1 errno=0 exit=0$' | while read -r l; do fail "fork failed: $l"; done

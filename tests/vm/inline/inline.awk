@@ -3,13 +3,18 @@
 #   call fork=I pid=P vm_start=0x.. vm_end=0x.. passes=N retries=R locked=N
 #        parent_unlock=N unlock=N resched=N nolock=N order_errors=N
 #        hold_ns=H wait_ns=W resched_ns=S dur_ns=D ret=E
+#        hold_med_ns=M rest_med_ns=R
 # A pass is pass -> child_locked -> locked -> parent_unlock -> unlock ->
 # resched -> retry (or an exit); a step out of that order counts in
 # order_errors. retries: retry jumps taken (jne: ZF clear). wait_ns: from
 # "again:" to the parent's lock taken (the child's PTE table allocated,
 # both locks taken), as the patched tier's wait. resched_ns:
 # from the child's unlock call to cond_resched's return, where the task may
-# have slept (the static call itself cannot be probed). Times come from
+# have slept (the static call itself cannot be probed). hold_med_ns and
+# rest_med_ns: the medians over the call's passes of the hold and of the
+# rest of the pass (from its start to the next pass's, or to the return),
+# robust where a few passes stall (a busy host stops the TCG guest's vCPU
+# while its clock runs on). Times come from
 # the global trace clock (microseconds in the text).
 # mawk has no strtonum/and: "0x246" by hand
 function hex(s,   i, v) {
@@ -19,6 +24,26 @@ function hex(s,   i, v) {
 	for (i = 1; i <= length(s); i++)
 		v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 	return v
+}
+# median(a, n): of a[1..n], sorted in place (insertion sort: n is passes)
+function median(a, n,   i, j, v) {
+	if (n == 0)
+		return 0
+	for (i = 2; i <= n; i++) {
+		v = a[i]
+		for (j = i - 1; j >= 1 && a[j] > v; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = v
+	}
+	return a[int((n + 1) / 2)]
+}
+# end_pass(pid, t): the pass in progress ended at t
+function end_pass(p, t) {
+	if (!pass_at[p])
+		return
+	np[p]++
+	ph[p, np[p]] = this_hold[p]
+	pr[p, np[p]] = t - pass_at[p] - this_hold[p]
 }
 function ns(ts) { sub(/:$/, "", ts); split(ts, p, "."); return p[1] * 1000000000 + p[2] * 1000 }
 function field(name,   i) {
@@ -58,6 +83,7 @@ function step(want, next_state) {
 		c_unlock[pid] = c_resched[pid] = c_nolock[pid] = c_order[pid] = c_hold[pid] = c_rs[pid] = c_wait[pid] = 0
 		c_fork[pid] = fork
 		state[pid] = "idle"
+		np[pid] = pass_at[pid] = 0
 		next
 	}
 	if (!in_call[pid])
@@ -67,7 +93,9 @@ function step(want, next_state) {
 			c_order[pid]++
 		state[pid] = "pass"
 		c_pass[pid]++
+		end_pass(pid, t)
 		pass_at[pid] = t
+		this_hold[pid] = 0
 	} else if (ev == "child_locked") {
 		step("pass", "child")
 	} else if (ev == "locked") {
@@ -82,6 +110,7 @@ function step(want, next_state) {
 		step("punlock", "unlocked")
 		c_unlock[pid]++
 		c_hold[pid] += t - locked_at[pid]
+		this_hold[pid] = t - locked_at[pid]
 		unlock_at[pid] = t
 	} else if (ev == "resched") {
 		step("unlocked", "resched")
@@ -96,9 +125,15 @@ function step(want, next_state) {
 			state[pid] = "idle"
 	} else if (ev == "ret") {
 		in_call[pid] = 0
-		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d wait_ns=%d resched_ns=%d dur_ns=%d ret=%s\n",
+		end_pass(pid, t)
+		for (k = 1; k <= np[pid]; k++) {
+			hs[k] = ph[pid, k]
+			rs[k] = pr[pid, k]
+		}
+		printf "call fork=%s pid=%s vm_start=%s vm_end=%s passes=%d retries=%d locked=%d parent_unlock=%d unlock=%d resched=%d order_errors=%d hold_ns=%d wait_ns=%d resched_ns=%d dur_ns=%d ret=%s hold_med_ns=%d rest_med_ns=%d\n",
 			c_fork[pid], pid, c_vms[pid], c_vme[pid], c_pass[pid], c_retry[pid],
 			c_locked[pid], c_punlock[pid], c_unlock[pid], c_resched[pid], c_order[pid],
-			c_hold[pid], c_wait[pid], c_rs[pid], t - c_start[pid], field("ret")
+			c_hold[pid], c_wait[pid], c_rs[pid], t - c_start[pid], field("ret"),
+			median(hs, np[pid]), median(rs, np[pid])
 	}
 }
