@@ -100,8 +100,11 @@ static const struct ptcopy_fork_event sample_fork = {
 	.result = -12,
 };
 
-static const __u32 all_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
-			      PTCOPY_HAVE_SWAP_CONT;
+static const __u32 all_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP |
+			      PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT;
+/* the inline tier: passes, holds, retries; no loop ends, PTEs, copy time, result */
+static const __u32 inline_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
+				 PTCOPY_HAVE_SWAP_CONT;
 
 static void assert_valid(const char *def, struct json_object *obj)
 {
@@ -162,6 +165,27 @@ static void test_fork_patched_tier(void **state)
 	assert_int_equal(get_int(obj, "hold_ns_max"), 90000);
 	assert_int_equal(get_int(obj, "result"), -12);
 	assert_int_equal(get_int(obj, "resched_done"), 4);
+	assert_false(has(obj, "calls"));
+	json_object_put(obj);
+}
+
+static void test_fork_inline_tier(void **state)
+{
+	struct options o = { .unit_ns = 1000 };
+	struct json_object *obj;
+
+	(void)state;
+	obj = capture(TIER_INLINE, inline_have, &o, do_fork, &sample_fork);
+	assert_valid("fork", obj);
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "tier")), "inline");
+	assert_int_equal(get_int(obj, "passes"), 260);
+	assert_int_equal(get_int(obj, "hold_ns_max"), 90000);
+	assert_int_equal(get_int(obj, "resched_done"), 4);
+	/* absent, never zero, what its probes cannot see */
+	assert_false(has(obj, "ptes"));
+	assert_false(has(obj, "copy_ns"));
+	assert_false(has(obj, "prealloc_failed"));
+	assert_false(has(obj, "result"));
 	assert_false(has(obj, "calls"));
 	json_object_put(obj);
 }
@@ -235,6 +259,19 @@ static void test_summary(void **state)
 	assert_string_equal(json_object_get_string(
 		json_object_object_get(json_object_array_get_idx(ls, 1), "label")), "other");
 	assert_int_equal(get_int(json_object_object_get(obj, "health"), "labels_folded"), 7);
+	json_object_put(obj);
+
+	/* inline: passes, holds and retries, no loop ends by cause */
+	obj = capture(TIER_INLINE, inline_have, &o, do_report, &r);
+	assert_valid("summary", obj);
+	t = json_object_object_get(obj, "total");
+	assert_true(has(t, "hold"));
+	assert_true(has(t, "retries"));
+	assert_true(has(t, "first_passes"));
+	assert_false(has(t, "lock_breaks"));
+	assert_false(has(t, "loop_ends"));
+	assert_false(has(t, "ptes"));
+	assert_false(has(t, "aborts"));
 	json_object_put(obj);
 
 	/* tier 3: no tier 1 groups in the stats */
@@ -347,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork_tracepoint_tier),
 		cmocka_unit_test(test_fork_patched_tier),
+		cmocka_unit_test(test_fork_inline_tier),
 		cmocka_unit_test(test_fork_probe_tier),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_probe),

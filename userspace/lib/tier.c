@@ -6,6 +6,7 @@
 static const char *const names[TIER_COUNT] = {
 	[TIER_AUTO] = "auto",
 	[TIER_PATCHED] = "patched",
+	[TIER_INLINE] = "inline",
 	[TIER_FENTRY] = "fentry",
 	[TIER_KPROBE] = "kprobe",
 	[TIER_TRACEPOINT] = "tracepoint",
@@ -45,6 +46,7 @@ bool tier_per_pmd(const struct kernel_caps *c, enum tier t)
 {
 	switch (t) {
 	case TIER_PATCHED:
+	case TIER_INLINE:
 		return true;
 	case TIER_FENTRY:
 		return c->btf_copy_pte_range;
@@ -66,6 +68,22 @@ bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t 
 		snprintf(why, len, "kernel not patched: tracepoint %s is missing",
 			 c->missing_patched);
 		return false;
+	case TIER_INLINE:
+		if (!c->kprobe) {
+			snprintf(why, len, "%s", c->why_kprobe);
+			return false;
+		}
+		if (!c->inline_ok) {
+			snprintf(why, len, "%s", c->why_inline);
+			return false;
+		}
+		/* without it a prealloc retry would pass for a lock-break */
+		if (!c->inline_sites.site[INLINE_PREALLOC_RET].found) {
+			snprintf(why, len, "the prealloc allocation's return was not found in %s",
+				 c->inline_func);
+			return false;
+		}
+		return true;
 	case TIER_FENTRY:
 		if (!c->fentry) {
 			snprintf(why, len, "%s", c->why_fentry);
@@ -101,7 +119,10 @@ enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, 
 
 	if (forced != TIER_AUTO) {
 		if (tier_available(c, forced, reason, sizeof(reason))) {
-			if (forced == TIER_FENTRY || forced == TIER_KPROBE)
+			if (forced == TIER_INLINE)
+				snprintf(why, len, "forced with --tier, at copy_pte_range's pass in %s",
+					 c->inline_func);
+			else if (forced == TIER_FENTRY || forced == TIER_KPROBE)
 				snprintf(why, len, "forced with --tier, on %s",
 					 tier_per_pmd(c, forced) ? "copy_pte_range" : "copy_page_range");
 			else
@@ -115,6 +136,9 @@ enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, 
 		if (tier_available(c, t, reason, sizeof(reason))) {
 			if (t == TIER_PATCHED)
 				snprintf(why, len, "the kernel carries ptcopy's copy_pte tracepoints");
+			else if (t == TIER_INLINE)
+				snprintf(why, len, "copy_pte_range's pass recognised in %s: kprobes at its sites",
+					 c->inline_func);
 			else if (t == TIER_TRACEPOINT)
 				snprintf(why, len, "no patched tracepoints, fentry or kprobes usable");
 			else

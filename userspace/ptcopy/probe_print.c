@@ -100,6 +100,36 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	}
 }
 
+/* The inline sites as in text_inline(), all of them whatever -v says. */
+static struct json_object *json_inline(const struct kernel_caps *c)
+{
+	struct json_object *o = json_object_new_object(), *sites = NULL;
+	int k;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(c->inline_ok));
+	json_object_object_add(o, "func", c->inline_ok ? json_object_new_string(c->inline_func) : NULL);
+	json_object_object_add(o, "addr", c->inline_ok ? json_object_new_uint64(c->inline_addr) : NULL);
+	json_object_object_add(o, "resched_patched_out",
+			       json_object_new_boolean(c->inline_sites.resched_patched_out));
+	json_object_object_add(o, "why", c->inline_ok ? NULL : json_object_new_string(c->why_inline));
+	if (c->inline_ok) {
+		sites = json_object_new_object();
+		for (k = 0; k < INLINE_SITE_COUNT; k++) {
+			const struct inline_site *s = &c->inline_sites.site[k];
+			struct json_object *x;
+
+			if (!s->found)
+				continue;
+			x = json_object_new_object();
+			json_object_object_add(x, "offset", json_object_new_uint64(s->off));
+			json_object_object_add(x, "insn", json_object_new_string(s->insn));
+			json_object_object_add(sites, inline_site_name(k), x);
+		}
+	}
+	json_object_object_add(o, "sites", sites);
+	return o;
+}
+
 static struct json_object *json_attach(const struct probe_report *r)
 {
 	struct json_object *a;
@@ -153,6 +183,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	B("btf_copy_page_range", c->btf_copy_page_range);
 #undef B
 #undef S
+	json_object_object_add(o, "inline", json_inline(c));
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		struct json_object *x = json_object_new_object();
 		bool ok = tier_available(c, t, reason, sizeof(reason));
