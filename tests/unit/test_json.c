@@ -337,6 +337,30 @@ static void test_probe(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "section")), "kprobe");
 	json_object_put(obj);
 
+	/* The inline sites, by name, with offset and instruction */
+	caps.inline_ok = true;
+	strcpy(caps.inline_func, "copy_page_range");
+	caps.inline_addr = 0xffffffff812d0750ULL;
+	caps.inline_sites.site[INLINE_PARENT_LOCKED].found = true;
+	caps.inline_sites.site[INLINE_PARENT_LOCKED].off = 0x7af;
+	strcpy(caps.inline_sites.site[INLINE_PARENT_LOCKED].insn, "movq %rax, 0x10(%rsp)");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	probe_print(f, true, &r);
+	fclose(f);
+	obj = json_tokener_parse(buf);
+	free(buf);
+	if (!schema_validate_def(schema, "probe", obj, err, sizeof(err)))
+		fail_msg("probe output does not match the schema: %s", err);
+	v = json_object_object_get(obj, "inline");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "func")),
+			    "copy_page_range");
+	v = json_object_object_get(json_object_object_get(v, "sites"), "parent_locked");
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "offset")), 0x7af);
+	assert_int_equal(json_object_object_length(json_object_object_get(
+		json_object_object_get(obj, "inline"), "sites")), 1);
+	json_object_put(obj);
+
 	/* Not loaded: no attach points, and that is null, not an empty list */
 	r.loaded = false;
 	buf = NULL;
