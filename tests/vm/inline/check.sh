@@ -12,7 +12,11 @@
 #     median pass holds the locks longer than it spends outside them
 #     (medians: a busy host stalls a TCG guest's vCPU for milliseconds
 #     now and then, in whichever part of a pass it is);
-#   - with a CPU hog on the forking CPU, retry passes occur (lock-breaks).
+#   - with a CPU hog on the forking CPU, retry passes occur (lock-breaks);
+#   - ptcopy chooses the inline tier by itself, and run during the same
+#     forks as the tracefs kprobes, its per-fork passes, retries,
+#     lock-breaks and cond_resched calls equal the trace's exactly, its hold
+#     sum is at most the fork's copy_page_range time (guest/30-tier.sh).
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
 # a regexp on `uname -r`, default "-rt-").
@@ -96,7 +100,48 @@ if [ -f "$out/hog/trace.txt" ]; then
 else
 	fail "hog: no trace"
 fi
-for d in "$out" "$out/hog"; do
+# The inline tier (guest/30-tier.sh): chosen by itself, and per fork its
+# counts equal the trace's at the same sites; its hold sum is at most the
+# fork's copy_page_range time in the trace.
+# check_tier DIR FORKS EXTRA: EXTRA forks of ptfork before its markers (the hog)
+check_tier() {
+	local dir=$out/tier/$1 forks=$2 extra=$3 tier n i pt tr
+	[ -f "$dir/ptcopy.json" ] || { fail "tier $1: ptcopy did not run"; return; }
+	[ "$(cat "$dir/ptcopy.rc")" = 0 ] || fail "tier $1: ptcopy exited $(cat "$dir/ptcopy.rc"): $(tail -n 2 "$dir/ptcopy.err")"
+	tier=$(jq -r 'select(.type == "summary") | .tier' "$dir/ptcopy.json" | tail -n 1)
+	[ "$tier" = inline ] || { fail "tier $1: ptcopy chose tier '$tier', not inline"; return; }
+	n=$(jq -c 'select(.type == "fork")' "$dir/ptcopy.json" | wc -l)
+	[ "$n" = $((forks + extra)) ] || { fail "tier $1: $n fork events, want $((forks + extra))"; return; }
+	for ((i = 0; i < forks; i++)); do
+		pt=$(jq -s -r --argjson i $((i + extra)) '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | .[$i] |
+			"\(.passes) \(.retries) \(.lock_breaks) \(.resched_calls) \(.hold_ns_sum)"' "$dir/ptcopy.json")
+		tr=$(calls_of "$dir" | awk -v f=$i '{
+			for (k = 2; k <= NF; k++) { split($k, kv, "="); v[kv[1]] = kv[2] }
+			if (v["fork"] != f) next
+			p += v["passes"]; r += v["retries"]; s += v["resched"]; d += v["dur_ns"]
+		} END { printf "%d %d %d %d %d\n", p, r, r, s, d }')
+		read -r pp pr pl ps ph <<< "$pt"
+		read -r tp trr tl ts td <<< "$tr"
+		[ "$pp $pr $pl $ps" = "$tp $trr $tl $ts" ] ||
+			fail "tier $1 fork $i: ptcopy passes/retries/lock_breaks/resched $pp/$pr/$pl/$ps, trace $tp/$trr/$tl/$ts"
+		[ "$ph" -gt 0 ] && [ "$ph" -le "$td" ] ||
+			fail "tier $1 fork $i: ptcopy hold sum $ph ns, not in (0, $td ns] of copy_page_range in the trace"
+		observed "tier $1 fork $i: ptcopy passes=$pp retries=$pr lock_breaks=$pl resched=$ps" \
+			"hold=$((ph / 1000)) us (trace: passes=$tp retries=$trr resched=$ts, copy_page_range $((td / 1000)) us)"
+	done
+	observed "tier $1: summary $(jq -c 'select(.type == "summary") | .total |
+		{forks, passes, first_passes, retries, cond_resched, swap_cont, hold: .hold.sum_ns}' "$dir/ptcopy.json" | tail -n 1)"
+}
+if [ -d "$out/tier" ]; then
+	check_tier plain 2 0
+	check_tier hog 10 1
+	hr=$(jq -r 'select(.type == "summary") | .total.retries.lock_break' "$out/tier/hog/ptcopy.json" 2>/dev/null | tail -n 1)
+	[ "${hr:-0}" -gt 0 ] || fail "tier hog: no lock-break retry in ptcopy's summary"
+else
+	fail "tier: no output of guest/30-tier.sh"
+fi
+
+for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do
 	[ -f "$d/trace-stats.txt" ] || continue
 	! grep -q 'overrun: [1-9]' "$d/trace-stats.txt" || fail "$d: trace events lost: $(grep -o 'overrun: [0-9]*' "$d/trace-stats.txt" | tr '\n' ' ')"
 done
