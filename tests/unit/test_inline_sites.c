@@ -120,6 +120,7 @@ static void check_sites(const char *name, const struct expect *e, bool map_lock)
 	}
 	assert_int_equal(s.child_lock_returns_pte, map_lock);
 	assert_false(s.resched_patched_out);
+	assert_false(s.sleeping_locks);
 	unload(&fx);
 }
 
@@ -260,6 +261,7 @@ static void test_debian_6_12_rt(void **state)
 				 e.off[k]);
 	assert_true(s.child_lock_returns_pte);
 	assert_true(s.resched_patched_out);
+	assert_true(s.sleeping_locks);
 	unload(&fx);
 }
 

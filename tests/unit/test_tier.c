@@ -155,6 +155,13 @@ static void test_inline_refused_with_the_reason(void **state)
 			    "not found in copy_page_range");
 
 	c = debian();
+	c.inline_sites.sleeping_locks = true;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
+	assert_string_equal(why, "tier inline unavailable: PREEMPT_RT kernel: the PTE locks are "
+			    "sleeping locks (rt_spin_lock), the per-CPU lock hold would not be exact");
+
+	c = debian();
 	c.kprobe = false;
 	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
 	assert_string_equal(why, "tier inline unavailable: no kprobe PMU");

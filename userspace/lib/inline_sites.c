@@ -483,6 +483,7 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 		return -1;
 	}
 	set_site(s, INLINE_PARENT_LOCKED, &c->insn[l2 + 1]);
+	s->sleeping_locks = !strcmp(c->insn[l2].target_name, "rt_spin_lock");
 	for (l1 = l2; l1-- > 0;)
 		if (lockish(&c->insn[l1]) && !global_lock(c, l1))
 			break;

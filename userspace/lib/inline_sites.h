@@ -62,6 +62,7 @@ struct inline_sites {
 	struct inline_site site[INLINE_SITE_COUNT];
 	bool child_lock_returns_pte;	/* __pte_offset_map_lock: NULL if not locked */
 	bool resched_patched_out;	/* static call patched to "return 0" */
+	bool sleeping_locks;		/* rt_spin_lock (PREEMPT_RT): the PTE locks sleep */
 };
 
 /* "child_locked", ...: the site's name in --probe -v and in errors. */

@@ -77,6 +77,16 @@ bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t 
 			snprintf(why, len, "%s", c->why_inline);
 			return false;
 		}
+		/*
+		 * The hold is kept per CPU, exact while the PTE locks spin.
+		 * rt_spin_lock sleeps: another task's pass can run on the CPU
+		 * between the lock and the unlock, and a hold would be lost.
+		 */
+		if (c->inline_sites.sleeping_locks) {
+			snprintf(why, len,
+				 "PREEMPT_RT kernel: the PTE locks are sleeping locks (rt_spin_lock), the per-CPU lock hold would not be exact");
+			return false;
+		}
 		/* without it a prealloc retry would pass for a lock-break */
 		if (!c->inline_sites.site[INLINE_PREALLOC_RET].found) {
 			snprintf(why, len, "the prealloc allocation's return was not found in %s",
