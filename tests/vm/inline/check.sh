@@ -132,7 +132,16 @@ check_tier() {
 	observed "tier $1: summary $(jq -c 'select(.type == "summary") | .total |
 		{forks, passes, first_passes, retries, cond_resched, swap_cont, hold: .hold.sum_ns}' "$dir/ptcopy.json" | tail -n 1)"
 }
-if [ -d "$out/tier" ]; then
+verdict=$(grep -m1 '^tier inline ' "$out/probe.txt" | sed 's/^tier inline *//')
+release=$(grep -m1 '^kernel' "$out/probe.txt" | awk '{ print $2 }')
+if [ "$verdict" != available ]; then
+	# sites found, tier refused: PREEMPT_RT's sleeping PTE locks
+	if [[ $release =~ ${INLINE_REFUSED_OK:--rt-} ]]; then
+		observed "tier inline on $release, as expected: $verdict"
+	else
+		fail "tier inline on $release: $verdict"
+	fi
+elif [ -d "$out/tier" ]; then
 	check_tier plain 2 0
 	check_tier hog 10 1
 	hr=$(jq -r 'select(.type == "summary") | .total.retries.lock_break' "$out/tier/hog/ptcopy.json" 2>/dev/null | tail -n 1)
