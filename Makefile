@@ -50,9 +50,10 @@ endif
 
 # libbpf is linked in statically so that the tools are one file to copy onto
 # a production host (skeletons embed the BPF objects), json-c likewise;
-# libelf and zlib are everywhere. `make static` links everything statically for the VM initramfs.
-LIBS_BPF := -Wl,-Bstatic -lbpf -ljson-c -Wl,-Bdynamic -lelf -lz
-LIBS_BPF_STATIC := -lbpf -ljson-c -lelf -lz
+# capstone (the inline tier's disassembler) likewise; libelf and zlib are
+# everywhere. `make static` links everything statically for the VM initramfs.
+LIBS_BPF := -Wl,-Bstatic -lbpf -ljson-c -lcapstone -Wl,-Bdynamic -lelf -lz
+LIBS_BPF_STATIC := -lbpf -ljson-c -lcapstone -lelf -lz
 # The exporter's web config: YAML, bcrypt (libxcrypt), SHA-256 (nettle), TLS.
 LIBS_EXPORTER := -lmicrohttpd -lgnutls -lyaml -lcrypt -lnettle
 

@@ -75,10 +75,18 @@ enum ptcopy_abort {
 /* ptcopy_fork_event.have: which groups of fields the tier measured */
 enum ptcopy_have {
 	PTCOPY_HAVE_WINDOW = 1 << 0,	/* copy window, ctx switches, stalls, rss */
-	PTCOPY_HAVE_PASSES = 1 << 1,	/* tier 1: passes, holds, waits, stops */
+	PTCOPY_HAVE_PASSES = 1 << 1,	/* passes, holds, waits, retries by reason */
 	PTCOPY_HAVE_CALLS = 1 << 2,	/* tier 2: copy_*_range calls, durations */
 	PTCOPY_HAVE_RESCHED = 1 << 3,	/* cond_resched outcomes */
 	PTCOPY_HAVE_SWAP_CONT = 1 << 4,	/* swap-count continuation results */
+	/*
+	 * Tier 1 only: loop ends by cause (lock-break causes), PTEs walked,
+	 * time in copy_pte_range(), prealloc failures, aborts and the copy's
+	 * result. The inline
+	 * tier has PASSES without it: its probes see neither the loop's exit
+	 * condition nor copy_pte_range()'s return.
+	 */
+	PTCOPY_HAVE_LOOP = 1 << 5,
 };
 
 /* Indexes of ptcopy_counters: the tool's own health, all tiers. */
@@ -124,7 +132,7 @@ struct ptcopy_stats {
 	__u64 stall_ns_max;
 	struct ptcopy_hist stall;	/* per sibling wait, the part inside the window */
 
-	/* PTCOPY_HAVE_PASSES: tier 1 */
+	/* PTCOPY_HAVE_PASSES: tier 1 and inline (ptes, copy_ns_sum, stops: LOOP) */
 	__u64 passes;
 	__u64 ptes;			/* PTE slots walked */
 	__u64 copy_ns_sum;		/* time inside copy_pte_range() */
@@ -143,7 +151,7 @@ struct ptcopy_stats {
 	__u64 call_ns_max;
 	struct ptcopy_hist call;
 
-	/* PTCOPY_HAVE_PASSES or PTCOPY_HAVE_CALLS */
+	/* PTCOPY_HAVE_LOOP or PTCOPY_HAVE_CALLS */
 	__u64 aborts[PTCOPY_ABORTS];
 
 	/* PTCOPY_HAVE_RESCHED */
@@ -210,7 +218,7 @@ struct ptcopy_fork {
 	__u32 window_open;
 	__u32 mm_registered;		/* counted in ptcopy_forking_mm */
 	__u32 swapc_may_sleep;		/* tier 2 kprobe: the continuation call's gfp */
-	__u32 pad;
+	__u32 inline_pass;		/* inline tier: INLINE_PASS_* of the current pass */
 	__u64 wait_ns_sum;
 	__u32 stops[PTCOPY_STOPS];
 	__u32 reasons[PTCOPY_PASS_REASONS];

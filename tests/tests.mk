@@ -64,3 +64,14 @@ test:
 vmtest: deps-test
 	$(Q)$(MAKE) --no-print-directory all static
 	$(Q)KERNEL="$(KERNEL)" scripts/vm/vmtest.sh
+
+# The inline tier's fixture dumper: tests/fixtures/inline/regen.sh runs it in
+# a guest, and the inline VM suite checks with it that the live text read by
+# BPF is /proc/kcore's.
+.PHONY: static
+static: $(OUTPUT)/static/inline-dump
+
+$(OUTPUT)/static/inline-dump: tests/fixtures/inline/inline-dump.c $(OUTPUT)/libptcopy.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -static $^ $(LIBS_BPF_STATIC) -o $@

@@ -212,8 +212,8 @@ static void test_plain_pass(void **state)
 	    { CLOSE });
 	ev = one_event();
 	assert_string_equal(ev.comm, "plain");
-	assert_int_equal(ev.have, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
-			 PTCOPY_HAVE_SWAP_CONT);
+	assert_int_equal(ev.have, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP |
+			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT);
 	assert_int_equal(ev.passes, 1);
 	assert_int_equal(ev.retries, 0);
 	assert_int_equal(ev.lock_breaks, 0);

@@ -220,6 +220,19 @@ struct session *testrun_session(int t, unsigned int max_labels)
 	caps.tp_btf = false;
 	if (t == TIER_PATCHED)
 		caps.tp_patched = true;
+	if (t == TIER_INLINE) {
+		/* every site recognised in copy_page_range, cond_resched a real call */
+		int k;
+
+		caps.kprobe = true;
+		caps.inline_ok = true;
+		strcpy(caps.inline_func, "copy_page_range");
+		memset(&caps.inline_sites, 0, sizeof(caps.inline_sites));
+		for (k = 0; k < INLINE_SITE_COUNT; k++) {
+			caps.inline_sites.site[k].found = true;
+			caps.inline_sites.site[k].off = 0x100 + 8 * k;
+		}
+	}
 	if (session_open(&s, &o, &caps)) {
 		fprintf(stderr, "loading the %s tier's programs failed\n", tier_name(t));
 		abort();

@@ -140,7 +140,7 @@ static const char text_comm[] =
 	"# HELP ptcopy_build_info ptcopy_exporter's version and the libbpf it runs with; always 1.\n"
 	"# TYPE ptcopy_build_info gauge\n"
 	"ptcopy_build_info{version=\"0.1.0\",libbpf=\"v1.1\"} 1\n"
-	"# HELP ptcopy_tier_info The data source in use (patched, fentry, kprobe or tracepoint; see ptcopy(8)); always 1.\n"
+	"# HELP ptcopy_tier_info The data source in use (patched, inline, fentry, kprobe or tracepoint; see ptcopy(8)); always 1.\n"
 	"# TYPE ptcopy_tier_info gauge\n"
 	"ptcopy_tier_info{tier=\"tracepoint\"} 1\n"
 	"# HELP ptcopy_forks_total Forks whose page-table copy ended (the parent's mm was copied).\n"
@@ -272,7 +272,7 @@ static const char om_full[] =
 	"# HELP ptcopy_build ptcopy_exporter's version and the libbpf it runs with; always 1.\n"
 	"ptcopy_build_info{version=\"0.1.0\",libbpf=\"v1.1\"} 1\n"
 	"# TYPE ptcopy_tier info\n"
-	"# HELP ptcopy_tier The data source in use (patched, fentry, kprobe or tracepoint; see ptcopy(8)); always 1.\n"
+	"# HELP ptcopy_tier The data source in use (patched, inline, fentry, kprobe or tracepoint; see ptcopy(8)); always 1.\n"
 	"ptcopy_tier_info{tier=\"tracepoint\"} 1\n"
 	"# TYPE ptcopy_forks counter\n"
 	"# HELP ptcopy_forks Forks whose page-table copy ended (the parent's mm was copied).\n"
@@ -445,8 +445,8 @@ static void test_openmetrics_all(void **state)
 
 	(void)state;
 	fixture_total(&snap);
-	out = render(&snap, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS |
-			    PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT,
+	out = render(&snap, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP |
+			    PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT,
 		     PTCOPY_LABEL_NONE, EXPO_OPENMETRICS);
 	assert_string_equal(out, om_full);
 	free(out);

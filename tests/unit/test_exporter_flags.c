@@ -75,7 +75,7 @@ static void test_usage_errors(void **state)
 		{ "--max-label-values=65537", "invalid --max-label-values '65537': expected 1 to 65536" },
 		{ "--max-label-values=12x", "invalid --max-label-values '12x': expected 1 to 65536" },
 		{ "--max-label-values=-1", "invalid --max-label-values '-1': expected 1 to 65536" },
-		{ "--tier=fast", "invalid tier 'fast': expected patched, fentry, kprobe, tracepoint or auto" },
+		{ "--tier=fast", "invalid tier 'fast': expected patched, inline, fentry, kprobe, tracepoint or auto" },
 		{ "--web.telemetry-path=metrics", "invalid telemetry path 'metrics': expected /name, not / itself" },
 		{ "--web.telemetry-path=/", "invalid telemetry path '/': expected /name, not / itself" },
 		{ "--web.listen-address=10368", "invalid listen address '10368': expected host:port, :port or [ipv6]:port" },

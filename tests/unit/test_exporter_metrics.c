@@ -76,7 +76,15 @@ static void test_gating(void **state)
 		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_pte_lock_wait_seconds",
 		    "ptcopy_lock_breaks_total", "ptcopy_retries_total", "ptcopy_pte_passes_total",
 		    "ptcopy_cond_resched_total", "ptcopy_swap_continuations_total" } },
+		/* inline: passes and retries, not the loop's lock-break causes or aborts */
 		{ PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
+		  PTCOPY_HAVE_SWAP_CONT,
+		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_pte_lock_wait_seconds",
+		    "ptcopy_retries_total", "ptcopy_pte_passes_total", "ptcopy_cond_resched_total",
+		    "ptcopy_swap_continuations_total" },
+		  { "ptcopy_lock_breaks_total", "ptcopy_fork_aborts_total",
+		    "ptcopy_copy_call_seconds" } },
+		{ PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP | PTCOPY_HAVE_RESCHED |
 		  PTCOPY_HAVE_SWAP_CONT,
 		  { "ptcopy_pte_lock_hold_seconds", "ptcopy_pte_lock_wait_seconds",
 		    "ptcopy_lock_breaks_total", "ptcopy_retries_total", "ptcopy_pte_passes_total",

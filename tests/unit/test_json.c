@@ -100,8 +100,11 @@ static const struct ptcopy_fork_event sample_fork = {
 	.result = -12,
 };
 
-static const __u32 all_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
-			      PTCOPY_HAVE_SWAP_CONT;
+static const __u32 all_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP |
+			      PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT;
+/* the inline tier: passes, holds, retries; no loop ends, PTEs, copy time, result */
+static const __u32 inline_have = PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED |
+				 PTCOPY_HAVE_SWAP_CONT;
 
 static void assert_valid(const char *def, struct json_object *obj)
 {
@@ -162,6 +165,27 @@ static void test_fork_patched_tier(void **state)
 	assert_int_equal(get_int(obj, "hold_ns_max"), 90000);
 	assert_int_equal(get_int(obj, "result"), -12);
 	assert_int_equal(get_int(obj, "resched_done"), 4);
+	assert_false(has(obj, "calls"));
+	json_object_put(obj);
+}
+
+static void test_fork_inline_tier(void **state)
+{
+	struct options o = { .unit_ns = 1000 };
+	struct json_object *obj;
+
+	(void)state;
+	obj = capture(TIER_INLINE, inline_have, &o, do_fork, &sample_fork);
+	assert_valid("fork", obj);
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "tier")), "inline");
+	assert_int_equal(get_int(obj, "passes"), 260);
+	assert_int_equal(get_int(obj, "hold_ns_max"), 90000);
+	assert_int_equal(get_int(obj, "resched_done"), 4);
+	/* absent, never zero, what its probes cannot see */
+	assert_false(has(obj, "ptes"));
+	assert_false(has(obj, "copy_ns"));
+	assert_false(has(obj, "prealloc_failed"));
+	assert_false(has(obj, "result"));
 	assert_false(has(obj, "calls"));
 	json_object_put(obj);
 }
@@ -251,6 +275,19 @@ static void test_summary(void **state)
 	assert_int_equal(get_int(json_object_object_get(obj, "health"), "call_exits_missed"), 4);
 	json_object_put(obj);
 
+	/* inline: passes, holds and retries, no loop ends by cause */
+	obj = capture(TIER_INLINE, inline_have, &o, do_report, &r);
+	assert_valid("summary", obj);
+	t = json_object_object_get(obj, "total");
+	assert_true(has(t, "hold"));
+	assert_true(has(t, "retries"));
+	assert_true(has(t, "first_passes"));
+	assert_false(has(t, "lock_breaks"));
+	assert_false(has(t, "loop_ends"));
+	assert_false(has(t, "ptes"));
+	assert_false(has(t, "aborts"));
+	json_object_put(obj);
+
 	/* tier 3: no tier 1 groups in the stats */
 	obj = capture(TIER_TRACEPOINT, PTCOPY_HAVE_WINDOW, &o, do_report, &r);
 	assert_valid("summary", obj);
@@ -325,6 +362,30 @@ static void test_probe(void **state)
 			    "preemption full: cond_resched() does not call __cond_resched");
 	json_object_put(obj);
 
+	/* The inline sites, by name, with offset and instruction */
+	caps.inline_ok = true;
+	strcpy(caps.inline_func, "copy_page_range");
+	caps.inline_addr = 0xffffffff812d0750ULL;
+	caps.inline_sites.site[INLINE_PARENT_LOCKED].found = true;
+	caps.inline_sites.site[INLINE_PARENT_LOCKED].off = 0x7af;
+	strcpy(caps.inline_sites.site[INLINE_PARENT_LOCKED].insn, "movq %rax, 0x10(%rsp)");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	probe_print(f, true, &r);
+	fclose(f);
+	obj = json_tokener_parse(buf);
+	free(buf);
+	if (!schema_validate_def(schema, "probe", obj, err, sizeof(err)))
+		fail_msg("probe output does not match the schema: %s", err);
+	v = json_object_object_get(obj, "inline");
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "func")),
+			    "copy_page_range");
+	v = json_object_object_get(json_object_object_get(v, "sites"), "parent_locked");
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "offset")), 0x7af);
+	assert_int_equal(json_object_object_length(json_object_object_get(
+		json_object_object_get(obj, "inline"), "sites")), 1);
+	json_object_put(obj);
+
 	/* Not loaded: no attach points, and that is null, not an empty list */
 	r.loaded = false;
 	buf = NULL;
@@ -372,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork_tracepoint_tier),
 		cmocka_unit_test(test_fork_patched_tier),
+		cmocka_unit_test(test_fork_inline_tier),
 		cmocka_unit_test(test_fork_probe_tier),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_probe),

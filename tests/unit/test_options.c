@@ -117,7 +117,7 @@ static void test_usage_errors(void **state)
 	expect_usage("invalid interval '1.5': expected whole seconds > 0", "1.5", NULL);
 	expect_usage("invalid count '0': expected a number > 0", "1", "0", NULL);
 	expect_usage("unexpected argument '3': usage is [interval [count]]", "1", "2", "3", NULL);
-	expect_usage("invalid tier 'fast': expected patched, fentry, kprobe, tracepoint or auto",
+	expect_usage("invalid tier 'fast': expected patched, inline, fentry, kprobe, tracepoint or auto",
 		     "--tier=fast", NULL);
 	expect_usage("invalid --forks threshold 'x': expected milliseconds >= 0", "--forks=x", NULL);
 	expect_usage("invalid --forks threshold '-1': expected milliseconds >= 0", "--forks=-1", NULL);

@@ -104,6 +104,70 @@ static void test_kprobe_needs_a_symbol(void **state)
 			    "copy_page_range is a kernel symbol");
 }
 
+/* A Debian kernel: kprobes, copy_pte_range inlined and recognised in copy_page_range. */
+static struct kernel_caps debian(void)
+{
+	struct kernel_caps c = stock();
+
+	c.kprobe = true;
+	c.fentry = true;
+	c.btf_copy_page_range = true;
+	strcpy(c.sym_copy_page_range, "copy_page_range");
+	c.inline_ok = true;
+	strcpy(c.inline_func, "copy_page_range");
+	c.inline_sites.site[INLINE_PREALLOC_RET].found = true;
+	return c;
+}
+
+static void test_inline_between_patched_and_fentry(void **state)
+{
+	struct kernel_caps c = debian();
+	char why[256];
+
+	(void)state;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_INLINE);
+	assert_string_equal(why, "copy_pte_range's pass recognised in copy_page_range: kprobes at its sites");
+	assert_true(tier_per_pmd(&c, TIER_INLINE));
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_INLINE);
+	assert_string_equal(why, "forced with --tier, at copy_pte_range's pass in copy_page_range");
+	assert_int_equal(choose(&c, TIER_FENTRY, why), TIER_FENTRY);
+
+	c.tp_patched = true;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_PATCHED);
+}
+
+static void test_inline_refused_with_the_reason(void **state)
+{
+	struct kernel_caps c = debian();
+	char why[256];
+
+	(void)state;
+	c.inline_ok = false;
+	strcpy(c.why_inline, "parent's lock: no lock call before the unlock at +0xa9a");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
+	assert_string_equal(why, "tier inline unavailable: parent's lock: no lock call before "
+			    "the unlock at +0xa9a");
+
+	c = debian();
+	c.inline_sites.site[INLINE_PREALLOC_RET].found = false;
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
+	assert_string_equal(why, "tier inline unavailable: the prealloc allocation's return was "
+			    "not found in copy_page_range");
+
+	c = debian();
+	c.inline_sites.sleeping_locks = true;
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_FENTRY);
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
+	assert_string_equal(why, "tier inline unavailable: PREEMPT_RT kernel: the PTE locks are "
+			    "sleeping locks (rt_spin_lock), the per-CPU lock hold would not be exact");
+
+	c = debian();
+	c.kprobe = false;
+	assert_int_equal(choose(&c, TIER_INLINE, why), TIER_COUNT);
+	assert_string_equal(why, "tier inline unavailable: no kprobe PMU");
+}
+
 static void test_forced_patched_on_stock(void **state)
 {
 	struct kernel_caps c = stock();
@@ -293,6 +357,7 @@ static void test_names(void **state)
 	assert_int_equal(tier_from_name("auto"), TIER_AUTO);
 	assert_int_equal(tier_from_name("fentryx"), TIER_COUNT);
 	assert_string_equal(tier_name(TIER_KPROBE), "kprobe");
+	assert_int_equal(tier_from_name("inline"), TIER_INLINE);
 	assert_string_equal(tier_name(TIER_COUNT), "none");
 }
 
@@ -304,6 +369,8 @@ int main(void)
 		cmocka_unit_test(test_fentry_per_pmd_or_per_vma),
 		cmocka_unit_test(test_kprobe_when_fentry_refused),
 		cmocka_unit_test(test_kprobe_needs_a_symbol),
+		cmocka_unit_test(test_inline_between_patched_and_fentry),
+		cmocka_unit_test(test_inline_refused_with_the_reason),
 		cmocka_unit_test(test_forced_patched_on_stock),
 		cmocka_unit_test(test_window_needs_are_everyones),
 		cmocka_unit_test(test_resched_by_preemption),

@@ -34,7 +34,7 @@ static const struct argp_option argp_options[] = {
 	{ "web.telemetry-path", OPT_PATH, "PATH", 0,
 	  "Path of the metrics (default " EXPORTER_DEFAULT_PATH ")", 0 },
 	{ "tier", OPT_TIER, "NAME", 0,
-	  "Data source: patched, fentry, kprobe, tracepoint or auto (default auto: the best "
+	  "Data source: patched, inline, fentry, kprobe, tracepoint or auto (default auto: the best "
 	  "this kernel offers)", 0 },
 	{ "labels", OPT_LABELS, "KIND", 0,
 	  "Label per-fork metrics by comm (default), cgroup (path), or none", 0 },
@@ -113,7 +113,7 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TIER:
 		f->tier = tier_from_name(arg);
 		if (f->tier == TIER_COUNT)
-			return fail(ps, "invalid tier '%s': expected patched, fentry, kprobe, tracepoint or auto",
+			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
 				    arg);
 		break;
 	case OPT_LABELS:

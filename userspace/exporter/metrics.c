@@ -213,7 +213,7 @@ static const struct family families[] = {
 	{ { "ptcopy_lock_breaks_total", EXPO_COUNTER, NULL,
 	    "PTE-lock breaks in copy_pte_range(), by cause: need_resched, or the parent's "
 	    "or child's PTE lock contended (spin_needbreak)." },
-	  PTCOPY_HAVE_PASSES, emit_breaks },
+	  PTCOPY_HAVE_LOOP, emit_breaks },
 	{ { "ptcopy_retries_total", EXPO_COUNTER, NULL,
 	    "copy_pte_range() passes that retried a range (goto again), by reason." },
 	  PTCOPY_HAVE_PASSES, emit_retries },
@@ -223,7 +223,7 @@ static const struct family families[] = {
 	  PTCOPY_HAVE_CALLS, emit_calls },
 	{ { "ptcopy_fork_aborts_total", EXPO_COUNTER, NULL,
 	    "Page-table copies that failed, failing the fork, by error." },
-	  PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS, emit_aborts },
+	  PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS, emit_aborts },
 	{ { "ptcopy_cond_resched_total", EXPO_COUNTER, NULL,
 	    "cond_resched() calls after copy_pte_range() passes, by whether the task was "
 	    "rescheduled." },
@@ -281,7 +281,7 @@ static const struct expo_family build_info = {
 
 static const struct expo_family tier_info = {
 	"ptcopy_tier_info", EXPO_INFO, NULL,
-	"The data source in use (patched, fentry, kprobe or tracepoint; see ptcopy(8)); "
+	"The data source in use (patched, inline, fentry, kprobe or tracepoint; see ptcopy(8)); "
 	"always 1."
 };
 

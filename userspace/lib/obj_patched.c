@@ -50,7 +50,7 @@ static __u32 patched_have(const struct kernel_caps *caps, enum tier t)
 {
 	(void)caps;
 	(void)t;
-	return PTCOPY_HAVE_PASSES | PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT;
+	return PTCOPY_HAVE_PASSES | PTCOPY_HAVE_LOOP | PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT;
 }
 
 const struct tier_obj patched_obj = {

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
+#include "inline_text.h"
 #include "log.h"
 #include "probe.h"
 #include "ptcopy.h"
@@ -642,5 +643,9 @@ void probe_kernel(struct kernel_caps *caps)
 	}
 	probe_kprobe(caps);
 	probe_preempt(caps, btf);
+	if (caps->privileged)
+		probe_inline(caps);
+	else
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "not privileged");
 	btf__free(btf);
 }

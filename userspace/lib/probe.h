@@ -8,6 +8,7 @@
 #define __PTCOPY_PROBE_H
 
 #include <stdbool.h>
+#include "inline_sites.h"
 
 #define PROBE_NOTE_LEN	128
 #define PROBE_SYM_LEN	64
@@ -43,6 +44,12 @@ struct kernel_caps {
 	bool cond_resched_calls;	/* cond_resched() calls __cond_resched now */
 	char preempt_mode[32];		/* "none", "voluntary", "full", "lazy", "rt", ... */
 	char why_resched[PROBE_NOTE_LEN];	/* why not, when !cond_resched_calls */
+	/* the inline tier: copy_pte_range's pass recognised in the live text */
+	bool inline_ok;
+	char inline_func[PROBE_SYM_LEN];	/* copy_pte_range or copy_page_range */
+	unsigned long long inline_addr;
+	struct inline_sites inline_sites;
+	char why_inline[INLINE_WHY_LEN];
 
 	/* why a capability is missing, for --probe and error messages */
 	char why_privileged[PROBE_NOTE_LEN];

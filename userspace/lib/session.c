@@ -38,6 +38,7 @@ struct session {
 /* The tier objects built into this binary; the window alone is tier 3. */
 static const struct tier_obj *const tier_objs[TIER_COUNT] = {
 	[TIER_PATCHED] = &patched_obj,
+	[TIER_INLINE] = &inline_obj,
 	[TIER_FENTRY] = &probe_obj,
 	[TIER_KPROBE] = &probe_obj,
 };

@@ -6,6 +6,7 @@
 static const char *const names[TIER_COUNT] = {
 	[TIER_AUTO] = "auto",
 	[TIER_PATCHED] = "patched",
+	[TIER_INLINE] = "inline",
 	[TIER_FENTRY] = "fentry",
 	[TIER_KPROBE] = "kprobe",
 	[TIER_TRACEPOINT] = "tracepoint",
@@ -46,6 +47,7 @@ bool tier_per_pmd(const struct kernel_caps *c, enum tier t)
 {
 	switch (t) {
 	case TIER_PATCHED:
+	case TIER_INLINE:
 		return true;
 	case TIER_FENTRY:
 		return c->btf_copy_pte_range;
@@ -113,6 +115,34 @@ bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t 
 			return false;
 		}
 		return true;
+	case TIER_INLINE:
+		if (!c->kprobe) {
+			snprintf(why, len, "%s", c->why_kprobe);
+			return false;
+		}
+		if (!c->inline_ok) {
+			snprintf(why, len, "%s", c->why_inline);
+			return false;
+		}
+		/*
+		 * The hold is kept per CPU, exact while the PTE locks spin.
+		 * rt_spin_lock sleeps: another task's pass can run on the CPU
+		 * between the lock and the unlock, and a hold would be lost.
+		 * Either sign of PREEMPT_RT is enough: the kernel's BTF
+		 * (spinlock_t is an rt_mutex) or the lock call in the code.
+		 */
+		if (c->preempt_rt || c->inline_sites.sleeping_locks) {
+			snprintf(why, len,
+				 "PREEMPT_RT kernel: the PTE locks are sleeping locks (rt_spin_lock), the per-CPU lock hold would not be exact");
+			return false;
+		}
+		/* without it a prealloc retry would pass for a lock-break */
+		if (!c->inline_sites.site[INLINE_PREALLOC_RET].found) {
+			snprintf(why, len, "the prealloc allocation's return was not found in %s",
+				 c->inline_func);
+			return false;
+		}
+		return true;
 	case TIER_FENTRY:
 		if (!c->fentry) {
 			snprintf(why, len, "%s", c->why_fentry);
@@ -148,7 +178,10 @@ enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, 
 
 	if (forced != TIER_AUTO) {
 		if (tier_available(c, forced, reason, sizeof(reason))) {
-			if (forced == TIER_FENTRY || forced == TIER_KPROBE)
+			if (forced == TIER_INLINE)
+				snprintf(why, len, "forced with --tier, at copy_pte_range's pass in %s",
+					 c->inline_func);
+			else if (forced == TIER_FENTRY || forced == TIER_KPROBE)
 				snprintf(why, len, "forced with --tier, on %s",
 					 tier_per_pmd(c, forced) ? "copy_pte_range" : "copy_page_range");
 			else
@@ -162,6 +195,9 @@ enum tier tier_choose(const struct kernel_caps *c, enum tier forced, char *why, 
 		if (tier_available(c, t, reason, sizeof(reason))) {
 			if (t == TIER_PATCHED)
 				snprintf(why, len, "the kernel carries ptcopy's copy_pte tracepoints");
+			else if (t == TIER_INLINE)
+				snprintf(why, len, "copy_pte_range's pass recognised in %s: kprobes at its sites",
+					 c->inline_func);
 			else if (t == TIER_TRACEPOINT)
 				snprintf(why, len, "no patched tracepoints, fentry or kprobes usable");
 			else

@@ -10,6 +10,7 @@
 enum tier {
 	TIER_AUTO = 0,		/* choose the best available */
 	TIER_PATCHED,		/* kernel-patch/ tracepoints in copy_pte_range */
+	TIER_INLINE,		/* kprobes at copy_pte_range's pass, found in the live text */
 	TIER_FENTRY,		/* fentry/fexit on copy_pte_range or copy_page_range */
 	TIER_KPROBE,		/* kprobe/kretprobe on the same */
 	TIER_TRACEPOINT,	/* stock tracepoints: the fork's copy window */

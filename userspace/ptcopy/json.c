@@ -74,12 +74,19 @@ static struct json_object *stats_object(const struct output *out, const struct p
 						       s->stall_ns_max, true));
 	if (out->have & PTCOPY_HAVE_PASSES) {
 		add_u64(o, "passes", s->passes);
-		add_u64(o, "ptes", s->ptes);
-		add_u64(o, "copy_ns", s->copy_ns_sum);
 		json_object_object_add(o, "hold", hist_object(&s->hold, s->hold_ns_sum,
 							      s->hold_ns_max, true));
 		json_object_object_add(o, "wait", hist_object(&s->wait, s->wait_ns_sum, 0, false));
-
+		add_u64(o, "first_passes", s->retries[PTCOPY_PASS_FIRST]);
+		x = json_object_new_object();
+		add_u64(x, "lock_break", s->retries[PTCOPY_PASS_LOCK_BREAK]);
+		add_u64(x, "swap_cont", s->retries[PTCOPY_PASS_SWAP_CONT]);
+		add_u64(x, "prealloc", s->retries[PTCOPY_PASS_PREALLOC]);
+		json_object_object_add(o, "retries", x);
+	}
+	if (out->have & PTCOPY_HAVE_LOOP) {
+		add_u64(o, "ptes", s->ptes);
+		add_u64(o, "copy_ns", s->copy_ns_sum);
 		x = json_object_new_object();
 		add_u64(x, "need_resched", s->stops[PTCOPY_STOP_NEED_RESCHED]);
 		add_u64(x, "parent_contended", s->stops[PTCOPY_STOP_SRC_CONTENDED]);
@@ -93,13 +100,6 @@ static struct json_object *stats_object(const struct output *out, const struct p
 		add_u64(x, "prealloc", s->stops[PTCOPY_STOP_PREALLOC]);
 		add_u64(x, "hwpoison", s->stops[PTCOPY_STOP_HWPOISON]);
 		json_object_object_add(o, "loop_ends", x);
-
-		add_u64(o, "first_passes", s->retries[PTCOPY_PASS_FIRST]);
-		x = json_object_new_object();
-		add_u64(x, "lock_break", s->retries[PTCOPY_PASS_LOCK_BREAK]);
-		add_u64(x, "swap_cont", s->retries[PTCOPY_PASS_SWAP_CONT]);
-		add_u64(x, "prealloc", s->retries[PTCOPY_PASS_PREALLOC]);
-		json_object_object_add(o, "retries", x);
 		add_u64(o, "prealloc_failed", s->prealloc_failed);
 	}
 	if (out->have & PTCOPY_HAVE_CALLS) {
@@ -107,7 +107,7 @@ static struct json_object *stats_object(const struct output *out, const struct p
 		json_object_object_add(o, "call", hist_object(&s->call, s->call_ns_sum,
 							      s->call_ns_max, true));
 	}
-	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS)) {
+	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS)) {
 		x = json_object_new_object();
 		add_u64(x, "ENOMEM", s->aborts[PTCOPY_ABORT_ENOMEM]);
 		add_u64(x, "EBUSY", s->aborts[PTCOPY_ABORT_EBUSY]);
@@ -160,12 +160,14 @@ void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 	add_u64(o, "stall_ns_max", ev->stall_ns_max);
 	if (out->have & PTCOPY_HAVE_PASSES) {
 		add_u64(o, "passes", ev->passes);
-		add_u64(o, "ptes", ev->ptes);
 		add_u64(o, "lock_breaks", ev->lock_breaks);
 		add_u64(o, "retries", ev->retries);
-		add_u64(o, "copy_ns", ev->copy_ns);
 		add_u64(o, "hold_ns_sum", ev->hold_ns_sum);
 		add_u64(o, "hold_ns_max", ev->hold_ns_max);
+	}
+	if (out->have & PTCOPY_HAVE_LOOP) {
+		add_u64(o, "ptes", ev->ptes);
+		add_u64(o, "copy_ns", ev->copy_ns);
 		add_u64(o, "prealloc_failed", ev->prealloc_failed);
 	}
 	if (out->have & PTCOPY_HAVE_CALLS) {
@@ -173,7 +175,7 @@ void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 		add_u64(o, "call_ns_sum", ev->call_ns_sum);
 		add_u64(o, "call_ns_max", ev->call_ns_max);
 	}
-	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		json_object_object_add(o, "result", json_object_new_int(ev->result));
 	if (out->have & PTCOPY_HAVE_RESCHED) {
 		add_u64(o, "resched_calls", ev->resched_calls);

@@ -119,6 +119,7 @@ static int run_probe(const struct options *o)
 	probe_kernel(&caps);
 	r.caps = &caps;
 	r.why = why;
+	r.verbose = o->verbose > 0;
 	r.chosen = tier_choose(&caps, o->tier, why, sizeof(why));
 	if (r.chosen != TIER_COUNT && !session_open(&s, &so, &caps)) {
 		r.loaded = true;

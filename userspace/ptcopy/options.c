@@ -25,7 +25,7 @@ static const struct argp_option argp_options[] = {
 	  "Print one line per fork whose copy window is at least MIN_MS (default 0)", 0 },
 	{ "json", 'j', NULL, 0, "Print NDJSON objects instead of text (see ptcopy(8))", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this kernel offers and the tier chosen, then exit", 0 },
-	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, fentry, kprobe, tracepoint (default auto)", 0 },
+	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, inline, fentry, kprobe, tracepoint (default auto)", 0 },
 	{ "verbose", 'v', NULL, 0, "More messages; twice: libbpf's own", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", OPT_VERSION, NULL, 0, "Show the version", 0 },
@@ -117,7 +117,7 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TIER:
 		o->tier = tier_from_name(arg);
 		if (o->tier == TIER_COUNT)
-			return fail(ps, "invalid tier '%s': expected patched, fentry, kprobe, tracepoint or auto",
+			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
 				    arg);
 		break;
 	case 'v':

@@ -15,6 +15,31 @@ static const char *sym_or_no(const char *sym)
 	return sym[0] ? sym : "no (inlined or absent)";
 }
 
+/*
+ * copy_pte_range's pass found in the live text, or why not; -v: each site,
+ * as symbol+offset and the instruction there, to check against the source.
+ */
+static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
+{
+	int k;
+
+	if (!c->inline_ok) {
+		fprintf(f, "inline sites          no: %s\n", c->why_inline);
+		return;
+	}
+	fprintf(f, "inline sites          %s at 0x%llx%s\n", c->inline_func, c->inline_addr,
+		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "");
+	if (!verbose)
+		return;
+	for (k = 0; k < INLINE_SITE_COUNT; k++) {
+		const struct inline_site *s = &c->inline_sites.site[k];
+
+		if (s->found)
+			fprintf(f, "inline site           %-17s %s+0x%x %s\n", inline_site_name(k),
+				c->inline_func, s->off, s->insn);
+	}
+}
+
 static void text_probe(FILE *f, const struct probe_report *r)
 {
 	const struct kernel_caps *c = r->caps;
@@ -53,6 +78,7 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		c->preempt_dynamic ? " (PREEMPT_DYNAMIC)" : "", c->preempt_rt ? " (PREEMPT_RT)" : "");
 	fprintf(f, "cond_resched counts   %s%s\n", c->cond_resched_calls ? "measurable" : "absent: ",
 		c->cond_resched_calls ? "" : c->why_resched);
+	text_inline(f, c, r->verbose);
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		bool ok = tier_available(c, t, reason, sizeof(reason));
 
@@ -76,6 +102,36 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		fprintf(f, "%-21s %-10.*s %-30s %s\n", i ? "" : "attach points", kind, sec,
 			r->progs[i].target, r->progs[i].name);
 	}
+}
+
+/* The inline sites as in text_inline(), all of them whatever -v says. */
+static struct json_object *json_inline(const struct kernel_caps *c)
+{
+	struct json_object *o = json_object_new_object(), *sites = NULL;
+	int k;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(c->inline_ok));
+	json_object_object_add(o, "func", c->inline_ok ? json_object_new_string(c->inline_func) : NULL);
+	json_object_object_add(o, "addr", c->inline_ok ? json_object_new_uint64(c->inline_addr) : NULL);
+	json_object_object_add(o, "resched_patched_out",
+			       json_object_new_boolean(c->inline_sites.resched_patched_out));
+	json_object_object_add(o, "why", c->inline_ok ? NULL : json_object_new_string(c->why_inline));
+	if (c->inline_ok) {
+		sites = json_object_new_object();
+		for (k = 0; k < INLINE_SITE_COUNT; k++) {
+			const struct inline_site *s = &c->inline_sites.site[k];
+			struct json_object *x;
+
+			if (!s->found)
+				continue;
+			x = json_object_new_object();
+			json_object_object_add(x, "offset", json_object_new_uint64(s->off));
+			json_object_object_add(x, "insn", json_object_new_string(s->insn));
+			json_object_object_add(sites, inline_site_name(k), x);
+		}
+	}
+	json_object_object_add(o, "sites", sites);
+	return o;
 }
 
 static struct json_object *json_attach(const struct probe_report *r)
@@ -136,6 +192,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	S("why_resched", c->why_resched);
 #undef B
 #undef S
+	json_object_object_add(o, "inline", json_inline(c));
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		struct json_object *x = json_object_new_object();
 		bool ok = tier_available(c, t, reason, sizeof(reason));

@@ -16,6 +16,7 @@ struct probe_report {
 	const struct prog_info *progs;
 	size_t nprogs;
 	bool loaded;			/* the programs passed the verifier */
+	bool verbose;			/* -v: also the inline tier's sites */
 };
 
 void probe_print(FILE *f, bool json, const struct probe_report *r);

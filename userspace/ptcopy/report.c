@@ -108,7 +108,7 @@ void text_fork_header(const struct output *out)
 		fprintf(f, " %6s %11s", "CALLS", "CALL_MAX_US");
 	if (out->have & PTCOPY_HAVE_SWAP_CONT)
 		fprintf(f, " %9s", "CONT_FAIL");
-	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		fprintf(f, " %s", "RESULT");
 	fputc('\n', f);
 }
@@ -132,7 +132,7 @@ void text_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 		fprintf(f, " %6u %11.3f", ev->calls, ev->call_ns_max / 1e3);
 	if (out->have & PTCOPY_HAVE_SWAP_CONT)
 		fprintf(f, " %9u", ev->swap_cont_failed);
-	if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		fprintf(f, " %d", ev->result);
 	fputc('\n', f);
 	fflush(f);
@@ -185,17 +185,23 @@ static void passes_section(const struct output *out, const struct ptcopy_stats *
 
 	hist_section(out, "PTE lock hold (both PTE locks held, per pass):", &s->hold);
 	hist_section(out, "PTE lock wait (pass start to both PTE locks taken):", &s->wait);
-	fprintf(f, "\npasses %llu (first %llu, retries %llu), PTEs walked %llu, in copy_pte_range %.3f ms, hold sum %.3f ms, hold max %.3f us\n",
+	fprintf(f, "\npasses %llu (first %llu, retries %llu)",
 		(unsigned long long)s->passes, (unsigned long long)s->retries[PTCOPY_PASS_FIRST],
-		(unsigned long long)stats_retries(s), (unsigned long long)s->ptes, s->copy_ns_sum / 1e6,
-		s->hold_ns_sum / 1e6, s->hold_ns_max / 1e3);
+		(unsigned long long)stats_retries(s));
+	if (out->have & PTCOPY_HAVE_LOOP)
+		fprintf(f, ", PTEs walked %llu, in copy_pte_range %.3f ms",
+			(unsigned long long)s->ptes, s->copy_ns_sum / 1e6);
+	fprintf(f, ", hold sum %.3f ms, hold max %.3f us\n", s->hold_ns_sum / 1e6,
+		s->hold_ns_max / 1e3);
+	fprintf(f, "retries: lock-break %llu, swap continuation %llu, prealloc %llu\n", (unsigned long long)s->retries[PTCOPY_PASS_LOCK_BREAK],
+		(unsigned long long)s->retries[PTCOPY_PASS_SWAP_CONT],
+		(unsigned long long)s->retries[PTCOPY_PASS_PREALLOC]);
+	if (!(out->have & PTCOPY_HAVE_LOOP))
+		return;
 	fprintf(f, "lock-breaks: need_resched %llu, parent lock contended %llu, child lock contended %llu\n",
 		(unsigned long long)s->stops[PTCOPY_STOP_NEED_RESCHED],
 		(unsigned long long)s->stops[PTCOPY_STOP_SRC_CONTENDED],
 		(unsigned long long)s->stops[PTCOPY_STOP_DST_CONTENDED]);
-	fprintf(f, "retries: lock-break %llu, swap continuation %llu, prealloc %llu\n", (unsigned long long)s->retries[PTCOPY_PASS_LOCK_BREAK],
-		(unsigned long long)s->retries[PTCOPY_PASS_SWAP_CONT],
-		(unsigned long long)s->retries[PTCOPY_PASS_PREALLOC]);
 	fprintf(f, "loop ends: done %llu, swap entry %llu, device busy %llu, pinned page %llu, hwpoison %llu\n",
 		(unsigned long long)s->stops[PTCOPY_STOP_DONE], (unsigned long long)s->stops[PTCOPY_STOP_SWAP_CONT],
 		(unsigned long long)s->stops[PTCOPY_STOP_DEVICE_BUSY],
@@ -260,7 +266,7 @@ void text_report(const struct output *out, const struct report *r)
 		if (out->have & PTCOPY_HAVE_SWAP_CONT)
 			fprintf(f, "swap-count continuations: %llu ok, %llu failed\n",
 				(unsigned long long)s->swap_cont_ok, (unsigned long long)s->swap_cont_failed);
-		if (out->have & (PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS))
+		if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 			fprintf(f, "fork aborts: ENOMEM %llu, EBUSY %llu, EHWPOISON %llu, other %llu\n",
 				(unsigned long long)s->aborts[PTCOPY_ABORT_ENOMEM],
 				(unsigned long long)s->aborts[PTCOPY_ABORT_EBUSY],

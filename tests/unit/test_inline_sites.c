@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The inline tier's recogniser on the live code of real kernels
+ * (tests/fixtures/inline/NAME.txt, made by regen.sh from a boot of each kernel
+ * under qemu). The expected offsets were checked by hand against objdump of
+ * the same kernels' extracted vmlinux with the boot's kallsyms, and against
+ * mm/memory.c; ENVIRONMENT.md's tracefs kprobes at 6.1.0-57's +0x7af and
+ * +0xa9a fired once per pass. Negative cases patch those bytes the way a
+ * different build would have them, and must be refused with the reason.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "inline_sites.h"
+#include "inline_text.h"
+
+struct fixture {
+	char func[64];
+	__u64 addr;
+	__u8 *code;
+	size_t len;
+	struct ksyms *syms;
+};
+
+static const char *fixture_dir(void)
+{
+	const char *d = getenv("PTCOPY_INLINE_FIXTURES");
+
+	return d ? d : "tests/fixtures/inline";
+}
+
+/* func NAME ADDR SIZE / sym ADDR NAME / code HEX...; '#' lines are notes. */
+static void load(struct fixture *fx, const char *name)
+{
+	char path[512], line[512], *symtext = NULL;
+	size_t symlen = 0, size = 0;
+	unsigned long long addr;
+	FILE *f, *st;
+
+	memset(fx, 0, sizeof(*fx));
+	snprintf(path, sizeof(path), "%s/%s.txt", fixture_dir(), name);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: cannot open (run from the top of the tree)", path);
+	st = open_memstream(&symtext, &symlen);
+	assert_non_null(st);
+	while (fgets(line, sizeof(line), f)) {
+		char sym[256];
+		const char *p;
+
+		if (sscanf(line, "func %63s %llx %zu", fx->func, &addr, &size) == 3) {
+			fx->addr = addr;
+			fx->code = malloc(size);
+			assert_non_null(fx->code);
+		} else if (sscanf(line, "sym %llx %255s", &addr, sym) == 2) {
+			fprintf(st, "%llx T %s\n", addr, sym);
+		} else if (!strncmp(line, "code ", 5)) {
+			for (p = line + 5; p[0] && p[1] && p[0] != '\n'; p += 2) {
+				unsigned int b;
+
+				assert_non_null(fx->code);
+				assert_true(fx->len < size);
+				assert_int_equal(sscanf(p, "%2x", &b), 1);
+				fx->code[fx->len++] = b;
+			}
+		}
+	}
+	fclose(f);
+	fclose(st);
+	assert_int_equal(fx->len, size);
+	st = fmemopen(symtext, symlen, "r");
+	assert_non_null(st);
+	fx->syms = ksyms_read(st);
+	assert_non_null(fx->syms);
+	fclose(st);
+	free(symtext);
+}
+
+static void unload(struct fixture *fx)
+{
+	free(fx->code);
+	ksyms_free(fx->syms);
+}
+
+static int recognise(struct fixture *fx, struct inline_sites *s, char *why)
+{
+	return inline_recognise(fx->code, fx->len, fx->addr, ksyms_at, fx->syms, s, why,
+				INLINE_WHY_LEN);
+}
+
+/* Offsets of every site; -1: not found. */
+struct expect {
+	int off[INLINE_SITE_COUNT];
+};
+
+static void check_sites(const char *name, const struct expect *e, bool map_lock)
+{
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+	int k;
+
+	load(&fx, name);
+	if (recognise(&fx, &s, why))
+		fail_msg("%s refused: %s", name, why);
+	for (k = 0; k < INLINE_SITE_COUNT; k++) {
+		if (e->off[k] < 0) {
+			assert_false(s.site[k].found);
+			continue;
+		}
+		if (!s.site[k].found || s.site[k].off != (__u32)e->off[k])
+			fail_msg("%s: %s at +0x%x, expected +0x%x", name, inline_site_name(k),
+				 s.site[k].off, e->off[k]);
+	}
+	assert_int_equal(s.child_lock_returns_pte, map_lock);
+	assert_false(s.resched_patched_out);
+	assert_false(s.sleeping_locks);
+	unload(&fx);
+}
+
+/* The error for name's code after edit() changed it. */
+static void refused(const char *name, void (*edit)(struct fixture *), const char *reason)
+{
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	load(&fx, name);
+	if (edit)
+		edit(&fx);
+	assert_int_equal(recognise(&fx, &s, why), -1);
+	if (!strstr(why, reason))
+		fail_msg("%s: refused with \"%s\", expected \"%s\"", name, why, reason);
+	for (int k = 0; k < INLINE_SITE_COUNT; k++)
+		assert_false(s.site[k].found);
+	unload(&fx);
+}
+
+/* Debian 6.1.0-57 (and its cloud flavour): copy_pte_range inlined. */
+static const struct expect deb61 = { .off = {
+	[INLINE_PASS_START] = 0x63d,		/* "again:" */
+	[INLINE_CHILD_LOCKED] = 0x70b,		/* after call _raw_spin_lock (dst_ptl) */
+	[INLINE_PARENT_LOCKED] = 0x7af,		/* after call _raw_spin_lock (src_ptl) */
+	[INLINE_PARENT_UNLOCK] = 0xa9a,		/* call _raw_spin_unlock (src_ptl) */
+	[INLINE_CHILD_UNLOCK] = 0xae6,		/* call _raw_spin_unlock (dst_ptl) */
+	[INLINE_RESCHED_CALL] = 0xaeb,		/* call __cond_resched (static call) */
+	[INLINE_RESCHED_RET] = 0xaf0,
+	[INLINE_RETRY_JUMP] = 0xb0b,		/* jne again */
+	[INLINE_SWAP_CONT_CALL] = 0xb8e,
+	[INLINE_SWAP_CONT_RET] = 0xb93,
+	[INLINE_PREALLOC_CALL] = 0xc10,		/* vma_alloc_folio */
+	[INLINE_PREALLOC_RET] = 0xc15,
+} };
+
+static void test_debian_6_1(void **state)
+{
+	(void)state;
+	check_sites("debian-6.1.0-57-amd64", &deb61, false);
+}
+
+static void test_debian_6_1_cloud(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x66d,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x747,
+		[INLINE_PARENT_LOCKED] = 0x7ef,
+		[INLINE_PARENT_UNLOCK] = 0xaea,
+		[INLINE_CHILD_UNLOCK] = 0xb36,
+		[INLINE_RESCHED_CALL] = 0xb3b,
+		[INLINE_RESCHED_RET] = 0xb40,
+		[INLINE_RETRY_JUMP] = 0xb57,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0xbce,
+		[INLINE_SWAP_CONT_RET] = 0xbd3,
+		[INLINE_PREALLOC_CALL] = 0xc9a,
+		[INLINE_PREALLOC_RET] = 0xc9f,
+	} };
+
+	(void)state;
+	check_sites("debian-6.1.0-57-cloud-amd64", &e, false);
+}
+
+/*
+ * Debian 6.12.117: the child's lock is __pte_offset_map_lock (it returns
+ * the PTE or NULL), the parent's pte_offset_map_nolock + _raw_spin_lock;
+ * pte_unmap() is rcu_read_unlock() after each unlock.
+ */
+static const struct expect deb612 = { .off = {
+	[INLINE_PASS_START] = 0x6ec,		/* "again:" */
+	[INLINE_CHILD_LOCKED] = 0x72b,
+	[INLINE_PARENT_LOCKED] = 0x76d,
+	[INLINE_PARENT_UNLOCK] = 0x964,
+	[INLINE_CHILD_UNLOCK] = 0x9c1,
+	[INLINE_RESCHED_CALL] = 0x9cb,
+	[INLINE_RESCHED_RET] = 0x9d0,
+	[INLINE_RETRY_JUMP] = 0xa00,		/* jne again */
+	[INLINE_SWAP_CONT_CALL] = 0xeae,
+	[INLINE_SWAP_CONT_RET] = 0xeb3,
+	[INLINE_PREALLOC_CALL] = 0xedc,		/* vma_alloc_folio_noprof */
+	[INLINE_PREALLOC_RET] = 0xee1,
+} };
+
+static void test_debian_6_12(void **state)
+{
+	(void)state;
+	check_sites("debian-6.12.117-amd64", &deb612, true);
+}
+
+static void test_debian_6_12_cloud(void **state)
+{
+	(void)state;
+	/* built from the same code with another config: same layout here */
+	check_sites("debian-6.12.117-cloud-amd64", &deb612, true);
+}
+
+/* 6.1 PREEMPT_RT: cond_resched() is compiled out, nothing anchors the pass end. */
+static void test_debian_6_1_rt_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-rt-amd64", NULL, "no pass end: no cond_resched call");
+}
+
+/*
+ * 6.12 PREEMPT_RT: PTE locks are rt_spin_lock (sleeping locks), and the
+ * cond_resched static call is there, patched to "return 0" (xor %eax,%eax).
+ * mmlist_lock's argument is set two instructions before its lock call.
+ */
+static void test_debian_6_12_rt(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x5e6,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x623,		/* after __pte_offset_map_lock */
+		[INLINE_PARENT_LOCKED] = 0x664,		/* after rt_spin_lock */
+		[INLINE_PARENT_UNLOCK] = 0x823,
+		[INLINE_CHILD_UNLOCK] = 0x85f,
+		[INLINE_RESCHED_CALL] = 0x869,
+		[INLINE_RESCHED_RET] = 0x86e,
+		[INLINE_RETRY_JUMP] = 0x89a,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0xe09,
+		[INLINE_SWAP_CONT_RET] = 0xe0e,
+		[INLINE_PREALLOC_CALL] = 0xe35,
+		[INLINE_PREALLOC_RET] = 0xe3a,
+	} };
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+	int k;
+
+	(void)state;
+	load(&fx, "debian-6.12.117-rt-amd64");
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	for (k = 0; k < INLINE_SITE_COUNT; k++)
+		if (s.site[k].off != (__u32)e.off[k])
+			fail_msg("%s at +0x%x, expected +0x%x", inline_site_name(k), s.site[k].off,
+				 e.off[k]);
+	assert_true(s.child_lock_returns_pte);
+	assert_true(s.resched_patched_out);
+	assert_true(s.sleeping_locks);
+	unload(&fx);
+}
+
+static void put(struct fixture *fx, __u32 off, const __u8 *bytes, size_t n)
+{
+	assert_true(off + n <= fx->len);
+	memcpy(fx->code + off, bytes, n);
+}
+
+/* The child's unlock inlined (!CONFIG_UNINLINE_SPIN_UNLOCK): movb $0,(%rdi); nop */
+static void inline_child_unlock(struct fixture *fx)
+{
+	static const __u8 unlock[] = { 0xc6, 0x07, 0x00, 0x66, 0x90 };
+
+	assert_int_equal(fx->code[0xae6], 0xe8);
+	put(fx, 0xae6, unlock, sizeof(unlock));
+}
+
+static void test_inlined_unlock_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", inline_child_unlock,
+		"no unlock call directly before cond_resched at +0xaeb");
+}
+
+static const __u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+/* A kernel without the continuation call (or with it inlined). */
+static void drop_swap_cont(struct fixture *fx)
+{
+	assert_int_equal(fx->code[0xb8e], 0xe8);
+	put(fx, 0xb8e, nop5, sizeof(nop5));
+}
+
+static void test_missing_swap_cont_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", drop_swap_cont,
+		"no call of add_swap_count_continuation");
+}
+
+/* The parent's lock gone: the child's lock call is then the nearest. */
+static void drop_parent_lock(struct fixture *fx)
+{
+	assert_int_equal(fx->code[0x7aa], 0xe8);
+	put(fx, 0x7aa, nop5, sizeof(nop5));
+}
+
+static void test_missing_lock_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", drop_parent_lock,
+		"child's lock: no lock call before the parent's at +0x706");
+}
+
+/*
+ * mmlist_lock's lock call with a computed argument instead of the constant
+ * (mov $mmlist_lock,%rdi -> mov %r13,%rdi; nop): a fourth PTE-lock-like call.
+ */
+static void computed_global_lock(struct fixture *fx)
+{
+	static const __u8 mov[] = { 0x4c, 0x89, 0xef, 0x0f, 0x1f, 0x40, 0x00 };
+
+	assert_int_equal(fx->code[0xef1], 0x48);
+	put(fx, 0xef1, mov, sizeof(mov));
+}
+
+static void test_ambiguous_lock_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", computed_global_lock,
+		"ambiguous PTE lock: callq 0xffffffff81a5a000 <_raw_spin_lock> at +0xef8");
+}
+
+/* Someone's kprobe on the parent-locked instruction. */
+static void breakpoint(struct fixture *fx)
+{
+	fx->code[0x7af] = 0xcc;
+}
+
+static void test_int3_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", breakpoint, "int3 at +0x7af");
+}
+
+/*
+ * 6.12's child-only unlock (parent's table gone) is accepted because the
+ * NULL check after pte_offset_map_nolock jumps to its block. Pointed at
+ * another block (je +0x11fd -> +0x11e8), that unlock is one too many.
+ */
+static void misroute_nosrc(struct fixture *fx)
+{
+	static const __u8 je[] = { 0x0f, 0x84, 0x9d, 0x0a, 0x00, 0x00 };
+
+	assert_memory_equal(fx->code + 0x75a, je, sizeof(je));
+	fx->code[0x75c] = 0x88;
+}
+
+static void test_stray_unlock_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.12.117-amd64", misroute_nosrc,
+		"ambiguous PTE lock: callq 0xffffffff81cf48b0 <_raw_spin_unlock> at +0x121b");
+}
+
+/* "if (addr == end) goto again": not the loop the pattern knows. */
+static void invert_retry(struct fixture *fx)
+{
+	assert_int_equal(fx->code[0xb0b], 0x0f);
+	assert_int_equal(fx->code[0xb0c], 0x85);	/* jne rel32 */
+	fx->code[0xb0c] = 0x84;				/* je rel32 */
+}
+
+static void test_other_retry_refused(void **state)
+{
+	(void)state;
+	refused("debian-6.1.0-57-amd64", invert_retry, "retry: the loop back at +0xb0b is je");
+}
+
+/* 6.12's code with 6.1's symbols: a function from another kernel. */
+static void test_other_version_refused(void **state)
+{
+	struct fixture a, b;
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+
+	(void)state;
+	load(&a, "debian-6.12.117-amd64");
+	load(&b, "debian-6.1.0-57-amd64");
+	assert_int_equal(inline_recognise(a.code, a.len, b.addr, ksyms_at, b.syms, &s, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "unknown call target at +0x"));
+	unload(&a);
+	unload(&b);
+}
+
+/* The ftrace call at +0 (a trampoline while traced) is no symbol: allowed. */
+static void test_ftrace_site_allowed(void **state)
+{
+	static const __u8 call_tramp[] = { 0xe8, 0x00, 0x00, 0x00, 0x01 };
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	put(&fx, 0, call_tramp, sizeof(call_tramp));
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	assert_int_equal(s.site[INLINE_PARENT_LOCKED].off, 0x7af);
+	unload(&fx);
+}
+
+/* preempt=full patches the static call to "xor %eax,%eax" (2e 2e 2e 31 c0). */
+static void test_resched_patched_out(void **state)
+{
+	static const __u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	put(&fx, 0xaeb, xor5rax, sizeof(xor5rax));
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	assert_true(s.resched_patched_out);
+	assert_int_equal(s.site[INLINE_RESCHED_CALL].off, 0xaeb);
+	assert_int_equal(s.site[INLINE_RESCHED_RET].off, 0xaf0);
+	unload(&fx);
+}
+
+static void test_truncated_refused(void **state)
+{
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	/* cut inside the parent's unlock call: the pass never ends */
+	assert_int_equal(inline_recognise(fx.code, 0xa9c, fx.addr, ksyms_at, fx.syms, &s, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "undecodable instruction at +0xa9a"));
+	unload(&fx);
+}
+
+static struct ksyms *ksyms_of(const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct ksyms *k;
+
+	assert_non_null(f);
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	return k;
+}
+
+/* kallsyms: text symbols only, sizes up to the next address, aliases. */
+static void test_ksyms(void **state)
+{
+	struct ksyms *k = ksyms_of(
+		"ffffffff81000200 T copy_page_range\n"
+		"ffffffff81000100 t __pfx_copy_page_range\n"
+		"ffffffff81000200 T copy_page_range_alias\n"
+		"ffffffff81002000 D some_data\n"
+		"ffffffff81003000 t __pfx_next\n"
+		"ffffffff81003010 T next\n");
+	__u64 addr = 0, size = 0;
+
+	(void)state;
+	assert_string_equal(ksyms_func(k, "copy_page_range", &addr, &size), "copy_page_range");
+	assert_int_equal(addr, 0xffffffff81000200ULL);
+	assert_int_equal(size, 0x2e00);		/* data symbols do not end functions */
+	assert_string_equal(ksyms_at(k, 0xffffffff81003010ULL), "next");
+	assert_null(ksyms_at(k, 0xffffffff81003011ULL));
+	assert_null(ksyms_at(k, 0xffffffff81002000ULL));
+	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
+	assert_int_equal(errno, ENOENT);
+	/* the last symbol has no end */
+	assert_null(ksyms_func(k, "next", &addr, &size));
+	ksyms_free(k);
+}
+
+/* Two clones of copy_pte_range: which one makes the passes is unknown. */
+static void test_ksyms_two_clones(void **state)
+{
+	struct ksyms *k = ksyms_of(
+		"ffffffff81000000 t copy_pte_range.isra.0\n"
+		"ffffffff81001000 t copy_pte_range.constprop.0\n"
+		"ffffffff81002000 T copy_page_range\n"
+		"ffffffff81003000 T zap\n");
+	__u64 addr, size;
+
+	(void)state;
+	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(ksyms_func(k, "copy_page_range", &addr, &size));
+	ksyms_free(k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ksyms),
+		cmocka_unit_test(test_ksyms_two_clones),
+		cmocka_unit_test(test_debian_6_1),
+		cmocka_unit_test(test_debian_6_1_cloud),
+		cmocka_unit_test(test_debian_6_12),
+		cmocka_unit_test(test_debian_6_12_cloud),
+		cmocka_unit_test(test_debian_6_1_rt_refused),
+		cmocka_unit_test(test_debian_6_12_rt),
+		cmocka_unit_test(test_inlined_unlock_refused),
+		cmocka_unit_test(test_missing_swap_cont_refused),
+		cmocka_unit_test(test_missing_lock_refused),
+		cmocka_unit_test(test_ambiguous_lock_refused),
+		cmocka_unit_test(test_int3_refused),
+		cmocka_unit_test(test_stray_unlock_refused),
+		cmocka_unit_test(test_other_retry_refused),
+		cmocka_unit_test(test_other_version_refused),
+		cmocka_unit_test(test_ftrace_site_allowed),
+		cmocka_unit_test(test_resched_patched_out),
+		cmocka_unit_test(test_truncated_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The inline tier's sites on a kernel without ptcopy's patch (Debian's
+# distribution kernels: the `distro` variant), checked by the kernel's own
+# tracer: tracefs kprobes at the sites `ptcopy --probe -v` printed fire in
+# the order of a pass (inline.awk) during ptfork's forks, and
+#   - per call: every pass takes both PTE locks and releases both, then
+#     cond_resched returns; retries <= passes (a VMA that needs no copy
+#     makes no pass);
+#   - the calls over the 256 MiB mapping make exactly its PMD ranges (128)
+#     of first passes; their lock hold (parent locked -> child's unlock
+#     call) is at most the calls' duration, and the bulk of a pass: the
+#     median pass holds the locks longer than it spends outside them
+#     (medians: a busy host stalls a TCG guest's vCPU for milliseconds
+#     now and then, in whichever part of a pass it is);
+#   - with a CPU hog on the forking CPU, retry passes occur (lock-breaks);
+#   - ptcopy chooses the inline tier by itself, and run during the same
+#     forks as the tracefs kprobes, its per-fork passes, retries,
+#     lock-breaks and cond_resched calls equal the trace's exactly, its hold
+#     sum is at most the fork's copy_page_range time (guest/30-tier.sh).
+# Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
+# that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
+# a regexp on `uname -r`, default "-rt-").
+set -eu
+. "$(dirname "$0")/../lib/check.sh"
+here=$(dirname "$0")
+
+check_guest_scripts
+if ! grep -q '^inline site ' "$out/probe.txt" 2>/dev/null; then
+	why=$(cat "$out/inline.txt" 2>/dev/null || echo "no probe output")
+	release=$(grep -m1 '^kernel' "$out/probe.txt" 2>/dev/null | awk '{ print $2 }')
+	if [[ $release =~ ${INLINE_REFUSED_OK:--rt-} ]]; then
+		observed "no inline sites on $release, as expected: $why"
+	else
+		fail "no inline sites on ${release:-?}: $why"
+	fi
+	finish
+fi
+observed "sites: $(awk '$1 == "inline" && $2 == "site" { printf "%s=%s ", $3, $4 }' "$out/probe.txt")"
+
+# calls_of DIR: the per-call lines of DIR's trace
+calls_of() {
+	awk -f "$here/inline.awk" "$1/trace.txt"
+}
+
+check_calls() {
+	local dir=$1 name=$2 calls bad
+	calls=$(calls_of "$dir")
+	[ -n "$calls" ] || { fail "$name: no copy_page_range calls in the trace"; return; }
+	bad=$(echo "$calls" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		p = v["passes"]
+		if (v["order_errors"] != 0 || v["locked"] != p || v["parent_unlock"] != p ||
+		    v["unlock"] != p || v["resched"] != p || v["retries"] > p ||
+		    v["hold_ns"] > v["dur_ns"] || v["ret"] != 0)
+			print
+	}')
+	[ -z "$bad" ] || fail "$name: calls out of a pass's shape: $(echo "$bad" | head -n 3)"
+	observed "$name: $(echo "$calls" | wc -l) calls, passes=$(echo "$calls" | grep -o 'passes=[0-9]*' | cut -d= -f2 | paste -sd+ | bc)" \
+		"retries=$(echo "$calls" | grep -o 'retries=[0-9]*' | cut -d= -f2 | paste -sd+ | bc)"
+}
+
+# The calls over the mapping of fork I: first passes, hold and duration
+check_mapping() {
+	local dir=$1 i=$2 w=$1/workload.out start end ranges line n first hold wait rs dur hmed rmed
+	start=$(value map_start "$w")
+	end=$(value map_end "$w")
+	ranges=$(value pmd_ranges "$w")
+	line=$(calls_of "$dir" | awk -v f="$i" -v s="$start" -v e="$end" '
+		function hex(x,   k, n) { n = 0; x = tolower(x); sub(/^0x/, "", x)
+			for (k = 1; k <= length(x); k++) n = n * 16 + index("0123456789abcdef", substr(x, k, 1)) - 1
+			return n }
+		{ for (k = 2; k <= NF; k++) { split($k, kv, "="); v[kv[1]] = kv[2] } }
+		v["fork"] == f && hex(v["vm_start"]) <= hex(s) && hex(v["vm_end"]) >= hex(e) {
+			first += v["passes"] - v["retries"]; hold += v["hold_ns"]; wait += v["wait_ns"]
+			rs += v["resched_ns"]; dur += v["dur_ns"]; n++
+			if (v["passes"] > passes) { passes = v["passes"]; hmed = v["hold_med_ns"]; rmed = v["rest_med_ns"] } }
+		END { printf "%d %d %d %d %d %d %d %d\n", n, first, hold, wait, rs, dur, hmed, rmed }')
+	read -r n first hold wait rs dur hmed rmed <<< "$line"
+	[ "$n" -ge 1 ] || { fail "fork $i: no call over the mapping $start-$end"; return; }
+	[ "$first" = "$ranges" ] || fail "fork $i: $first first passes over the mapping, want $ranges (its PMD ranges)"
+	[ "$hold" -le "$dur" ] || fail "fork $i: lock hold $hold ns > the calls' $dur ns"
+	[ "$hmed" -gt "$rmed" ] ||
+		fail "fork $i: the median pass holds the PTE locks $hmed ns, less than the $rmed ns it spends outside them"
+	observed "fork $i: mapping $start-$end: calls=$n first passes=$first (PMD ranges $ranges)" \
+		"hold=$((hold / 1000)) us wait=$((wait / 1000)) us of $((dur / 1000)) us in copy_page_range," \
+		"$((rs / 1000)) us from the child's unlock to cond_resched's return;" \
+		"median pass: hold $((hmed / 1000)) us, rest $((rmed / 1000)) us"
+}
+
+results "$out/workload.out" | grep -v 'ok=1 errno=0 exit=0$' | while read -r l; do fail "fork failed: $l"; done
+check_calls "$out" "fork"
+for i in 0 1; do
+	check_mapping "$out" $i
+done
+
+if [ -f "$out/hog/trace.txt" ]; then
+	check_calls "$out/hog" "hog"
+	retries=$(calls_of "$out/hog" | grep -o 'retries=[0-9]*' | cut -d= -f2 | paste -sd+ | bc)
+	[ "${retries:-0}" -gt 0 ] || fail "hog: no retry pass in 10 forks with a CPU hog"
+else
+	fail "hog: no trace"
+fi
+# The inline tier (guest/30-tier.sh): chosen by itself, and per fork its
+# counts equal the trace's at the same sites; its hold sum is at most the
+# fork's copy_page_range time in the trace.
+# check_tier DIR FORKS EXTRA: EXTRA forks of ptfork before its markers (the hog)
+check_tier() {
+	local dir=$out/tier/$1 forks=$2 extra=$3 tier n i pt tr
+	[ -f "$dir/ptcopy.json" ] || { fail "tier $1: ptcopy did not run"; return; }
+	[ "$(cat "$dir/ptcopy.rc")" = 0 ] || fail "tier $1: ptcopy exited $(cat "$dir/ptcopy.rc"): $(tail -n 2 "$dir/ptcopy.err")"
+	tier=$(jq -r 'select(.type == "summary") | .tier' "$dir/ptcopy.json" | tail -n 1)
+	[ "$tier" = inline ] || { fail "tier $1: ptcopy chose tier '$tier', not inline"; return; }
+	n=$(jq -c 'select(.type == "fork")' "$dir/ptcopy.json" | wc -l)
+	[ "$n" = $((forks + extra)) ] || { fail "tier $1: $n fork events, want $((forks + extra))"; return; }
+	for ((i = 0; i < forks; i++)); do
+		pt=$(jq -s -r --argjson i $((i + extra)) '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | .[$i] |
+			"\(.passes) \(.retries) \(.lock_breaks) \(.resched_calls) \(.hold_ns_sum)"' "$dir/ptcopy.json")
+		tr=$(calls_of "$dir" | awk -v f=$i '{
+			for (k = 2; k <= NF; k++) { split($k, kv, "="); v[kv[1]] = kv[2] }
+			if (v["fork"] != f) next
+			p += v["passes"]; r += v["retries"]; s += v["resched"]; d += v["dur_ns"]
+		} END { printf "%d %d %d %d %d\n", p, r, r, s, d }')
+		read -r pp pr pl ps ph <<< "$pt"
+		read -r tp trr tl ts td <<< "$tr"
+		[ "$pp $pr $pl $ps" = "$tp $trr $tl $ts" ] ||
+			fail "tier $1 fork $i: ptcopy passes/retries/lock_breaks/resched $pp/$pr/$pl/$ps, trace $tp/$trr/$tl/$ts"
+		[ "$ph" -gt 0 ] && [ "$ph" -le "$td" ] ||
+			fail "tier $1 fork $i: ptcopy hold sum $ph ns, not in (0, $td ns] of copy_page_range in the trace"
+		observed "tier $1 fork $i: ptcopy passes=$pp retries=$pr lock_breaks=$pl resched=$ps" \
+			"hold=$((ph / 1000)) us (trace: passes=$tp retries=$trr resched=$ts, copy_page_range $((td / 1000)) us)"
+	done
+	observed "tier $1: summary $(jq -c 'select(.type == "summary") | .total |
+		{forks, passes, first_passes, retries, cond_resched, swap_cont, hold: .hold.sum_ns}' "$dir/ptcopy.json" | tail -n 1)"
+}
+verdict=$(grep -m1 '^tier inline ' "$out/probe.txt" | sed 's/^tier inline *//')
+release=$(grep -m1 '^kernel' "$out/probe.txt" | awk '{ print $2 }')
+if [ "$verdict" != available ]; then
+	# sites found, tier refused: PREEMPT_RT's sleeping PTE locks
+	if [[ $release =~ ${INLINE_REFUSED_OK:--rt-} ]]; then
+		observed "tier inline on $release, as expected: $verdict"
+	else
+		fail "tier inline on $release: $verdict"
+	fi
+elif [ -d "$out/tier" ]; then
+	check_tier plain 2 0
+	check_tier hog 10 1
+	hr=$(jq -r 'select(.type == "summary") | .total.retries.lock_break' "$out/tier/hog/ptcopy.json" 2>/dev/null | tail -n 1)
+	[ "${hr:-0}" -gt 0 ] || fail "tier hog: no lock-break retry in ptcopy's summary"
+else
+	fail "tier: no output of guest/30-tier.sh"
+fi
+
+for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do
+	[ -f "$d/trace-stats.txt" ] || continue
+	! grep -q 'overrun: [1-9]' "$d/trace-stats.txt" || fail "$d: trace events lost: $(grep -o 'overrun: [0-9]*' "$d/trace-stats.txt" | tr '\n' ' ')"
+done
+finish

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Recognising copy_pte_range()'s pass in machine code (x86-64).
+ *
+ * The pass, in every kernel since 5.x, is (mm/memory.c):
+ *
+ *	dst_pte = pte_alloc_map_lock(...)	child's PTE lock
+ *	src_pte = pte_offset_map(...); spin_lock_nested(src_ptl)
+ *						parent's PTE lock
+ *	... copy up to a PMD's worth of PTEs, or break out ...
+ *	spin_unlock(src_ptl)			parent's released
+ *	pte_unmap_unlock(orig_dst_pte, dst_ptl)	child's released
+ *	cond_resched();
+ *	add_swap_count_continuation() on -EIO, prealloc on -EAGAIN
+ *	if (addr != end) goto again;		a retry pass
+ *
+ * With CONFIG_UNINLINE_SPIN_UNLOCK (PREEMPT_DYNAMIC and PREEMPT kernels,
+ * Debian's among them) both unlocks are calls, and cond_resched() is the
+ * cond_resched static call right after the second. That pair, an unlock call
+ * directly followed by the cond_resched static call, anchors the pattern: it
+ * must occur exactly once. Walking back from it, the two unlock calls, then
+ * the parent's and the child's lock calls must be the nearest lock-related
+ * calls, with nothing in between that takes or drops a lock. Every direct
+ * call must land on a known symbol's first byte. Calls whose lock argument
+ * is a constant address (mmlist_lock for a swap entry's first fork) are
+ * global locks, not PTE locks, and are left out. The loop back to "again:"
+ * is the first backward jne after cond_resched's return (its error checks
+ * jump forward); its target, before the child's lock, is where passes begin.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <capstone/capstone.h>
+#include "inline_sites.h"
+
+static const char *const site_names[INLINE_SITE_COUNT] = {
+	[INLINE_PASS_START] = "pass_start",
+	[INLINE_RETRY_JUMP] = "retry_jump",
+	[INLINE_CHILD_LOCKED] = "child_locked",
+	[INLINE_PARENT_LOCKED] = "parent_locked",
+	[INLINE_PARENT_UNLOCK] = "parent_unlock",
+	[INLINE_CHILD_UNLOCK] = "child_unlock",
+	[INLINE_RESCHED_CALL] = "resched_call",
+	[INLINE_RESCHED_RET] = "resched_return",
+	[INLINE_SWAP_CONT_CALL] = "swap_cont_call",
+	[INLINE_SWAP_CONT_RET] = "swap_cont_return",
+	[INLINE_PREALLOC_CALL] = "prealloc_call",
+	[INLINE_PREALLOC_RET] = "prealloc_return",
+};
+
+const char *inline_site_name(enum inline_site_kind k)
+{
+	return k < INLINE_SITE_COUNT ? site_names[k] : "?";
+}
+
+/* What a call does, by its target's name. */
+enum call_role {
+	CALL_OTHER,
+	CALL_LOCK,		/* _raw_spin_lock, rt_spin_lock */
+	CALL_MAP_LOCK,		/* __pte_offset_map_lock: maps and locks (>= 6.5) */
+	CALL_UNLOCK,		/* _raw_spin_unlock, rt_spin_unlock */
+	CALL_RESCHED,		/* cond_resched's static call, patched or not */
+	CALL_SWAP_CONT,		/* add_swap_count_continuation */
+	CALL_PREALLOC,		/* the prealloc page's allocation */
+	CALL_LOCK_OTHER,	/* a lock function the pattern does not know */
+	CALL_RCU_UNLOCK,	/* pte_unmap() since 6.5: rcu_read_unlock() */
+};
+
+static const struct {
+	const char *name;
+	enum call_role role;
+} roles[] = {
+	{ "_raw_spin_lock", CALL_LOCK },
+	{ "rt_spin_lock", CALL_LOCK },
+	{ "__pte_offset_map_lock", CALL_MAP_LOCK },
+	{ "__rcu_read_unlock", CALL_RCU_UNLOCK },
+	{ "_raw_spin_unlock", CALL_UNLOCK },
+	{ "rt_spin_unlock", CALL_UNLOCK },
+	/* the live text calls the target; unpatched text the trampoline */
+	{ "__cond_resched", CALL_RESCHED },
+	{ "__SCT__cond_resched", CALL_RESCHED },
+	{ "add_swap_count_continuation", CALL_SWAP_CONT },
+	{ "vma_alloc_folio", CALL_PREALLOC },
+	{ "vma_alloc_folio_noprof", CALL_PREALLOC },
+	{ "alloc_pages_vma", CALL_PREALLOC },
+	/* lock variants that would make the pattern's lock calls ambiguous */
+	{ "_raw_spin_lock_nested", CALL_LOCK_OTHER },
+	{ "_raw_spin_lock_irq", CALL_LOCK_OTHER },
+	{ "_raw_spin_lock_irqsave", CALL_LOCK_OTHER },
+	{ "_raw_spin_lock_bh", CALL_LOCK_OTHER },
+	{ "_raw_spin_trylock", CALL_LOCK_OTHER },
+	{ "_raw_spin_unlock_irq", CALL_LOCK_OTHER },
+	{ "_raw_spin_unlock_irqrestore", CALL_LOCK_OTHER },
+	{ "_raw_spin_unlock_bh", CALL_LOCK_OTHER },
+	{ "rt_spin_trylock", CALL_LOCK_OTHER },
+};
+
+/* "name" or a compiler clone of it ("name.constprop.0"). */
+static bool name_is(const char *sym, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(sym, name, n) && (sym[n] == '\0' || sym[n] == '.');
+}
+
+static enum call_role role_of(const char *sym)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (name_is(sym, roles[i].name))
+			return roles[i].role;
+	return CALL_OTHER;
+}
+
+struct insn {
+	__u32 off;
+	__u16 size;
+	bool call;		/* direct call */
+	bool indirect_call;
+	bool rdi_imm;		/* writes an immediate into rdi/edi */
+	bool rdi_write;		/* writes rdi/edi some other way */
+	bool stop;		/* ret, jmp, ud2: int3 may follow (SLS, padding) */
+	bool jcc;		/* conditional jump to jump_off inside the code */
+	bool jne;
+	__u32 jump_off;
+	enum call_role role;
+	__u64 target;
+	const char *target_name;
+	char text[INLINE_INSN_LEN];
+};
+
+struct code {
+	struct insn *insn;
+	size_t n;
+};
+
+/* cond_resched's static call patched to "return 0" (preempt=full): 2e 2e 2e 31 c0 */
+static const __u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+
+static void fmt_insn(char *out, size_t len, const cs_insn *ci, const char *target_name)
+{
+	if (target_name)
+		snprintf(out, len, "%s %s <%s>", ci->mnemonic, ci->op_str, target_name);
+	else if (ci->op_str[0])
+		snprintf(out, len, "%s %s", ci->mnemonic, ci->op_str);
+	else
+		snprintf(out, len, "%s", ci->mnemonic);
+}
+
+static bool writes_rdi(csh h, const cs_insn *ci)
+{
+	cs_regs rd, wr;
+	uint8_t nr, nw, i;
+
+	if (cs_regs_access(h, ci, rd, &nr, wr, &nw))
+		return true;	/* unknown: not a constant argument */
+	for (i = 0; i < nw; i++)
+		if (wr[i] == X86_REG_RDI || wr[i] == X86_REG_EDI || wr[i] == X86_REG_DI ||
+		    wr[i] == X86_REG_DIL)
+			return true;
+	return false;
+}
+
+static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym_at,
+		  void *sym_ctx, struct code *c, char *why, size_t why_len)
+{
+	const __u8 *p = code;
+	size_t left = len;
+	uint64_t pc = addr;
+	bool after_stop = false, endbr = false, ftrace_site;
+	cs_insn *ci;
+	csh h;
+	int err = -1;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+		snprintf(why, why_len, "capstone cannot open an x86-64 disassembler");
+		return -1;
+	}
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+	ci = cs_malloc(h);
+	if (!ci) {
+		snprintf(why, why_len, "out of memory");
+		cs_close(&h);
+		return -1;
+	}
+	c->n = 0;
+	while (left) {
+		__u32 off = (__u32)(pc - addr);
+		struct insn *in = &c->insn[c->n];
+		const cs_x86 *x;
+
+		if (!cs_disasm_iter(h, &p, &left, &pc, ci)) {
+			snprintf(why, why_len, "undecodable instruction at +0x%x (byte 0x%02x)", off,
+				 code[off]);
+			goto out;
+		}
+		memset(in, 0, sizeof(*in));
+		ftrace_site = c->n == 0 || (c->n == 1 && endbr);
+		endbr = ci->id == X86_INS_ENDBR64;
+		in->off = off;
+		in->size = ci->size;
+		x = &ci->detail->x86;
+		if (ci->id == X86_INS_INT3 && !after_stop) {
+			/* a breakpoint in the middle of code: someone's kprobe */
+			snprintf(why, why_len,
+				 "int3 at +0x%x inside the code (a kprobe or debugger already there?)",
+				 off);
+			goto out;
+		}
+		if (ci->id == X86_INS_CALL && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+			in->call = true;
+			in->target = (__u64)x->operands[0].imm;
+			in->target_name = sym_at(sym_ctx, in->target);
+			/*
+			 * The ftrace site (first instruction, or after endbr64)
+			 * calls a trampoline that is no symbol while traced.
+			 */
+			if (!in->target_name && !ftrace_site) {
+				snprintf(why, why_len,
+					 "unknown call target at +0x%x: call 0x%llx is no symbol's start",
+					 off, (unsigned long long)in->target);
+				goto out;
+			}
+			in->role = in->target_name ? role_of(in->target_name) : CALL_OTHER;
+		} else if (ci->id == X86_INS_CALL) {
+			in->indirect_call = true;
+		} else if (ci->size == sizeof(xor5rax) && !memcmp(code + off, xor5rax, sizeof(xor5rax))) {
+			in->role = CALL_RESCHED;	/* only counts right after an unlock */
+		} else if (ci->id == X86_INS_MOV && x->op_count == 2 &&
+			   x->operands[0].type == X86_OP_IMM && x->operands[1].type == X86_OP_REG &&
+			   (x->operands[1].reg == X86_REG_RDI || x->operands[1].reg == X86_REG_EDI)) {
+			in->rdi_imm = true;	/* AT&T order: source first */
+		} else if (ci->id == X86_INS_MOVABS && x->op_count == 2 &&
+			   x->operands[0].type == X86_OP_IMM &&
+			   x->operands[1].type == X86_OP_REG && x->operands[1].reg == X86_REG_RDI) {
+			in->rdi_imm = true;
+		} else {
+			in->rdi_write = writes_rdi(h, ci);
+		}
+		if (cs_insn_group(h, ci, X86_GRP_JUMP) && ci->id != X86_INS_JMP && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM && (__u64)x->operands[0].imm >= addr &&
+		    (__u64)x->operands[0].imm < addr + len) {
+			in->jcc = true;
+			in->jne = ci->id == X86_INS_JNE;
+			in->jump_off = (__u32)((__u64)x->operands[0].imm - addr);
+		}
+		in->stop = ci->id == X86_INS_RET || ci->id == X86_INS_JMP || ci->id == X86_INS_UD2 ||
+			   ci->id == X86_INS_INT3;
+		after_stop = in->stop;
+		fmt_insn(in->text, sizeof(in->text), ci, in->call ? in->target_name : NULL);
+		c->n++;
+	}
+	err = 0;
+out:
+	cs_free(ci, 1);
+	cs_close(&h);
+	return err;
+}
+
+/*
+ * A lock-related call whose lock is a constant address (mmlist_lock): not a
+ * PTE lock. Its argument register was last written, in the straight-line
+ * code just before the call, with an immediate.
+ */
+static bool global_lock(const struct code *c, size_t i)
+{
+	size_t j;
+
+	for (j = i; j-- > 0 && i - j <= 4;) {
+		const struct insn *in = &c->insn[j];
+
+		if (in->rdi_imm)
+			return true;
+		if (in->rdi_write || in->call || in->indirect_call || in->stop || in->jcc)
+			return false;
+	}
+	return false;
+}
+
+static bool lockish(const struct insn *in)
+{
+	return in->call && (in->role == CALL_LOCK || in->role == CALL_MAP_LOCK ||
+			    in->role == CALL_UNLOCK || in->role == CALL_LOCK_OTHER);
+}
+
+static void set_site(struct inline_sites *s, enum inline_site_kind k, const struct insn *in)
+{
+	s->site[k].found = true;
+	s->site[k].off = in->off;
+	snprintf(s->site[k].insn, sizeof(s->site[k].insn), "%s", in->text);
+}
+
+/* The unique call to role, and the instruction after it; optional or not. */
+static int find_call_pair(const struct code *c, enum call_role role, const char *what,
+			  bool required, struct inline_sites *s, enum inline_site_kind call,
+			  enum inline_site_kind ret, char *why, size_t why_len)
+{
+	size_t i, at = 0, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		if (c->insn[i].call && c->insn[i].role == role) {
+			if (n++)
+				break;
+			at = i;
+		}
+	if (n > 1) {
+		snprintf(why, why_len, "ambiguous %s: calls at +0x%x and +0x%x", what,
+			 c->insn[at].off, c->insn[i].off);
+		return -1;
+	}
+	if (!n) {
+		if (!required)
+			return 0;
+		snprintf(why, why_len, "no call of %s", what);
+		return -1;
+	}
+	if (at + 1 >= c->n) {
+		snprintf(why, why_len, "%s call at +0x%x ends the code", what, c->insn[at].off);
+		return -1;
+	}
+	set_site(s, call, &c->insn[at]);
+	set_site(s, ret, &c->insn[at + 1]);
+	return 0;
+}
+
+/*
+ * The child's unlock where the parent's PTE table is gone (>= 6.5:
+ * pte_offset_map_nolock() returned NULL): an unlock call in a block that
+ * only a conditional jump between the two lock calls enters, with no lock
+ * call before it in the block. No pass hold is open there.
+ */
+static bool child_alone_unlock(const struct code *c, size_t u, size_t l1, size_t l2)
+{
+	size_t b, k;
+
+	if (c->insn[u].role != CALL_UNLOCK)
+		return false;
+	for (b = u; b > 0 && !c->insn[b - 1].stop; b--)
+		if (b < u && lockish(&c->insn[b]))
+			return false;
+	if (b == 0)
+		return false;
+	for (k = l1 + 1; k < l2; k++)
+		if (c->insn[k].jcc && c->insn[k].jump_off == c->insn[b].off)
+			return true;
+	return false;
+}
+
+/* The index of the instruction at off, or c->n. */
+static size_t insn_at(const struct code *c, __u32 off)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->insn[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->insn[lo].off == off ? lo : c->n;
+}
+
+/*
+ * From cond_resched's return, straight on (forward jumps are the error
+ * checks), the first backward conditional jump: "addr != end -> again".
+ */
+static int find_retry(const struct code *c, size_t from, size_t l1, struct inline_sites *s,
+		      char *why, size_t why_len)
+{
+	size_t i, t, k;
+
+	for (i = from; i < c->n && i - from < 24 && !c->insn[i].stop && !c->insn[i].call; i++) {
+		if (!c->insn[i].jcc || c->insn[i].jump_off > c->insn[i].off)
+			continue;
+		if (!c->insn[i].jne) {
+			snprintf(why, why_len, "retry: the loop back at +0x%x is %s, not a jne",
+				 c->insn[i].off, c->insn[i].text);
+			return -1;
+		}
+		t = insn_at(c, c->insn[i].jump_off);
+		if (t == c->n || t >= l1) {
+			snprintf(why, why_len,
+				 "retry: the loop back at +0x%x (%s) does not go to an instruction before the child's lock at +0x%x",
+				 c->insn[i].off, c->insn[i].text, c->insn[l1].off);
+			return -1;
+		}
+		for (k = t; k < l1; k++)
+			if (lockish(&c->insn[k]) || c->insn[k].stop) {
+				snprintf(why, why_len,
+					 "retry: between \"again:\" at +0x%x and the child's lock at +0x%x: %s at +0x%x",
+					 c->insn[t].off, c->insn[l1].off, c->insn[k].text,
+					 c->insn[k].off);
+				return -1;
+			}
+		set_site(s, INLINE_PASS_START, &c->insn[t]);
+		set_site(s, INLINE_RETRY_JUMP, &c->insn[i]);
+		return 0;
+	}
+	snprintf(why, why_len, "retry: no loop back to \"again:\" after cond_resched's return at +0x%x",
+		 c->insn[from].off);
+	return -1;
+}
+
+static int match(const struct code *c, struct inline_sites *s, char *why, size_t why_len)
+{
+	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0;
+
+	/*
+	 * The anchor: an unlock call directly followed by cond_resched, or
+	 * with pte_unmap()'s rcu_read_unlock() calls in between (>= 6.5).
+	 */
+	for (i = 0; i + 1 < c->n; i++) {
+		if (!c->insn[i].call || c->insn[i].role != CALL_UNLOCK || global_lock(c, i))
+			continue;
+		for (r = i + 1; r < c->n && c->insn[r].call && c->insn[r].role == CALL_RCU_UNLOCK;)
+			r++;
+		if (r == c->n || c->insn[r].role != CALL_RESCHED)
+			continue;
+		if (n_anchor++) {
+			snprintf(why, why_len,
+				 "ambiguous pass end: unlock + cond_resched at +0x%x and +0x%x",
+				 c->insn[anchor].off, c->insn[i].off);
+			return -1;
+		}
+		anchor = i;
+		resched = r;
+	}
+	if (!n_anchor) {
+		/* say what is there instead: an inlined unlock, or no static call */
+		for (i = 1; i < c->n; i++)
+			if (c->insn[i].call && c->insn[i].role == CALL_RESCHED &&
+			    !strcmp(c->insn[i].target_name, "__cond_resched"))
+				break;
+		if (i < c->n)
+			snprintf(why, why_len,
+				 "no unlock call directly before cond_resched at +0x%x (%s) but %s: inlined unlock?",
+				 c->insn[i].off, c->insn[i].text, c->insn[i - 1].text);
+		else
+			snprintf(why, why_len,
+				 "no pass end: no cond_resched call in the code (compiled out, as on PREEMPT_RT without PREEMPT_DYNAMIC?)");
+		return -1;
+	}
+	set_site(s, INLINE_CHILD_UNLOCK, &c->insn[anchor]);
+	set_site(s, INLINE_RESCHED_CALL, &c->insn[resched]);
+	s->resched_patched_out = !c->insn[resched].call;
+	if (resched + 1 >= c->n) {
+		snprintf(why, why_len, "cond_resched at +0x%x ends the code", c->insn[resched].off);
+		return -1;
+	}
+	set_site(s, INLINE_RESCHED_RET, &c->insn[resched + 1]);
+
+	/* walk back: parent's unlock, parent's lock, child's lock */
+	for (u1 = anchor; u1-- > 0;)
+		if (lockish(&c->insn[u1]) && !global_lock(c, u1))
+			break;
+	if (u1 == (size_t)-1 || c->insn[u1].role != CALL_UNLOCK) {
+		if (u1 == (size_t)-1)
+			snprintf(why, why_len,
+				 "parent's unlock: no unlock call before the child's at +0x%x",
+				 c->insn[anchor].off);
+		else
+			snprintf(why, why_len,
+				 "parent's unlock: expected an unlock call before the child's at +0x%x, found %s at +0x%x",
+				 c->insn[anchor].off, c->insn[u1].text, c->insn[u1].off);
+		return -1;
+	}
+	set_site(s, INLINE_PARENT_UNLOCK, &c->insn[u1]);
+	for (l2 = u1; l2-- > 0;)
+		if (lockish(&c->insn[l2]) && !global_lock(c, l2))
+			break;
+	if (l2 == (size_t)-1 || c->insn[l2].role != CALL_LOCK) {
+		if (l2 == (size_t)-1)
+			snprintf(why, why_len, "parent's lock: no lock call before the unlock at +0x%x",
+				 c->insn[u1].off);
+		else
+			snprintf(why, why_len,
+				 "parent's lock: expected a spin_lock call before the unlock at +0x%x, found %s at +0x%x",
+				 c->insn[u1].off, c->insn[l2].text, c->insn[l2].off);
+		return -1;
+	}
+	set_site(s, INLINE_PARENT_LOCKED, &c->insn[l2 + 1]);
+	s->sleeping_locks = !strcmp(c->insn[l2].target_name, "rt_spin_lock");
+	for (l1 = l2; l1-- > 0;)
+		if (lockish(&c->insn[l1]) && !global_lock(c, l1))
+			break;
+	if (l1 == (size_t)-1 ||
+	    (c->insn[l1].role != CALL_LOCK && c->insn[l1].role != CALL_MAP_LOCK)) {
+		if (l1 == (size_t)-1)
+			snprintf(why, why_len, "child's lock: no lock call before the parent's at +0x%x",
+				 c->insn[l2].off);
+		else
+			snprintf(why, why_len,
+				 "child's lock: expected a lock call before the parent's at +0x%x, found %s at +0x%x",
+				 c->insn[l2].off, c->insn[l1].text, c->insn[l1].off);
+		return -1;
+	}
+	set_site(s, INLINE_CHILD_LOCKED, &c->insn[l1 + 1]);
+	s->child_lock_returns_pte = c->insn[l1].role == CALL_MAP_LOCK;
+
+	/* no PTE lock taken or dropped anywhere else: it would be ambiguous */
+	for (i = 0; i < c->n; i++) {
+		if (!lockish(&c->insn[i]) || global_lock(c, i) || i == l1 || i == l2 ||
+		    i == u1 || i == anchor)
+			continue;
+		if (!alone && child_alone_unlock(c, i, l1, l2)) {
+			alone = i;
+			continue;
+		}
+		snprintf(why, why_len,
+			 "ambiguous PTE lock: %s at +0x%x is outside the pass at +0x%x..+0x%x",
+			 c->insn[i].text, c->insn[i].off, c->insn[l1].off, c->insn[anchor].off);
+		return -1;
+	}
+	if (find_retry(c, resched + 1, l1, s, why, why_len))
+		return -1;
+	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, s,
+			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))
+		return -1;
+	return find_call_pair(c, CALL_PREALLOC, "the prealloc allocation", false, s,
+			      INLINE_PREALLOC_CALL, INLINE_PREALLOC_RET, why, why_len);
+}
+
+int inline_recognise(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym_at,
+		     void *sym_ctx, struct inline_sites *out, char *why, size_t why_len)
+{
+	struct code c;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!len) {
+		snprintf(why, why_len, "no code");
+		return -1;
+	}
+	/* an x86 instruction is at least one byte: len bounds the count */
+	c.insn = calloc(len, sizeof(*c.insn));
+	if (!c.insn) {
+		snprintf(why, why_len, "out of memory");
+		return -1;
+	}
+	err = decode(code, len, addr, sym_at, sym_ctx, &c, why, why_len);
+	if (!err)
+		err = match(&c, out, why, why_len);
+	free(c.insn);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}

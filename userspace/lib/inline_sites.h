@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The inline tier's recogniser: in the machine code of copy_pte_range (where
+ * it is a function) or copy_page_range (where copy_pte_range is inlined into
+ * it), find the instructions where a pass takes and drops the two PTE locks,
+ * calls cond_resched() and add_swap_count_continuation(). It works on the
+ * live text (after boot patching of alternatives and static calls) and
+ * accepts only the exact shape it knows; anything else is refused with the
+ * part of the pattern that failed and where.
+ */
+#ifndef __PTCOPY_INLINE_SITES_H
+#define __PTCOPY_INLINE_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define INLINE_INSN_LEN		256
+#define INLINE_WHY_LEN		768
+
+/*
+ * The symbol that starts exactly at addr (kallsyms), or NULL. Call targets
+ * are only ever resolved to a symbol's first byte: a call into the middle of
+ * a symbol is not one the pattern knows.
+ */
+typedef const char *(*inline_sym_at_fn)(void *ctx, __u64 addr);
+
+enum inline_site_kind {
+	/* "again:", where every pass begins (first or retry) */
+	INLINE_PASS_START,
+	/* the instruction after the child's PTE lock is taken (rax: its return) */
+	INLINE_CHILD_LOCKED,
+	/* the instruction after the parent's PTE lock is taken: the hold begins */
+	INLINE_PARENT_LOCKED,
+	/* the call that releases the parent's PTE lock: the hold ends */
+	INLINE_PARENT_UNLOCK,
+	/* the call that releases the child's PTE lock */
+	INLINE_CHILD_UNLOCK,
+	/* the cond_resched() static call: listed, never probed (reserved text) */
+	INLINE_RESCHED_CALL,
+	/* the instruction after it: rax is cond_resched()'s return */
+	INLINE_RESCHED_RET,
+	/* "if (addr != end) goto again": a jne, taken (ZF clear) for a retry */
+	INLINE_RETRY_JUMP,
+	/* the call of add_swap_count_continuation (rdi: swap entry) */
+	INLINE_SWAP_CONT_CALL,
+	/* the instruction after it: eax is its result */
+	INLINE_SWAP_CONT_RET,
+	/* the prealloc page allocation for -EAGAIN, where it is a call */
+	INLINE_PREALLOC_CALL,
+	INLINE_PREALLOC_RET,
+	INLINE_SITE_COUNT,
+};
+
+struct inline_site {
+	bool found;
+	__u32 off;			/* from the function's first byte */
+	char insn[INLINE_INSN_LEN];	/* the instruction there, AT&T syntax */
+};
+
+struct inline_sites {
+	struct inline_site site[INLINE_SITE_COUNT];
+	bool child_lock_returns_pte;	/* __pte_offset_map_lock: NULL if not locked */
+	bool resched_patched_out;	/* static call patched to "return 0" */
+	bool sleeping_locks;		/* rt_spin_lock (PREEMPT_RT): the PTE locks sleep */
+};
+
+/* "child_locked", ...: the site's name in --probe -v and in errors. */
+const char *inline_site_name(enum inline_site_kind k);
+
+/*
+ * Recognise the sites in code (len bytes of the function at addr). Returns
+ * 0 and fills *out, or -1 with why (one line: the part of the pattern that
+ * failed, with offset and instruction).
+ */
+int inline_recognise(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym_at,
+		     void *sym_ctx, struct inline_sites *out, char *why, size_t why_len);
+
+#endif /* __PTCOPY_INLINE_SITES_H */

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kallsyms and the live text for the inline tier. The code is read through
+ * a BPF program rather than /proc/kcore: see bpf/inline_text.bpf.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "inline_sites.h"
+#include "inline_text.h"
+#include "inline_text.skel.h"
+
+/* Longer than any copy_page_range seen (6.12: 6.4 KiB): not a guess of ours. */
+#define INLINE_MAX_TEXT	(64 * 1024)
+
+struct ksym {
+	__u64 addr;
+	char *name;
+};
+
+struct ksyms {
+	struct ksym *sym;
+	size_t n;
+};
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void ksyms_free(struct ksyms *k)
+{
+	size_t i;
+
+	if (!k)
+		return;
+	for (i = 0; i < k->n; i++)
+		free(k->sym[i].name);
+	free(k->sym);
+	free(k);
+}
+
+struct ksyms *ksyms_read(FILE *f)
+{
+	struct ksyms *k = calloc(1, sizeof(*k));
+	char line[512], name[256], type;
+	unsigned long long addr;
+	size_t cap = 0;
+
+	if (!k)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (type != 't' && type != 'T')
+			continue;
+		if (k->n == cap) {
+			struct ksym *s;
+
+			cap = cap ? 2 * cap : 4096;
+			s = realloc(k->sym, cap * sizeof(*s));
+			if (!s)
+				goto nomem;
+			k->sym = s;
+		}
+		k->sym[k->n].addr = addr;
+		k->sym[k->n].name = strdup(name);
+		if (!k->sym[k->n].name)
+			goto nomem;
+		k->n++;
+	}
+	qsort(k->sym, k->n, sizeof(*k->sym), cmp_ksym);
+	return k;
+nomem:
+	ksyms_free(k);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* The first symbol at or after addr. */
+static size_t lower_bound(const struct ksyms *k, __u64 addr)
+{
+	size_t lo = 0, hi = k->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->sym[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const char *ksyms_at(void *ctx, __u64 addr)
+{
+	const struct ksyms *k = ctx;
+	size_t i = lower_bound(k, addr);
+
+	return i < k->n && k->sym[i].addr == addr ? k->sym[i].name : NULL;
+}
+
+const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u64 *size)
+{
+	size_t i, j, found = k->n, n = strlen(name);
+
+	for (i = 0; i < k->n; i++) {
+		const char *s = k->sym[i].name;
+
+		if (strncmp(s, name, n) || (s[n] != '\0' && s[n] != '.'))
+			continue;
+		/* two functions of that name (clones, statics): which one? */
+		if (found != k->n && k->sym[found].addr != k->sym[i].addr) {
+			errno = EEXIST;
+			return NULL;
+		}
+		if (found == k->n)
+			found = i;
+	}
+	errno = ENOENT;
+	if (found == k->n)
+		return NULL;
+	/* the size: up to the next symbol at another address */
+	for (j = found + 1; j < k->n && k->sym[j].addr == k->sym[found].addr; j++)
+		;
+	if (j == k->n)
+		return NULL;
+	*addr = k->sym[found].addr;
+	*size = k->sym[j].addr - k->sym[found].addr;
+	return k->sym[found].name;
+}
+
+int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_len)
+{
+	struct inline_text_bpf *skel;
+	size_t done = 0;
+	int err = -1;
+
+	skel = inline_text_bpf__open_and_load();
+	if (!skel) {
+		snprintf(why, why_len, "loading the text reader BPF program failed: %s",
+			 strerror(errno));
+		return -1;
+	}
+	while (done < len) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		size_t n = len - done;
+
+		if (n > sizeof(skel->bss->text_buf))
+			n = sizeof(skel->bss->text_buf);
+		skel->bss->text_addr = addr + done;
+		skel->bss->text_len = n;
+		skel->bss->text_err = -1;
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ptcopy_read_text), &opts)) {
+			snprintf(why, why_len, "running the text reader BPF program failed: %s",
+				 strerror(errno));
+			goto out;
+		}
+		if (skel->bss->text_err) {
+			snprintf(why, why_len, "reading kernel text at 0x%llx failed: %s",
+				 (unsigned long long)(addr + done), strerror((int)-skel->bss->text_err));
+			goto out;
+		}
+		memcpy((__u8 *)buf + done, skel->bss->text_buf, n);
+		done += n;
+	}
+	err = 0;
+out:
+	inline_text_bpf__destroy(skel);
+	return err;
+}
+
+static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const char *func)
+{
+	__u64 addr, size;
+	const char *name;
+	__u8 *code;
+	int err;
+
+	name = ksyms_func(k, func, &addr, &size);
+	if (!name && errno == EEXIST) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "%s: several functions of that name (compiler clones?)", func);
+		return -1;
+	}
+	if (!name)
+		return 1;
+	snprintf(caps->inline_func, sizeof(caps->inline_func), "%s", name);
+	caps->inline_addr = addr;
+	if (!addr) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "kallsyms hides addresses (kptr_restrict)");
+		return -1;
+	}
+	if (size > INLINE_MAX_TEXT) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "%s: %llu bytes up to the next symbol, more than a function", name,
+			 (unsigned long long)size);
+		return -1;
+	}
+	code = malloc(size);
+	if (!code) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "out of memory");
+		return -1;
+	}
+	err = inline_read_text(addr, code, size, caps->why_inline, sizeof(caps->why_inline));
+	if (!err) {
+		char why[INLINE_WHY_LEN - PROBE_SYM_LEN - 2];
+
+		err = inline_recognise(code, size, addr, ksyms_at, (void *)k, &caps->inline_sites,
+				       why, sizeof(why));
+		if (err)
+			snprintf(caps->why_inline, sizeof(caps->why_inline), "%.63s: %s", name, why);
+	}
+	free(code);
+	return err ? -1 : 0;
+}
+
+void probe_inline(struct kernel_caps *caps)
+{
+	struct ksyms *k;
+	FILE *f;
+	int err;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "/proc/kallsyms: %s",
+			 strerror(errno));
+		return;
+	}
+	k = ksyms_read(f);
+	fclose(f);
+	if (!k) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "reading /proc/kallsyms: %s",
+			 strerror(errno));
+		return;
+	}
+	/* copy_pte_range where it is a function, else the function it is inlined in */
+	err = recognise_live(caps, k, "copy_pte_range");
+	if (err > 0)
+		err = recognise_live(caps, k, "copy_page_range");
+	if (err > 0)
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "neither copy_pte_range nor copy_page_range is a kernel symbol");
+	caps->inline_ok = !err;
+	ksyms_free(k);
+}
