@@ -8,8 +8,10 @@
 # (cond_resched a static call), kprobes that fire, no function error
 # injection, zram a module that loads from the package.
 #
-# ptcopy --probe chooses fentry on copy_page_range and says why the patched
-# tier is unavailable. For fentry (chosen), kprobe and tracepoint (forced):
+# ptcopy --probe chooses the inline tier (its sites found in
+# copy_page_range: tests/vm/inline holds its numbers to the trace), fentry
+# forced attaches to copy_page_range, and --probe says why the patched tier
+# is unavailable. For fentry, kprobe and tracepoint (forced):
 # fork records = the workloads' forks; copy_page_range calls = the
 # function tracer's count for the workload's comm in the same run; each
 # ptfork copy window lies inside that fork's wall time and covers the
@@ -86,10 +88,11 @@ observed "kernel $release: copy_pte_range inlined; PREEMPT_DYNAMIC ($(fact preem
 
 # --- ptcopy --probe
 want "ptcopy --probe exit" "$(cat "$out/probe.rc")" 0
-want "--probe chosen tier" "$(jq -r .chosen "$out/probe.json")" fentry
+want "--probe chosen tier" "$(jq -r .chosen "$out/probe.json")" inline
+want "--probe --tier=fentry chosen tier" "$(jq -r .chosen "$out/probe-fentry.json")" fentry
 jq -e '.attach | map(select(.section == "fentry" or .section == "fentry/copy_page_range")) | map(.target) | index("copy_page_range")' \
-	"$out/probe.json" > /dev/null ||
-	fail "--probe attaches no fentry to copy_page_range: $(jq -c '.attach' "$out/probe.json")"
+	"$out/probe-fentry.json" > /dev/null ||
+	fail "--probe --tier=fentry attaches no fentry to copy_page_range: $(jq -c '.attach' "$out/probe-fentry.json")"
 why=$(sed -n 's/^tier patched *unavailable: *//p' "$out/probe.txt")
 [ -n "$why" ] || fail "--probe does not say why the patched tier is unavailable: $(grep '^tier patched' "$out/probe.txt")"
 observed "--probe: $(grep '^chosen' "$out/probe.txt" | tr -s ' '); patched unavailable: $why"
@@ -146,7 +149,7 @@ patched_only_sum="passes first_passes ptes lock_breaks retries loop_ends hold wa
 tier2_fork="calls call_ns_sum call_ns_max result resched_calls resched_done swap_cont_ok swap_cont_failed"
 tier2_sum="calls call aborts cond_resched swap_cont"
 
-for ts in auto:fentry kprobe:kprobe tracepoint:tracepoint; do
+for ts in fentry:fentry kprobe:kprobe tracepoint:tracepoint; do
 	tier=${ts##*:}
 	for wc in fork:ptfork swap:swapfork; do
 		w=${wc%%:*} comm=${wc##*:}

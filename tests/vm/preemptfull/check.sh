@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's 6.12 booted with preempt=full (tests/vm/preemptfull/guest,
 # VARIANT=distro-full). cond_resched() then never calls __cond_resched, so
-# ptcopy cannot count cond_resched outcomes: tiers fentry and kprobe must
+# ptcopy cannot count cond_resched outcomes: tiers inline (chosen), fentry
+# and kprobe must
 # leave resched_calls/resched_done out of fork records and cond_resched out
 # of summaries (absent, not zero), and ptcopy --probe must name the mode
 # ("full"). The kernel itself must say it runs preempt=full.
@@ -15,7 +16,7 @@ grep -q 'Dynamic Preempt: full' "$out/preempt-mode.txt" ||
 [ "$(cat "$out/probe.rc")" = 0 ] || fail "ptcopy --probe exited $(cat "$out/probe.rc")"
 grep -qw full "$out/probe.txt" ||
 	fail "ptcopy --probe does not report the preempt=full mode (no 'full' in its text)"
-for ts in auto:fentry kprobe:kprobe; do
+for ts in auto:inline fentry:fentry kprobe:kprobe; do
 	d=$out/${ts%%:*} tier=${ts##*:}
 	for f in guest ptcopy; do
 		[ "$(cat "$d/$f.rc" 2>/dev/null)" = 0 ] || fail "$tier: $f exited $(cat "$d/$f.rc" 2>/dev/null || echo '?')"

@@ -1,6 +1,7 @@
 # ptcopy's tiers on Debian's distribution kernel, each against the
-# kernel's function tracer in the same run: fentry (chosen), kprobe and
-# tracepoint (forced). Per tier, two workloads, each in its own directory
+# kernel's function tracer in the same run: fentry, kprobe and tracepoint
+# (forced: the inline tier, chosen by itself here, has its own suite,
+# tests/vm/inline). Per tier, two workloads, each in its own directory
 # <tier>/<workload>/ with ptcopy.json, the workload's output and the trace:
 #   fork  ptfork --size 256 --forks 2 (128 PMD ranges, per-fork wall times)
 #   swap  swapfork --children 64 on zram: its swapped-out page's swap count
@@ -12,16 +13,15 @@
 ptcopy --probe > probe.txt 2> probe.err
 echo $? > probe.rc
 ptcopy --probe -j > probe.json 2>> probe.err
+ptcopy --probe -j --tier=fentry > probe-fentry.json 2>> probe.err
 
 rc=0
-for tier in auto kprobe tracepoint; do
+for tier in fentry kprobe tracepoint; do
 	for w in fork swap; do
 		d=$OUT/$tier/$w
 		mkdir -p $d
 		cd $d
-		opt=
-		[ $tier = auto ] || opt=--tier=$tier
-		ptcopy -j --forks $opt > ptcopy.json 2> ptcopy.err &
+		ptcopy -j --forks --tier=$tier > ptcopy.json 2> ptcopy.err &
 		pt=$!
 		if ! wait_for ptcopy.err 'Tracing fork page-table copies' $pt; then
 			kill $pt 2> /dev/null

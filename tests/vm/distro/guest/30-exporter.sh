@@ -1,13 +1,13 @@
-# ptcopy_exporter and ptcopy -j (the tier each chooses) side by side over
+# ptcopy_exporter and ptcopy -j (tier fentry, per VMA) side by side over
 # the same workloads as 20-tiers.sh; scrapes before and after. The host
 # compares every series and runs promtool on the scrapes.
 . $TESTS/lib/guest.sh
 PORT=10368
 URL=http://127.0.0.1:$PORT/metrics
 
-ptcopy_exporter --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
+ptcopy_exporter --tier=fentry --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
 exp=$!
-ptcopy -j > ptcopy.json 2> ptcopy.err &
+ptcopy -j --tier=fentry > ptcopy.json 2> ptcopy.err &
 pt=$!
 if ! wait_for exporter.log 'msg="listening on' $exp ||
 	! wait_for ptcopy.err 'Tracing fork page-table copies' $pt; then

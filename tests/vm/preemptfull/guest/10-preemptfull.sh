@@ -2,14 +2,14 @@
 # (its static call returns at once) and __cond_resched never runs inside a
 # fork. ptcopy must say so in --probe and leave the cond_resched counts
 # out, never report them as zero. A short check: one small workload per
-# tier 2 flavour (fentry chosen, kprobe forced).
+# tier that counts cond_resched (inline chosen, fentry and kprobe forced).
 . $TESTS/lib/guest.sh
 cat /proc/cmdline > cmdline.txt
 dmesg | grep 'Dynamic Preempt' > preempt-mode.txt
 ptcopy --probe > probe.txt 2> probe.err
 echo $? > probe.rc
 rc=0
-for tier in auto kprobe; do
+for tier in auto fentry kprobe; do
 	d=$OUT/$tier
 	mkdir -p $d
 	cd $d
