@@ -79,10 +79,11 @@ static void __attribute__((noreturn)) hold_child(const int pipefd[2])
 
 static void fork_once(struct run *run, struct fl_fork *f)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, c0, c1;
 	pid_t pid;
 	int err;
 
+	c0 = thread_cpu_ns();
 	t0 = now_ns();
 	pid = fork();
 	err = errno;
@@ -92,9 +93,11 @@ static void fork_once(struct run *run, struct fl_fork *f)
 		_exit(0);
 	}
 	t1 = now_ns();
+	c1 = thread_cpu_ns();
 
 	f->start_ns = t0;
 	f->wall_ns = t1 - t0;
+	f->cpu_ns = c1 - c0;
 	f->child = pid < 0 ? -1 : pid;
 	f->err = pid < 0 ? err : 0;
 }

@@ -107,6 +107,11 @@ struct fl_fork {
 	pid_t child;			/* -1 if fork failed */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC just before fork() */
 	uint64_t wall_ns;
+	/*
+	 * The forking thread's CPU time inside fork() (CLOCK_THREAD_CPUTIME_ID):
+	 * unlike wall_ns, not inflated by waiting for a CPU on a busy machine.
+	 */
+	uint64_t cpu_ns;
 	int err;			/* fork's errno, 0 if it succeeded */
 };
 
@@ -127,5 +132,7 @@ int report_summary(struct fl_summary *s);
 void fl_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 uint64_t now_ns(void);
+/* The calling thread's CPU time, ns. */
+uint64_t thread_cpu_ns(void);
 
 #endif /* __FORKLOAD_H */

@@ -5,7 +5,7 @@
  *
  *   {"type":"start","pid":P,"size_mib":N,"addr_start":"0x..","addr_end":"0x..",
  *    "pmd_ranges":R,"forks":K,"hold":false,"fault_threads":N,"cpu":-1,"ts_ns":T}
- *   {"type":"fork","i":0,"pid":P,"child":C,"start_ns":S,"wall_ns":W,"ok":true,"errno":0}
+ *   {"type":"fork","i":0,"pid":P,"child":C,"start_ns":S,"wall_ns":W,"cpu_ns":U,"ok":true,"errno":0}
  *   {"type":"summary","pid":P,"forks":K,"ok":N,"failed":F,"wall_ns_min":..,
  *    "wall_ns_median":..,"wall_ns_max":..,"wall_ns_sum":..,"faults":F}
  *
@@ -37,12 +37,22 @@ void fl_error(int err, const char *fmt, ...)
 	fprintf(stderr, ": %s\n", strerror(err));
 }
 
-uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t thread_cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int end_line(void)
@@ -79,9 +89,9 @@ int report_fork(const struct fl_options *opts, const struct fl_fork *f)
 	if (opts->quiet)
 		return 0;
 	printf("{\"type\":\"fork\",\"i\":%lu,\"pid\":%d,\"child\":%d,"
-	       "\"start_ns\":%" PRIu64 ",\"wall_ns\":%" PRIu64 ","
+	       "\"start_ns\":%" PRIu64 ",\"wall_ns\":%" PRIu64 ",\"cpu_ns\":%" PRIu64 ","
 	       "\"ok\":%s,\"errno\":%d",
-	       f->i, getpid(), f->child, f->start_ns, f->wall_ns,
+	       f->i, getpid(), f->child, f->start_ns, f->wall_ns, f->cpu_ns,
 	       f->err ? "false" : "true", f->err);
 	if (f->err) {
 		name = strerrorname_np(f->err);
