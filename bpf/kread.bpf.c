@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Reads a few words of kernel memory for the loader's probe (userspace/lib/
- * probe.c): where cond_resched() currently goes, the preemption mode. Run
- * once with BPF_PROG_TEST_RUN, never attached: reading has no side effect
- * and needs no debugfs.
+ * Reads kernel memory for the loader (userspace/lib/kread.c): the live code
+ * of copy_page_range (or copy_pte_range) for the inline tier, and where
+ * cond_resched() goes for the preemption probe. Run once per chunk by
+ * BPF_PROG_TEST_RUN and attached to nothing. bpf_probe_read_kernel copies
+ * memory as the CPU sees it, text after boot patching of alternatives,
+ * paravirt calls and static calls: what the recogniser must see. It needs
+ * nothing the tiers' probes do not need already (unlike /proc/kcore:
+ * CONFIG_PROC_KCORE, CAP_SYS_RAWIO; or debugfs), and has no side effect.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "ptcopy.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* set by the loader: kernel addresses from kallsyms, 0 for none */
-__u64 kread_addr[PTCOPY_KREAD_MAX];
-/* the word at each address, and the read's result (0 or -errno) */
-__u64 kread_word[PTCOPY_KREAD_MAX];
-__s64 kread_err[PTCOPY_KREAD_MAX];
+#define KREAD_CHUNK	4096
+
+__u64 kread_addr;
+__u32 kread_len;
+long kread_err;
+__u8 kread_buf[KREAD_CHUNK];
 
 SEC("raw_tp")
 int ptcopy_kread(void *ctx)
 {
-	int i;
+	__u32 n = kread_len;
 
-	for (i = 0; i < PTCOPY_KREAD_MAX; i++) {
-		if (kread_addr[i])
-			kread_err[i] = bpf_probe_read_kernel(&kread_word[i], sizeof(__u64),
-							     (void *)kread_addr[i]);
-	}
+	if (n > KREAD_CHUNK)
+		n = KREAD_CHUNK;
+	kread_err = bpf_probe_read_kernel(kread_buf, n, (const void *)kread_addr);
 	return 0;
 }

@@ -33,8 +33,6 @@
 
 #define PTCOPY_COMM_LEN		16
 #define PTCOPY_HIST_SLOTS	40
-/* kernel words kread.bpf.c reads in one run (the loader's probe) */
-#define PTCOPY_KREAD_MAX	4
 /* ptcopy_label.cgroup_id of the entry that collects folded label values */
 #define PTCOPY_LABEL_OTHER	(~0ULL)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The inline tier reads live kernel text with a BPF program
- * (bpf/inline_text.bpf.c). Checked against text whose bytes the kernel
+ * (bpf/kread.bpf.c, userspace/lib/kread.c). Checked against text whose bytes the kernel
  * reports by another way: the JIT image of a BPF program we load, at the
  * address bpf_prog_info gives (jited_ksyms), against jited_prog_insns.
  * More than one read chunk (4 KiB) and an unaligned start are covered.
@@ -98,7 +98,7 @@ static void test_unmapped_refused(void **state)
 	(void)state;
 	assert_int_equal(inline_read_text(0xffffffffff000000ULL - 0x100000, buf, sizeof(buf), why,
 					  sizeof(why)), -1);
-	assert_non_null(strstr(why, "reading kernel text at 0xfffffffffef00000 failed"));
+	assert_non_null(strstr(why, "reading kernel memory at 0xfffffffffef00000 failed"));
 }
 
 int main(void)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Kallsyms and the live text for the inline tier. The code is read through
- * a BPF program rather than /proc/kcore: see bpf/inline_text.bpf.c.
+ * a BPF program rather than /proc/kcore: see bpf/kread.bpf.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <bpf/libbpf.h>
 #include "inline_sites.h"
 #include "inline_text.h"
-#include "inline_text.skel.h"
+#include "kread.h"
 
 /* Longer than any copy_page_range seen (6.12: 6.4 KiB): not a guess of ours. */
 #define INLINE_MAX_TEXT	(64 * 1024)
@@ -139,42 +139,14 @@ const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u
 
 int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_len)
 {
-	struct inline_text_bpf *skel;
-	size_t done = 0;
-	int err = -1;
+	struct kread *r = kread_open(why, why_len);
+	int err;
 
-	skel = inline_text_bpf__open_and_load();
-	if (!skel) {
-		snprintf(why, why_len, "loading the text reader BPF program failed: %s",
-			 strerror(errno));
+	if (!r)
 		return -1;
-	}
-	while (done < len) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		size_t n = len - done;
-
-		if (n > sizeof(skel->bss->text_buf))
-			n = sizeof(skel->bss->text_buf);
-		skel->bss->text_addr = addr + done;
-		skel->bss->text_len = n;
-		skel->bss->text_err = -1;
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ptcopy_read_text), &opts)) {
-			snprintf(why, why_len, "running the text reader BPF program failed: %s",
-				 strerror(errno));
-			goto out;
-		}
-		if (skel->bss->text_err) {
-			snprintf(why, why_len, "reading kernel text at 0x%llx failed: %s",
-				 (unsigned long long)(addr + done), strerror((int)-skel->bss->text_err));
-			goto out;
-		}
-		memcpy((__u8 *)buf + done, skel->bss->text_buf, n);
-		done += n;
-	}
-	err = 0;
-out:
-	inline_text_bpf__destroy(skel);
-	return err;
+	err = kread_bytes(r, addr, buf, len, why, why_len);
+	kread_close(r);
+	return err ? -1 : 0;
 }
 
 static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const char *func)

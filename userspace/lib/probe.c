@@ -18,10 +18,10 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "inline_text.h"
+#include "kread.h"
 #include "log.h"
 #include "probe.h"
 #include "ptcopy.h"
-#include "kread.skel.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON	38
@@ -419,34 +419,27 @@ static void read_ksyms(struct ksyms *k)
 	fclose(f);
 }
 
-/* Read the words at addr[] (0: skipped) with one BPF_PROG_TEST_RUN. */
-static int kread(const __u64 *addr, __u64 *word, int *err, char *why, size_t len)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct kread_bpf *skel;
-	__u64 arg = 0;
-	int i, ret;
+/* kernel words the preemption probe reads */
+#define PROBE_KREAD_MAX	4
 
-	opts.ctx_in = &arg;
-	opts.ctx_size_in = sizeof(arg);
-	skel = kread_bpf__open_and_load();
-	if (!skel) {
-		snprintf(why, len, "loading the kernel-memory reader failed: %s", strerror(errno));
+/*
+ * Read the words at addr[] (0: skipped): err[i] 0 or the read's -errno.
+ * -1 with why if the reader cannot run at all.
+ */
+static int kread_words(const __u64 *addr, __u64 *word, int *err, char *why, size_t len)
+{
+	struct kread *r = kread_open(why, len);
+	char one[128];
+	int i;
+
+	if (!r)
 		return -1;
+	for (i = 0; i < PROBE_KREAD_MAX; i++) {
+		word[i] = 0;
+		err[i] = addr[i] ? kread_bytes(r, addr[i], &word[i], sizeof(word[i]), one,
+					       sizeof(one)) : 0;
 	}
-	for (i = 0; i < PTCOPY_KREAD_MAX; i++)
-		skel->bss->kread_addr[i] = addr[i];
-	ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ptcopy_kread), &opts);
-	if (ret) {
-		snprintf(why, len, "running the kernel-memory reader failed: %s", strerror(errno));
-		kread_bpf__destroy(skel);
-		return -1;
-	}
-	for (i = 0; i < PTCOPY_KREAD_MAX; i++) {
-		word[i] = skel->bss->kread_word[i];
-		err[i] = (int)skel->bss->kread_err[i];
-	}
-	kread_bpf__destroy(skel);
+	kread_close(r);
 	return 0;
 }
 
@@ -501,8 +494,8 @@ static void resolve_target(const struct ksyms *k, int slot, __u64 word, __u64 ad
 static void probe_preempt(struct kernel_caps *caps, const struct btf *btf)
 {
 	struct preempt_obs o = {};
-	__u64 addr[PTCOPY_KREAD_MAX] = {}, word[PTCOPY_KREAD_MAX] = {};
-	int err[PTCOPY_KREAD_MAX] = {}, cond = -1, might = -1, i;
+	__u64 addr[PROBE_KREAD_MAX] = {}, word[PROBE_KREAD_MAX] = {};
+	int err[PROBE_KREAD_MAX] = {}, cond = -1, might = -1, i;
 	struct ksyms k;
 
 	read_ksyms(&k);
@@ -524,7 +517,7 @@ static void probe_preempt(struct kernel_caps *caps, const struct btf *btf)
 				 "kallsyms shows no address for cond_resched's static call");
 		else if (!caps->privileged)
 			snprintf(o.read_error, sizeof(o.read_error), "not privileged");
-		else if (!kread(addr, word, err, o.read_error, sizeof(o.read_error))) {
+		else if (!kread_words(addr, word, err, o.read_error, sizeof(o.read_error))) {
 			if (err[0])
 				snprintf(o.read_error, sizeof(o.read_error),
 					 "reading %s failed: %s", ksym_names[cond], strerror(-err[0]));
