@@ -5,7 +5,7 @@
  * (copy_pte_range, or copy_page_range where it is inlined). No patch, no
  * kretprobe: a probe on the instruction after a call sees the call's return
  * in rax. Loaded with the window object and sharing its maps, like
- * patched.bpf.c, whose per-pass accounting this mirrors.
+ * patched.bpf.c, with the same per-pass accounting (pass.bpf.h).
  *
  * One pass: pass_start ("again:") -> parent_locked (both PTE locks held) ->
  * child_unlock (the hold ends) -> resched_ret, then the continuation or the
@@ -20,9 +20,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "maps.bpf.h"
-#include "hist.bpf.h"
-#include "fork.bpf.h"
+#include "pass.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -34,53 +32,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define X86_EFLAGS_ZF		(1UL << 6)
 
-struct hold {
-	__u64 locked_ns;
-	__u32 tid;
-	__u32 pad;
-};
-
-/*
- * The PTE lock hold in progress on each CPU: between parent_locked and
- * child_unlock both spinlocks are held, so the task stays on this CPU.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hold);
-} ptcopy_holds SEC(".maps");
-
-static __always_inline bool unfiltered(void)
-{
-	return !cfg.filter_tgid && !cfg.filter_comm[0] && !cfg.filter_cgroup;
-}
-
 /* "again:": a pass begins; a retry if the previous pass's jump was taken */
 static __always_inline int on_pass_start(void)
 {
 	struct ptcopy_fork *f = current_fork();
 	__u32 reason;
-	__u64 now;
 
 	if (!f) {
-		if (unfiltered())
-			counter_inc(PTCOPY_CTR_ORPHAN_EVENTS);
+		pass_orphan();
 		return 0;
 	}
 	reason = (f->inline_pass >> INLINE_RETRY_SHIFT) & 0xff;
 	reason = reason ? reason - 1 : PTCOPY_PASS_FIRST;
 	f->inline_pass = 0;
-	now = bpf_ktime_get_ns();
-	if (reason != PTCOPY_PASS_FIRST) {
-		f->ev.retries++;
-		if (reason == PTCOPY_PASS_LOCK_BREAK)
-			f->ev.lock_breaks++;
-	}
-	f->pass_start_ns = now;
-	f->ev.passes++;
-	if (reason < PTCOPY_PASS_REASONS)
-		f->reasons[reason]++;
+	if (reason == PTCOPY_PASS_LOCK_BREAK)
+		f->ev.lock_breaks++;
+	pass_start(f, reason);
 	return 0;
 }
 
@@ -88,24 +55,9 @@ static __always_inline int on_pass_start(void)
 static __always_inline int on_parent_locked(void)
 {
 	struct ptcopy_fork *f = current_fork();
-	static const __u32 zero;
-	struct hold *h;
-	__u64 now, wait;
 
-	if (!f)
-		return 0;
-	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
-	if (!h)
-		return 0;
-	now = bpf_ktime_get_ns();
-	h->locked_ns = now;
-	h->tid = f->ev.tid;
-	if (f->pass_start_ns) {
-		wait = now - f->pass_start_ns;
-		f->wait_ns_sum += wait;
-		hist_add(&f->wait, wait);
-		f->pass_start_ns = 0;
-	}
+	if (f)
+		pass_locked(f);
 	return 0;
 }
 
@@ -113,21 +65,9 @@ static __always_inline int on_parent_locked(void)
 static __always_inline int on_child_unlock(void)
 {
 	struct ptcopy_fork *f = current_fork();
-	static const __u32 zero;
-	struct hold *h;
-	__u64 hold;
 
-	if (!f)
-		return 0;
-	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
-	if (!h || !h->locked_ns || h->tid != f->ev.tid)
-		return 0;
-	hold = bpf_ktime_get_ns() - h->locked_ns;
-	h->locked_ns = 0;
-	f->ev.hold_ns_sum += hold;
-	if (hold > f->ev.hold_ns_max)
-		f->ev.hold_ns_max = hold;
-	hist_add(&f->hold, hold);
+	if (f)
+		pass_unlocked(f);
 	return 0;
 }
 
@@ -136,11 +76,8 @@ static __always_inline int on_resched_ret(__u64 rax)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (!f)
-		return 0;
-	f->ev.resched_calls++;
-	if ((int)rax)
-		f->ev.resched_done++;
+	if (f)
+		pass_resched(f, (int)rax != 0);
 	return 0;
 }
 
@@ -152,10 +89,7 @@ static __always_inline int on_swap_cont_ret(__u64 rax)
 	if (!f)
 		return 0;
 	f->inline_pass |= INLINE_PASS_SWAP_CONT;
-	if ((int)rax < 0)
-		f->ev.swap_cont_failed++;
-	else
-		f->ev.swap_cont_ok++;
+	pass_swap_cont(f, (int)rax);
 	return 0;
 }
 

@@ -18,30 +18,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "maps.bpf.h"
-#include "hist.bpf.h"
-#include "fork.bpf.h"
+#include "pass.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-struct hold {
-	__u64 locked_ns;
-	__u32 tid;
-	__u32 pad;
-};
-
-/* The PTE lock hold in progress on each CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hold);
-} ptcopy_holds SEC(".maps");
-
-static __always_inline bool unfiltered(void)
-{
-	return !cfg.filter_tgid && !cfg.filter_comm[0] && !cfg.filter_cgroup;
-}
 
 /* copy_pte_pass_start(src_mm, addr, end, reason) */
 static __always_inline int on_pass_start(__u64 addr, __u32 reason)
@@ -50,24 +29,13 @@ static __always_inline int on_pass_start(__u64 addr, __u32 reason)
 	__u64 now;
 
 	if (!f) {
-		/*
-		 * A pass of a fork we do not trace: filtered out, or begun
-		 * before ptcopy attached. Only the latter is worth counting.
-		 */
-		if (unfiltered())
-			counter_inc(PTCOPY_CTR_ORPHAN_EVENTS);
+		pass_orphan();
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
+	now = pass_start(f, reason);
 	if (reason == PTCOPY_PASS_FIRST)
 		f->call_start_ns = now;
-	else
-		f->ev.retries++;
-	f->pass_start_ns = now;
 	f->pass_addr = addr;
-	f->ev.passes++;
-	if (reason < PTCOPY_PASS_REASONS)
-		f->reasons[reason]++;
 	return 0;
 }
 
@@ -75,23 +43,9 @@ static __always_inline int on_pass_start(__u64 addr, __u32 reason)
 static __always_inline int on_locked(void)
 {
 	struct ptcopy_fork *f = current_fork();
-	static const __u32 zero;
-	struct hold *h;
-	__u64 now, wait;
 
-	if (!f)
-		return 0;
-	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
-	if (!h)
-		return 0;
-	now = bpf_ktime_get_ns();
-	h->locked_ns = now;
-	h->tid = f->ev.tid;
-	if (f->pass_start_ns) {
-		wait = now - f->pass_start_ns;
-		f->wait_ns_sum += wait;
-		hist_add(&f->wait, wait);
-	}
+	if (f)
+		pass_locked(f);
 	return 0;
 }
 
@@ -115,21 +69,9 @@ static __always_inline int on_loop_end(__u64 start, __u64 addr, __u32 stop)
 static __always_inline int on_unlocked(void)
 {
 	struct ptcopy_fork *f = current_fork();
-	static const __u32 zero;
-	struct hold *h;
-	__u64 hold;
 
-	if (!f)
-		return 0;
-	h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
-	if (!h || !h->locked_ns || h->tid != f->ev.tid)
-		return 0;
-	hold = bpf_ktime_get_ns() - h->locked_ns;
-	h->locked_ns = 0;
-	f->ev.hold_ns_sum += hold;
-	if (hold > f->ev.hold_ns_max)
-		f->ev.hold_ns_max = hold;
-	hist_add(&f->hold, hold);
+	if (f)
+		pass_unlocked(f);
 	return 0;
 }
 
@@ -138,11 +80,8 @@ static __always_inline int on_resched(__u64 rescheduled)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (!f)
-		return 0;
-	f->ev.resched_calls++;
-	if (rescheduled)
-		f->ev.resched_done++;
+	if (f)
+		pass_resched(f, rescheduled != 0);
 	return 0;
 }
 
@@ -151,12 +90,8 @@ static __always_inline int on_swap_cont(int ret)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (!f)
-		return 0;
-	if (ret < 0)
-		f->ev.swap_cont_failed++;
-	else
-		f->ev.swap_cont_ok++;
+	if (f)
+		pass_swap_cont(f, ret);
 	return 0;
 }
 
