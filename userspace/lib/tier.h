@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* ptcopy's data sources, best first (../shared/docs/DESIGN.md, "tiers"). */
+/* ptcopy's data sources, best first (docs/DESIGN.md, "Tiers"). */
 #ifndef __PTCOPY_TIER_H
 #define __PTCOPY_TIER_H
 
