@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # ptcopy -j --forks while forkload forks a 512 MiB process 20 times: exactly
 # its 20 forks appear, and each copy window lies within forkload's own
-# measurement of that fork: at most its wall time, at least half of the CPU
-# time the forking thread spent in fork() (the page-table copy is most of
-# it; CPU time, unlike wall time, does not grow while a busy machine makes
-# the thread wait for a CPU outside the window).
+# measurement of that fork: at most its wall time and, in the median fork,
+# at least half of the CPU time the forking thread spent in fork() (the
+# page-table copy is most of it). The lower bound is on the median, not on
+# each fork: on a virtual machine CPU time also grows with steal time and
+# interrupts charged to the thread (seen in CI: one fork of 20 with 17 ms
+# of CPU time around a 7.3 ms window), and a window measured short by a
+# defect is short in every fork, not in one.
 . tests/host/lib.sh
 need_root
 
@@ -24,12 +27,15 @@ jq -s -r --slurpfile trace "$WORK/ours.json" '
 	[$trace[] | select(.ts_ns >= $f.start_ns and .ts_ns <= $f.start_ns + $f.wall_ns)] as $w |
 	"\($f.i) \($f.wall_ns) \($f.cpu_ns) \($w | length) \($w[0].window_ns // 0) \($w[0].rss_bytes // 0)"
 ' "$WORK/forkload.json" > "$WORK/pairs"
+covered=0
 while read -r i wall cpu nwin window rss; do
 	[ "$nwin" -eq 1 ] || fail "fork $i: $nwin copy windows opened inside it (expected 1)"
 	[ "$window" -le "$wall" ] || fail "fork $i: window $window ns > forkload's $wall ns"
-	[ $((window * 2)) -ge "$cpu" ] || fail "fork $i: window $window ns < half of the $cpu ns CPU time forkload's fork() took"
+	[ $((window * 2)) -ge "$cpu" ] && covered=$((covered + 1))
 	[ "$rss" -ge $((512 << 20)) ] || fail "fork $i: parent RSS $rss < the 512 MiB it touched"
 done < "$WORK/pairs"
+[ $((covered * 2)) -ge 20 ] ||
+	fail "only $covered of 20 copy windows are at least half of forkload's CPU time in fork(): the median window is too short"
 
 # The summary at exit agrees with the fork records.
 forks=$(jq -s "map(select(.type == \"summary\")) | last | .labels[] | select(.comm == \"forkload\") | .forks" "$WORK/trace.out")
