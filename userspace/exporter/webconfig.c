@@ -266,93 +266,97 @@ static int tls_version(struct parse *p, yaml_node_t *n, const char *key, int *ou
 		    v);
 }
 
-static int sequence_check(struct parse *p, yaml_node_t *n, const char *key)
+/*
+ * Hand each name of the list n (a YAML sequence of scalars; null is an
+ * empty list) to add(), which looks it up in its table; the first error
+ * ends the walk.
+ */
+static int name_list(struct parse *p, yaml_node_t *n, const char *key,
+		     int (*add)(struct parse *p, yaml_node_t *item, const char *key,
+				const char *name))
 {
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *name;
+	int err;
+
+	if (is_null(n))
+		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(p, n, key, "expected a list");
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		item = node(p, *it);
+		if (!item)
+			return fail(p, n, key, "broken YAML document");
+		err = scalar(p, item, key, &name);
+		if (!err)
+			err = add(p, item, key, name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cipher_suite_add(struct parse *p, yaml_node_t *item, const char *key,
+			    const char *name)
+{
+	struct web_config *c = p->c;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cipher_suites) / sizeof(cipher_suites[0]); i++)
+		if (!strcmp(cipher_suites[i].name, name))
+			break;
+	if (i == sizeof(cipher_suites) / sizeof(cipher_suites[0]))
+		return fail(p, item, key, "unknown cipher suite '%.80s'", name);
+	/* A TLS 1.3 suite is accepted and ignored: Go does not configure them */
+	if (!cipher_suites[i].id)
+		return 0;
+	for (j = 0; j < c->ncipher_suites; j++)
+		if (c->cipher_suites[j] == cipher_suites[i].id)
+			return 0;
+	if (c->ncipher_suites == WEB_MAX_CIPHER_SUITES)
+		return fail(p, item, key, "more than %d cipher suites", WEB_MAX_CIPHER_SUITES);
+	c->cipher_suites[c->ncipher_suites++] = cipher_suites[i].id;
 	return 0;
 }
 
 static int cipher_suite_list(struct parse *p, yaml_node_t *n)
 {
 	static const char key[] = "tls_server_config.cipher_suites";
-	struct web_config *c = p->c;
-	yaml_node_item_t *it;
-	yaml_node_t *item;
-	const char *name;
-	size_t i, j;
 	int err;
 
-	if (is_null(n))
-		return 0;
-	err = sequence_check(p, n, key);
+	p->c->ncipher_suites = 0;
+	err = name_list(p, n, key, cipher_suite_add);
 	if (err)
 		return err;
-	c->ncipher_suites = 0;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		item = node(p, *it);
-		if (!item)
-			return fail(p, n, key, "broken YAML document");
-		err = scalar(p, item, key, &name);
-		if (err)
-			return err;
-		for (i = 0; i < sizeof(cipher_suites) / sizeof(cipher_suites[0]); i++)
-			if (!strcmp(cipher_suites[i].name, name))
-				break;
-		if (i == sizeof(cipher_suites) / sizeof(cipher_suites[0]))
-			return fail(p, item, key, "unknown cipher suite '%.80s'", name);
-		if (!cipher_suites[i].id)
-			continue;
-		for (j = 0; j < c->ncipher_suites; j++)
-			if (c->cipher_suites[j] == cipher_suites[i].id)
-				break;
-		if (j < c->ncipher_suites)
-			continue;
-		if (c->ncipher_suites == WEB_MAX_CIPHER_SUITES)
-			return fail(p, item, key, "more than %d cipher suites", WEB_MAX_CIPHER_SUITES);
-		c->cipher_suites[c->ncipher_suites++] = cipher_suites[i].id;
-	}
-	if (!c->ncipher_suites && n->data.sequence.items.top > n->data.sequence.items.start)
+	if (!p->c->ncipher_suites && !is_null(n) &&
+	    n->data.sequence.items.top > n->data.sequence.items.start)
 		return fail(p, n, key, "only TLS 1.3 suites, which are not configurable: leave the list out");
+	return 0;
+}
+
+static int curve_add(struct parse *p, yaml_node_t *item, const char *key, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+		if (!strcmp(curves[i].name, name))
+			break;
+	if (i == sizeof(curves) / sizeof(curves[0]))
+		return fail(p, item, key,
+			    "unknown curve '%.64s' (expected CurveP256, CurveP384, CurveP521 or X25519)",
+			    name);
+	for (j = 0; j < p->ncurves; j++)
+		if (p->curve_groups[j] == curves[i].group)
+			return 0;
+	p->curve_groups[p->ncurves++] = curves[i].group;
 	return 0;
 }
 
 static int curve_list(struct parse *p, yaml_node_t *n)
 {
-	static const char key[] = "tls_server_config.curve_preferences";
-	yaml_node_item_t *it;
-	yaml_node_t *item;
-	const char *name;
-	size_t i, j;
-	int err;
-
-	if (is_null(n))
-		return 0;
-	err = sequence_check(p, n, key);
-	if (err)
-		return err;
 	p->ncurves = 0;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		item = node(p, *it);
-		if (!item)
-			return fail(p, n, key, "broken YAML document");
-		err = scalar(p, item, key, &name);
-		if (err)
-			return err;
-		for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
-			if (!strcmp(curves[i].name, name))
-				break;
-		if (i == sizeof(curves) / sizeof(curves[0]))
-			return fail(p, item, key,
-				    "unknown curve '%.64s' (expected CurveP256, CurveP384, CurveP521 or X25519)",
-				    name);
-		for (j = 0; j < p->ncurves; j++)
-			if (p->curve_groups[j] == curves[i].group)
-				break;
-		if (j == p->ncurves)
-			p->curve_groups[p->ncurves++] = curves[i].group;
-	}
-	return 0;
+	return name_list(p, n, "tls_server_config.curve_preferences", curve_add);
 }
 
 static int tls_pair(struct parse *p, const char *key, yaml_node_t *v)
