@@ -52,7 +52,17 @@ F='comm="forkload"'
 # with waits for a CPU outside the windows on a busy machine).
 wall_ns=$(jq -s 'map(select(.type == "fork") | .wall_ns) | add' "$WORK/forkload.json")
 cpu_ns=$(jq -s 'map(select(.type == "fork") | .cpu_ns) | add' "$WORK/forkload.json")
-sum_ns() { awk -v s="ptcopy_fork_copy_seconds_sum{$F}" 'BEGIN { v = 0 } $1 == s { split($2, p, "."); v = p[1] * 1e9 + p[2] } END { printf "%.0f\n", v }' "$1"; }
+# sum_ns FILE: the copy seconds sum in ns, exactly (a double would round):
+# the integer part and the fraction's digits padded to nine
+sum_ns() {
+	awk -v s="ptcopy_fork_copy_seconds_sum{$F}" 'BEGIN { v = 0 }
+		$1 == s {
+			if ($2 !~ /^[0-9]+(\.[0-9]+)?$/) { print "unexpected number " $2 > "/dev/stderr"; exit 1 }
+			n = split($2, p, ".")
+			v = p[1] * 1e9 + (n > 1 ? substr(p[2] "000000000", 1, 9) : 0)
+		}
+		END { printf "%.0f\n", v }' "$1"
+}
 before_ns=$(sum_ns "$WORK/before.prom")
 window_ns=$(( $(sum_ns "$WORK/after.prom") - before_ns ))
 [ "$window_ns" -le "$wall_ns" ] || fail "copy windows sum to $window_ns ns > forkload's $wall_ns ns"
