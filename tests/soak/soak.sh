@@ -4,7 +4,7 @@
 # the exporter scraped every second. At the end: the exporter's resident
 # memory within 1 MiB of its value once warmed up (after the first minute,
 # or the first tenth of a shorter run), no growth of its open files, every
-# scrape a 200, ptcopy_forks_total{comm="forkload"} and the tracer's
+# scrape a 200, ptcopy_forks_total for its comm and the tracer's
 # forkload fork records equal to the forks forkload made. Prints the
 # figures. Run from the top of the tree as root: `make soak`
 # (SOAK_SECONDS=...), or tests/host/62-exporter-soak.sh for a 1-minute run.
@@ -39,12 +39,17 @@ for _ in $(seq 1 200); do
 	grep -q 'Tracing' "$W/ptcopy.err" "$W/ptcopy.json" 2>/dev/null && break
 	sleep 0.05
 done
+# The exporter counts by comm: the storm runs under a name of its own, so
+# that another forkload on the machine (a developer's, a parallel test) is
+# not counted as the soak's
+COMM=soak$$
+ln -s "$(realpath "$BUILD/forkload")" "$W/$COMM"
 curl -sS --fail -o "$W/start.prom" "$URL" || fail "first scrape failed"
-base=$(awk '$1 == "ptcopy_forks_total{comm=\"forkload\"}" { print $2 }' "$W/start.prom")
+base=$(awk -v s="ptcopy_forks_total{comm=\"$COMM\"}" '$1 == s { print $2 }' "$W/start.prom")
 base=${base:-0}
 rss0=$(rss "$EXP") fds0=$(fds "$EXP") trss0=$(rss "$TR")
 n_forks=$((SECONDS_SOAK * 1000 / 25))
-"$BUILD/forkload" --size 16 --forks "$n_forks" --interval-ms 20 -q > "$W/forkload.json" &
+"$W/$COMM" --size 16 --forks "$n_forks" --interval-ms 20 -q > "$W/forkload.json" &
 FL=$!
 t=0 scrapes=0 failed=0 rss_warm= fds_warm= trss_warm=
 while kill -0 "$FL" 2>/dev/null; do
@@ -67,7 +72,7 @@ kill -TERM "$EXP"
 wait "$EXP" || fail "the exporter exited $? on SIGTERM"
 EXP=
 ok=$(jq -s 'map(select(.type == "summary"))[0].ok' "$W/forkload.json")
-counted=$(( $(awk '$1 == "ptcopy_forks_total{comm=\"forkload\"}" { print $2 }' "$W/end.prom") - base ))
+counted=$(( $(awk -v s="ptcopy_forks_total{comm=\"$COMM\"}" '$1 == s { print $2 }' "$W/end.prom") - base ))
 traced=$(jq -s --argjson p "$FL" 'map(select(.type == "fork" and .pid == $p)) | length' "$W/ptcopy.json")
 lost=$(awk '$1 ~ /^ptcopy_fork_events_lost_total/ { n += $2 } END { print n + 0 }' "$W/end.prom")
 echo "soak: ${t} s, forkload forked $ok times; exporter counted $counted, tracer recorded $traced (events lost $lost)"
