@@ -92,33 +92,8 @@ free_port() {
 	done
 }
 
-# decode_protobuf BODY OUT: a protobuf exposition (varint-delimited
-# MetricFamily messages) as protoc's text format, one message after another
-# in OUT, each decoded by protoc-c against the tree's client_model.proto.
+# decode_protobuf BODY OUT: a protobuf exposition as protoc's text format
+# (tests/pb-decode.py).
 decode_protobuf() {
-	python3 - "$1" "$WORK/pb-msg" <<-'PY' | while read -r msg; do
-	import sys
-	body = open(sys.argv[1], "rb").read()
-	pos = n = 0
-	while pos < len(body):
-	    size = shift = 0
-	    while True:
-	        b = body[pos]
-	        pos += 1
-	        size |= (b & 0x7F) << shift
-	        shift += 7
-	        if not b & 0x80:
-	            break
-	    if pos + size > len(body):
-	        sys.exit("message %d: %d bytes past the end of the body" % (n, pos + size - len(body)))
-	    path = "%s.%d" % (sys.argv[2], n)
-	    open(path, "wb").write(body[pos:pos + size])
-	    print(path)
-	    pos += size
-	    n += 1
-	PY
-		protoc-c --proto_path=userspace/exporter --decode=io.prometheus.client.MetricFamily \
-			client_model.proto < "$msg" || fail "protoc-c cannot decode $msg of $1"
-	done > "$2"
-	[ "${PIPESTATUS[0]}" -eq 0 ] || fail "$1 is not a delimited protobuf exposition"
+	tests/pb-decode.py "$1" > "$2" || fail "$1 is not a delimited protobuf exposition"
 }
