@@ -117,7 +117,7 @@ enum expo_format negotiate_format(const char *accept)
 	while (next_item(&pos, ',', &item)) {
 		const char *semi = memchr(item.s, ';', item.len);
 		struct token type = trim(item.s, semi ? (size_t)(semi - item.s) : item.len);
-		struct want_params want = { NULL };
+		struct want_params want = { .version = NULL };
 		enum expo_format f = EXPO_TEXT;
 		bool ok, params_ok;
 		double q;
@@ -155,7 +155,7 @@ bool negotiate_gzip(const char *accept_encoding)
 	while (next_item(&pos, ',', &item)) {
 		const char *semi = memchr(item.s, ';', item.len);
 		struct token coding = trim(item.s, semi ? (size_t)(semi - item.s) : item.len);
-		struct want_params none = { NULL };
+		struct want_params none = { .version = NULL };
 		bool params_ok;
 		double q;
 
