@@ -12,6 +12,7 @@
 #include "client_model.pb-c.h"
 #include "expo_proto.h"
 
+/* protoc-c's names of the client model's messages, shortened */
 typedef Io__Prometheus__Client__MetricFamily pb_family;
 typedef Io__Prometheus__Client__Metric pb_metric;
 typedef Io__Prometheus__Client__LabelPair pb_label;
@@ -30,7 +31,7 @@ struct arena_block {
 
 struct expo_pb {
 	pb_family family;
-	bool open;			/* family holds a family not yet written */
+	bool open;			/* family is started and not yet written */
 	size_t metrics_cap;
 	struct arena_block *arena;
 };
@@ -170,7 +171,10 @@ void expo_pb_family(struct expo *e, const struct expo_family *f)
 	metrics = fam->metric;		/* the array is reused family after family */
 	io__prometheus__client__metric_family__init(fam);
 	fam->metric = metrics;
-	/* names as in text 0.0.4: a counter's with "_total", as Prometheus stores it */
+	/*
+	 * Names as in text 0.0.4: a counter's with "_total", as Prometheus
+	 * stores it. The strings are only read (packed), never freed.
+	 */
 	fam->name = (char *)f->name;
 	fam->help = (char *)f->help;
 	fam->has_type = true;
