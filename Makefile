@@ -55,8 +55,9 @@ endif
 LIBS_BPF := -Wl,-Bstatic -lbpf -ljson-c -lcapstone -Wl,-Bdynamic -lelf -lz
 LIBS_BPF_STATIC := -lbpf -ljson-c -lcapstone -lelf -lz
 # The exporter's web config: YAML, bcrypt (libxcrypt), SHA-256 (nettle), TLS;
-# protobuf-c for the protobuf exposition format.
-LIBS_EXPORTER := -lmicrohttpd -lgnutls -lyaml -lcrypt -lnettle -lprotobuf-c
+# protobuf-c for the protobuf exposition format, linked in statically like
+# json-c (a production host need not have libprotobuf-c1).
+LIBS_EXPORTER := -lmicrohttpd -lgnutls -lyaml -lcrypt -lnettle -Wl,-Bstatic -lprotobuf-c -Wl,-Bdynamic
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_NAMES := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
