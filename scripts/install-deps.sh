@@ -7,7 +7,7 @@ set -eu
 
 pkgs_build="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libmicrohttpd-dev libjson-c-dev libgnutls28-dev libyaml-dev libcrypt-dev nettle-dev
-	libcapstone-dev"
+	libcapstone-dev libprotobuf-c-dev protobuf-c-compiler"
 # Host tests: unit tests, JSON checks, Prometheus' promtool and server, the
 # peer tracer used for cross-checks, HTTP load and scrapes, systemd-analyze
 # for the unit, man for the man pages; openssl (test certificates) and

@@ -27,7 +27,7 @@ $(OUTPUT)/bpf/%.tmp.bpf.o: tests/bpf/%.bpf.c $(BPF_SRCS) $(wildcard bpf/*.h) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/obj/tests/%.o: tests/%.c $(SKELS) $(TEST_BPF_SKELS)
+$(OUTPUT)/obj/tests/%.o: tests/%.c $(SKELS) $(TEST_BPF_SKELS) $(OUTPUT)/gen/client_model.pb-c.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -I tests/include -I userspace/ptcopy -I userspace/exporter -c $< -o $@

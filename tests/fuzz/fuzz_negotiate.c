@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	buf[size] = '\0';
 	f = negotiate_format(buf);
-	if (f != EXPO_TEXT && f != EXPO_OPENMETRICS)
+	if (f != EXPO_TEXT && f != EXPO_OPENMETRICS && f != EXPO_PROTOBUF)
 		abort();
 	negotiate_gzip(buf + strlen(buf) + (strlen(buf) < size));
 	free(buf);

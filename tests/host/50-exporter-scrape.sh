@@ -8,7 +8,7 @@
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root
-need_tools curl promtool jq bpftool
+need_tools curl promtool jq bpftool python3 protoc-c
 FORKS=25
 
 start_exporter scrape --bpf-stats
@@ -89,6 +89,25 @@ grep -qi '^content-type: application/openmetrics-text; version=1.0.0; charset=ut
 grep -qx '# TYPE ptcopy_forks counter' "$WORK/om.txt" || fail "no OpenMetrics counter family ptcopy_forks"
 [ "$(metric "$WORK/om.txt" "ptcopy_forks_total{$F}")" = "$(metric "$WORK/after.prom" "ptcopy_forks_total{$F}")" ] ||
 	fail "OpenMetrics and text disagree on ptcopy_forks_total{$F}"
+
+# The protobuf format on request (Prometheus asks for it first with native
+# histograms): every family of the text format, the same counts, and the
+# copy-window histogram with its classic and native buckets.
+curl -sS --fail -D "$WORK/pb.hdr" -o "$WORK/pb.bin" \
+	-H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,text/plain;version=0.0.4;q=0.5' \
+	"$EXPORTER_URL/metrics" || fail "protobuf scrape failed"
+grep -qi '^content-type: application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' \
+	"$WORK/pb.hdr" || fail "protobuf content type: $(grep -i content-type "$WORK/pb.hdr")"
+decode_protobuf "$WORK/pb.bin" "$WORK/pb.txt"
+diff <(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$WORK/after.prom" | sort) \
+	<(sed -n 's/^name: "\(.*\)"$/\1/p' "$WORK/pb.txt" | sort) ||
+	fail "the protobuf families differ from the text format's (< text, > protobuf)"
+pb_forks=$(awk -v f="$F" '/^name: / { fam = $2 } fam == "\"ptcopy_forks_total\"" && /value: "forkload"/ { hit = 1 }
+	hit && /^ +value: [0-9]/ { print $2; exit }' "$WORK/pb.txt")
+[ "$pb_forks" = "$(metric "$WORK/after.prom" "ptcopy_forks_total{$F}")" ] ||
+	fail "protobuf and text disagree on ptcopy_forks_total{$F}: $pb_forks"
+grep -q '^    schema: 0$' "$WORK/pb.txt" && grep -q '^    positive_delta: ' "$WORK/pb.txt" &&
+	grep -q '^    bucket {$' "$WORK/pb.txt" || fail "no histogram with classic and native buckets in the protobuf format"
 
 # gzip when asked: the same content.
 scrape "$WORK/gz.prom" --compressed

@@ -5,7 +5,8 @@
 # equal ptcopy_forks_folded_total, and ptcopy_label_values_folded_total
 # counts at least the 22 of ours that cannot fit. Then, with 128 label
 # values, scrape latency (wrk, as plain text and as Prometheus asks:
-# OpenMetrics + gzip) and the exporter's memory, printed as "bench:" lines;
+# OpenMetrics + gzip, or protobuf + gzip with native histograms) and the
+# exporter's memory, printed as "bench:" lines;
 # its RSS must not grow over thousands of scrapes.
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
@@ -52,6 +53,10 @@ bench() {
 bench "text 0.0.4"
 bench "OpenMetrics+gzip" -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' \
 	-H 'Accept-Encoding: gzip'
+PB='Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+scrape "$WORK/fold.pb" -H "$PB"
+echo "bench: exposition $(wc -c < "$WORK/fold.pb") bytes as protobuf (classic and native buckets, uncompressed)"
+bench "protobuf+gzip" -H "$PB" -H 'Accept-Encoding: gzip'
 rss1=$(rss VmRSS)
 echo "bench: VmRSS ${rss0} kB after warm-up, ${rss1} kB after the runs; VmHWM $(rss VmHWM) kB"
 # A leak of even one small allocation per scrape shows over thousands of them.

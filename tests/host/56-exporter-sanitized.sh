@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The ASan+UBSan build of ptcopy_exporter through real sessions in each
-# label mode: scrapes in both formats, gzip, HEAD, 404/405, concurrent
+# label mode: scrapes in the three formats, gzip, HEAD, 404/405, concurrent
 # scrapes, forks between them, a signal at the end. A memory error,
 # undefined behaviour or a leak (LeakSanitizer runs at exit) makes it exit
 # non-zero or leaves a report in its log.
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root
-need_tools curl
+need_tools curl python3 protoc-c
 SAN=${SAN_BUILD:-build/san}
 [ -x "$SAN/ptcopy_exporter" ] || fail "$SAN/ptcopy_exporter missing: run make OUTPUT=$SAN SANITIZE=1"
 EXPORTER=$SAN/ptcopy_exporter
@@ -22,6 +22,9 @@ for labels in comm cgroup none; do
 	"$FORKLOAD" --size 32 --forks 3 -q > /dev/null
 	scrape "$WORK/$labels.prom"
 	scrape "$WORK/$labels.om" -H 'Accept: application/openmetrics-text; version=1.0.0' --compressed
+	scrape "$WORK/$labels.pb" --compressed -H \
+		'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+	decode_protobuf "$WORK/$labels.pb" "$WORK/$labels.pb.txt"
 	curl -sS -o /dev/null -I "$EXPORTER_URL/metrics"
 	curl -sS -o /dev/null "$EXPORTER_URL/"
 	curl -sS -o /dev/null "$EXPORTER_URL/nope"

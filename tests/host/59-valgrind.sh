@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # valgrind memcheck on a traced run of each tool: ptcopy (NDJSON per fork,
-# two reports) and ptcopy_exporter (scraped as text, OpenMetrics and gzip,
+# two reports) and ptcopy_exporter (scraped as text, OpenMetrics, protobuf and gzip,
 # stopped by SIGTERM) while forkload forks. Zero errors and zero leaks of any
 # kind, with only tests/valgrind.supp's libbpf/kernel false positives
 # suppressed (each says why there).
@@ -37,7 +37,7 @@ n=$(jq -s 'map(select(.type == "fork" and .comm == "forkload")) | length' "$WORK
 verdict ptcopy "$WORK/vg-ptcopy.log"
 no_progs_left "after ptcopy under valgrind"
 
-# ptcopy_exporter: start (slowly, under valgrind), scrape three ways, SIGTERM.
+# ptcopy_exporter: start (slowly, under valgrind), scrape four ways, SIGTERM.
 EXPORTER_WRAP="$VG --log-file=$WORK/vg-exporter.log"
 EXPORTER_WAIT_S=120
 start_exporter vg
@@ -45,6 +45,8 @@ start_exporter vg
 scrape "$WORK/a.prom"
 scrape "$WORK/b.om" -H 'Accept: application/openmetrics-text;version=1.0.0'
 scrape "$WORK/c.prom" --compressed
+scrape "$WORK/d.pb" -H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+decode_protobuf "$WORK/d.pb" "$WORK/d.pb.txt"
 [ "$(metric "$WORK/c.prom" 'ptcopy_forks_total{comm="forkload"}')" -ge 5 ] ||
 	fail "the exporter under valgrind counted fewer than 5 forkload forks"
 stop_exporter TERM

@@ -91,3 +91,9 @@ free_port() {
 		return
 	done
 }
+
+# decode_protobuf BODY OUT: a protobuf exposition as protoc's text format
+# (tests/pb-decode.py).
+decode_protobuf() {
+	tests/pb-decode.py "$1" > "$2" || fail "$1 is not a delimited protobuf exposition"
+}

@@ -28,6 +28,23 @@ static void test_format(void **state)
 		{ "text/plain;q=0.2, application/openmetrics-text; version=1.0.0; q=0.3", EXPO_OPENMETRICS },
 		{ "text/plain, application/openmetrics-text", EXPO_TEXT },	/* a tie: the first */
 		{ "application/openmetrics-text;q=2", EXPO_TEXT },		/* q out of range */
+		/* what Prometheus 2.42 sends with --enable-feature=native-histograms */
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+		  "encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,"
+		  "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;"
+		  "q=0.5,*/*;q=0.1", EXPO_PROTOBUF },
+		{ "Application/Vnd.Google.Protobuf; encoding=\"delimited\"; "
+		  "proto=io.prometheus.client.MetricFamily", EXPO_PROTOBUF },
+		/* protobuf needs both parameters, and the delimited encoding */
+		{ "application/vnd.google.protobuf", EXPO_TEXT },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily", EXPO_TEXT },
+		{ "application/vnd.google.protobuf;encoding=delimited", EXPO_TEXT },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+		  "encoding=text,application/openmetrics-text;q=0.1", EXPO_OPENMETRICS },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client.Metric;"
+		  "encoding=delimited", EXPO_TEXT },
+		{ "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+		  "encoding=delimited;q=0.4,application/openmetrics-text;q=0.5", EXPO_OPENMETRICS },
 	};
 	size_t i;
 

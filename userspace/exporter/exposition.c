@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "expo_proto.h"
 #include "exposition.h"
 
 #define NS_PER_SEC	1000000000ULL
@@ -54,6 +55,8 @@ void expo_init(struct expo *e, enum expo_format format)
 
 void expo_release(struct expo *e)
 {
+	expo_pb_free(e->pb);
+	e->pb = NULL;
 	free(e->buf.data);
 	free(e->scratch.data);
 	memset(&e->buf, 0, sizeof(e->buf));
@@ -62,8 +65,11 @@ void expo_release(struct expo *e)
 
 char *expo_take(struct expo *e, size_t *len)
 {
-	char *data = e->buf.data;
+	char *data;
 
+	if (e->format == EXPO_PROTOBUF)
+		expo_pb_flush(e);
+	data = e->buf.data;
 	if (e->buf.oom) {
 		expo_release(e);
 		return NULL;
@@ -103,6 +109,18 @@ void expo_buf_append(struct expo_buf *b, const char *s, size_t n)
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+}
+
+void *expo_buf_extend(struct expo_buf *b, size_t n)
+{
+	void *p;
+
+	if (!expo_buf_reserve(b, n))
+		return NULL;
+	p = b->data + b->len;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return p;
 }
 
 static void expo_buf_puts(struct expo_buf *b, const char *s)
@@ -217,6 +235,10 @@ static void put_family_name(struct expo *e, const struct expo_family *f)
 
 void expo_family(struct expo *e, const struct expo_family *f)
 {
+	if (e->format == EXPO_PROTOBUF) {
+		expo_pb_family(e, f);
+		return;
+	}
 	if (e->format == EXPO_OPENMETRICS) {
 		expo_buf_puts(&e->buf, "# TYPE ");
 		put_family_name(e, f);
@@ -287,6 +309,10 @@ void expo_value(struct expo *e, const struct expo_family *f,
 {
 	char val[24];
 
+	if (e->format == EXPO_PROTOBUF) {
+		expo_pb_value(e, labels, nlabels, (double)v);
+		return;
+	}
 	u64_str(v, val);
 	sample(e, f, labels, nlabels, val);
 }
@@ -297,6 +323,11 @@ void expo_seconds(struct expo *e, const struct expo_family *f,
 	char val[32];
 
 	expo_format_seconds(ns, val, sizeof(val));
+	if (e->format == EXPO_PROTOBUF) {
+		/* the double Prometheus parses from the text formats' value */
+		expo_pb_value(e, labels, nlabels, strtod(val, NULL));
+		return;
+	}
 	sample(e, f, labels, nlabels, val);
 }
 
@@ -309,6 +340,10 @@ void expo_histogram(struct expo *e, const struct expo_family *f,
 	char val[32];
 	__u64 cum = 0;
 
+	if (e->format == EXPO_PROTOBUF) {
+		expo_pb_histogram(e, labels, nlabels, h, sum_ns);
+		return;
+	}
 	pthread_once(&le_once, le_init);
 	l = labels_str(e, labels, nlabels);
 	for (i = 0; i < PTCOPY_HIST_SLOTS; i++) {
@@ -331,10 +366,15 @@ void expo_end(struct expo *e)
 {
 	if (e->format == EXPO_OPENMETRICS)
 		expo_buf_puts(&e->buf, "# EOF\n");
+	else if (e->format == EXPO_PROTOBUF)
+		expo_pb_flush(e);
 }
 
 const char *expo_content_type(enum expo_format format)
 {
+	if (format == EXPO_PROTOBUF)
+		return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+		       "encoding=delimited";
 	if (format == EXPO_OPENMETRICS)
 		return "application/openmetrics-text; version=1.0.0; charset=utf-8";
 	return "text/plain; version=0.0.4; charset=utf-8";

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Prometheus text format 0.0.4 and OpenMetrics 1.0.0 text, written into a
- * growing buffer. Pure: nothing here knows about BPF or ptcopy's contract;
- * metrics.c decides what is written.
+ * Prometheus text format 0.0.4, OpenMetrics 1.0.0 text and the protobuf
+ * format (expo_proto.c), written into a growing buffer. Pure: nothing here
+ * knows about BPF or ptcopy's contract; metrics.c decides what is written.
  *
  * Histograms come as ptcopy's log2 slots in nanoseconds (slot i counts
  * integer values in [2^i, 2^(i+1) - 1], see stats.h). Their "le" buckets
@@ -27,6 +27,7 @@
 enum expo_format {
 	EXPO_TEXT = 0,			/* text/plain; version=0.0.4 */
 	EXPO_OPENMETRICS,		/* application/openmetrics-text; version=1.0.0 */
+	EXPO_PROTOBUF,			/* delimited io.prometheus.client.MetricFamily */
 };
 
 enum expo_type {
@@ -59,10 +60,13 @@ struct expo_buf {
 	bool oom;			/* an append failed: the exposition is incomplete */
 };
 
+struct expo_pb;
+
 struct expo {
 	struct expo_buf buf;
 	struct expo_buf scratch;	/* a sample's rendered label set */
 	enum expo_format format;
+	struct expo_pb *pb;		/* EXPO_PROTOBUF: the family being built */
 };
 
 void expo_init(struct expo *e, enum expo_format format);
@@ -72,6 +76,8 @@ void expo_release(struct expo *e);
 char *expo_take(struct expo *e, size_t *len);
 
 void expo_buf_append(struct expo_buf *b, const char *s, size_t n);
+/* n more bytes at the end of b for the caller to fill; NULL after an append failed. */
+void *expo_buf_extend(struct expo_buf *b, size_t n);
 void expo_buf_printf(struct expo_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -87,7 +93,7 @@ void expo_seconds(struct expo *e, const struct expo_family *f,
 void expo_histogram(struct expo *e, const struct expo_family *f,
 		    const struct expo_label *labels, size_t nlabels,
 		    const struct ptcopy_hist *h, __u64 sum_ns);
-/* Ends the exposition ("# EOF" in OpenMetrics). */
+/* Ends the exposition ("# EOF" in OpenMetrics, the last family in protobuf). */
 void expo_end(struct expo *e);
 
 const char *expo_content_type(enum expo_format format);

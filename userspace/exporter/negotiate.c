@@ -45,18 +45,32 @@ static bool next_item(const char **pos, char sep, struct token *item)
 }
 
 /*
- * The q and version parameters of one element: q defaults to 1 and is 0
- * when out of range; the version matches if absent or equal to want.
+ * The parameters a media range must carry for a format: version for the
+ * text formats (matches if absent), proto and encoding for protobuf (both
+ * required, as Prometheus' Go client negotiates them).
  */
-static void parse_params(const char *p, size_t len, const char *want, double *q,
-			 bool *version_ok)
+struct want_params {
+	const char *version;
+	const char *proto;
+	const char *encoding;
+};
+
+static bool param_ok(struct token val, const char *want)
 {
+	return want && token_is(val, want);
+}
+
+/* The q parameter of one element (default 1, 0 when out of range) and whether it fits want. */
+static void parse_params(const char *p, size_t len, const struct want_params *want, double *q,
+			 bool *params_ok)
+{
+	bool have_proto = false, have_encoding = false;
 	char buf[256];
 	const char *pos = buf;
 	struct token param;
 
 	*q = 1.0;
-	*version_ok = true;
+	*params_ok = true;
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
 	memcpy(buf, p, len);
@@ -82,9 +96,15 @@ static void parse_params(const char *p, size_t len, const char *want, double *q,
 			if (!(*q >= 0 && *q <= 1))
 				*q = 0;
 		} else if (token_is(key, "version")) {
-			*version_ok = want && token_is(val, want);
+			*params_ok &= param_ok(val, want->version);
+		} else if (token_is(key, "proto") && want->proto) {
+			have_proto = param_ok(val, want->proto);
+		} else if (token_is(key, "encoding") && want->encoding) {
+			have_encoding = param_ok(val, want->encoding);
 		}
 	}
+	if (want->proto && !(have_proto && have_encoding))
+		*params_ok = false;
 }
 
 enum expo_format negotiate_format(const char *accept)
@@ -97,24 +117,29 @@ enum expo_format negotiate_format(const char *accept)
 	while (next_item(&pos, ',', &item)) {
 		const char *semi = memchr(item.s, ';', item.len);
 		struct token type = trim(item.s, semi ? (size_t)(semi - item.s) : item.len);
-		const char *want = NULL;
+		struct want_params want = { .version = NULL };
 		enum expo_format f = EXPO_TEXT;
-		bool ok, version_ok;
+		bool ok, params_ok;
 		double q;
 
-		if (token_is(type, "application/openmetrics-text")) {
+		if (token_is(type, "application/vnd.google.protobuf")) {
+			f = EXPO_PROTOBUF;
+			want.proto = "io.prometheus.client.MetricFamily";
+			want.encoding = "delimited";
+			ok = true;
+		} else if (token_is(type, "application/openmetrics-text")) {
 			f = EXPO_OPENMETRICS;
-			want = "1.0.0";
+			want.version = "1.0.0";
 			ok = true;
 		} else if (token_is(type, "text/plain")) {
-			want = "0.0.4";
+			want.version = "0.0.4";
 			ok = true;
 		} else {
 			ok = token_is(type, "*/*") || token_is(type, "text/*");
 		}
 		parse_params(semi ? semi + 1 : "", semi ? item.len - (semi + 1 - item.s) : 0,
-			     want, &q, &version_ok);
-		if (ok && version_ok && q > 0 && q > best_q) {
+			     &want, &q, &params_ok);
+		if (ok && params_ok && q > 0 && q > best_q) {
 			best = f;
 			best_q = q;
 		}
@@ -130,13 +155,14 @@ bool negotiate_gzip(const char *accept_encoding)
 	while (next_item(&pos, ',', &item)) {
 		const char *semi = memchr(item.s, ';', item.len);
 		struct token coding = trim(item.s, semi ? (size_t)(semi - item.s) : item.len);
-		bool version_ok;
+		struct want_params none = { .version = NULL };
+		bool params_ok;
 		double q;
 
 		if (!token_is(coding, "gzip"))
 			continue;
 		parse_params(semi ? semi + 1 : "", semi ? item.len - (semi + 1 - item.s) : 0,
-			     NULL, &q, &version_ok);
+			     &none, &q, &params_ok);
 		return q > 0;
 	}
 	return false;

@@ -7,9 +7,11 @@
 #include "exposition.h"
 
 /*
- * OpenMetrics 1.0.0 when the Accept header prefers it (q) over text 0.0.4;
- * text 0.0.4 otherwise, also with no header or nothing acceptable in it
- * (as Prometheus' own exporters do). The first of equal q values wins.
+ * The format the Accept header prefers (q) among the protobuf format
+ * (application/vnd.google.protobuf with proto=io.prometheus.client.MetricFamily
+ * and encoding=delimited), OpenMetrics 1.0.0 and text 0.0.4; text 0.0.4
+ * with no header or nothing acceptable in it (as Prometheus' own exporters
+ * do). The first of equal q values wins.
  */
 enum expo_format negotiate_format(const char *accept);
 /* Whether Accept-Encoding allows gzip (present with q > 0). */

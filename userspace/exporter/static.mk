@@ -5,7 +5,9 @@
 # libmicrohttpd.a refers to GnuTLS, which cannot be linked statically from
 # Debian's packages; this build refuses TLS in a web config, so
 # static/gnutls_stub.c stands in for it (see there). Basic authentication
-# works: libyaml, libxcrypt and nettle have static archives.
+# works: libyaml, libxcrypt and nettle have static archives, and so has
+# protobuf-c (libprotobuf-c.a): the protobuf exposition format is served
+# here too.
 EXPORTER_STATIC_OBJS := $(OUTPUT)/obj/exporter/static/gnutls_stub.o
 
 .PHONY: static
@@ -14,4 +16,4 @@ static: $(OUTPUT)/static/ptcopy_exporter
 $(OUTPUT)/static/ptcopy_exporter: $(EXPORTER_OBJS) $(EXPORTER_STATIC_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -static $^ -lmicrohttpd -lyaml -lcrypt -lnettle $(LIBS_BPF_STATIC) -lpthread -o $@
+	$(Q)$(CC) -static $^ -lmicrohttpd -lyaml -lcrypt -lnettle -lprotobuf-c $(LIBS_BPF_STATIC) -lpthread -o $@

@@ -238,7 +238,7 @@ for ts in fentry:fentry kprobe:kprobe tracepoint:tracepoint; do
 done
 
 # --- The exporter
-for f in before.prom after.prom after.om ptcopy.json; do
+for f in before.prom after.prom after.om after.pb ptcopy.json; do
 	[ -s "$out/$f" ] || { fail "the guest brought back no $f"; finish; }
 done
 for f in exporter ptcopy; do
@@ -332,4 +332,33 @@ for comm in ptfork swapfork; do
 		"(ptcopy: forks $(ptx $comm .forks), calls $(ptx $comm .calls))"
 done
 observed "exporter: $compared series compared with ptcopy; promtool check metrics clean on before.prom and after.prom"
+
+# The static exporter's protobuf format (protobuf-c linked statically): the
+# text format's families, and for each workload the copy-window histogram
+# with the text's count, its native buckets (zero bucket plus the deltas
+# summed up) adding up to that count too.
+if ! "$(dirname "$0")/../../pb-decode.py" "$out/after.pb" > "$out/after.pb.txt" 2> "$out/pb-decode.err"; then
+	fail "the protobuf scrape does not decode: $(cat "$out/pb-decode.err")"
+	finish
+fi
+if ! diff <(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$out/after.prom" | sort) \
+	<(sed -n 's/^name: "\(.*\)"$/\1/p' "$out/after.pb.txt" | sort) > "$out/pb-families.diff"; then
+	fail "protobuf and text families differ: $(tr '\n' ' ' < "$out/pb-families.diff")"
+fi
+for comm in ptfork swapfork; do
+	read -r count native < <(awk -v c="\"$comm\"" '
+		/^name: / { fam = $2 }
+		fam != "\"ptcopy_fork_copy_seconds\"" { next }
+		/^metric \{/ { inm = 0 }
+		$1 == "value:" && $2 == c { inm = 1; cnt = 0; tot = 0; run = 0 }
+		!inm { next }
+		$1 == "sample_count:" { cnt = $2 }
+		$1 == "zero_count:" { tot += $2 }
+		$1 == "positive_delta:" { run += $2; tot += run }
+		END { print cnt + 0, tot + 0 }' "$out/after.pb.txt")
+	want=$(prom after.prom "ptcopy_fork_copy_seconds_count{comm=\"$comm\"}")
+	[ "$count" = "$want" ] && [ "$native" = "$want" ] ||
+		fail "protobuf $comm: sample_count $count, native buckets $native, text _count $want"
+done
+observed "exporter protobuf: $(grep -c '^name: ' "$out/after.pb.txt") families, as in the text format; native buckets add up"
 finish

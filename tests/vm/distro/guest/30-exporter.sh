@@ -1,6 +1,7 @@
 # ptcopy_exporter and ptcopy -j (tier fentry, per VMA) side by side over
-# the same workloads as 20-tiers.sh; scrapes before and after. The host
-# compares every series and runs promtool on the scrapes.
+# the same workloads as 20-tiers.sh; scrapes before and after (after in the
+# three formats). The host compares every series and runs promtool on the
+# scrapes.
 . $TESTS/lib/guest.sh
 PORT=10368
 URL=http://127.0.0.1:$PORT/metrics
@@ -24,6 +25,9 @@ swapfork --children 64 > swap.out || rc=1
 zram_swap_off
 wget -q -O after.prom $URL || rc=1
 wget -q -O after.om --header 'Accept: application/openmetrics-text; version=1.0.0' $URL || rc=1
+wget -q -O after.pb --header \
+	'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited' \
+	$URL || rc=1
 
 kill -INT $pt
 wait $pt
