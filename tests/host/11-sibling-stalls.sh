@@ -21,6 +21,9 @@ while read -r window stalls max sum; do
 	[ "$sum" -le $((stalls * window)) ] || fail "stall sum $sum ns exceeds $stalls x window $window ns"
 	[ "$stalls" -gt 0 ] && with=$((with + 1))
 done < "$WORK/stalls"
-# Both threads fault continuously: a fork without a single stall means we missed them.
-[ "$with" -eq 10 ] || fail "only $with of 10 forks recorded sibling stalls"
+# Both threads fault continuously, so a stall recorder that works sees
+# stalls in every fork the threads ran during; one that is broken sees none
+# or few. Not all 10: on a loaded 2-CPU machine a fork's window can pass
+# while neither thread gets a CPU (seen: 7 of 10 with load average 7).
+[ $((with * 2)) -ge 10 ] || fail "only $with of 10 forks recorded sibling stalls"
 awk '{ n += $2; s += $4; w += $1 } END { printf "10 forks: %d stalls, %.2f ms stalled in %.2f ms of windows\n", n, s / 1e6, w / 1e6 }' "$WORK/stalls"

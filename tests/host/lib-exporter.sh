@@ -37,6 +37,9 @@ start_exporter() {
 	shift
 	case " $* " in *" --web.listen-address"*) listen= ;; esac
 	EXPORTER_LOG=$WORK/$name.log
+	# There before the loop reads it: the background shell opens it only
+	# when it gets a CPU (a missing file ended this test on a busy machine)
+	: > "$EXPORTER_LOG"
 	$EXPORTER_WRAP "$EXPORTER" $listen "$@" 2> "$EXPORTER_LOG" &
 	EXPORTER_PID=$!
 	for _ in $(seq 1 $((EXPORTER_WAIT_S * 20))); do

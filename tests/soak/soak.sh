@@ -24,6 +24,7 @@ fail() { echo "soak FAIL: $*" >&2; exit 1; }
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 fds() { find "/proc/$1/fd" -mindepth 1 | wc -l; }
 
+: > "$W/exporter.log"	# read below before the background shell may open it
 "$BUILD/ptcopy_exporter" --web.listen-address=127.0.0.1:0 2> "$W/exporter.log" &
 EXP=$!
 for _ in $(seq 1 200); do
