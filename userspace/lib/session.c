@@ -54,6 +54,23 @@ void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)
 	}
 }
 
+/*
+ * CO-RE relocations against the running kernel's own BTF only. Where a
+ * type is not in vmlinux (the flavour of another kernel version, like
+ * mm_rss_stat___pre62), libbpf would next search the modules' BTF, whose
+ * enumeration (BPF_BTF_GET_NEXT_ID) needs CAP_SYS_ADMIN: with CAP_BPF and
+ * CAP_PERFMON alone the load would fail. Naming vmlinux's BTF keeps the
+ * search there; no program of ptcopy reads a module's types.
+ */
+const struct bpf_object_open_opts *obj_open_opts(void)
+{
+	static const char vmlinux[] = "/sys/kernel/btf/vmlinux";
+	static struct bpf_object_open_opts opts = { .sz = sizeof(opts) };
+
+	opts.btf_custom_path = access(vmlinux, R_OK) ? NULL : vmlinux;
+	return &opts;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -177,7 +194,7 @@ static int open_window(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	s->window = window_bpf__open();
+	s->window = window_bpf__open_opts(obj_open_opts());
 	if (!s->window) {
 		err = -errno;
 		pr_err("opening the BPF object failed: %s", strerror(errno));
