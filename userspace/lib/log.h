@@ -24,6 +24,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Route libbpf's messages through log_msg (debug ones only at LOG_DEBUG). */
 void log_setup_libbpf(void);
+/*
+ * libbpf's first warning since log_libbpf_capture(), without its "libbpf: "
+ * prefix, or NULL: on a failed load it names the map or program that
+ * failed, for the caller's one error line (without -v libbpf prints nothing).
+ */
+void log_libbpf_capture(void);
+const char *log_libbpf_warning(void);
 
 #define pr_err(...)	log_msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)

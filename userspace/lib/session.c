@@ -169,6 +169,24 @@ int stats_map_add_other(int stats_fd)
 	return err;
 }
 
+/*
+ * One line for a failed load, naming what failed from libbpf's first
+ * warning: a map that could not be created (BPF memory is charged to the
+ * memory cgroup, or to RLIMIT_MEMLOCK before Linux 5.11) or a program the
+ * verifier refused (its log only with -v).
+ */
+static void load_failed(const char *what, int err)
+{
+	const char *why = log_libbpf_warning();
+	const char *hint = " (run with -v for the verifier log)";
+
+	if (why && !strncmp(why, "map '", 5))
+		hint = err == -ENOMEM || err == -EPERM ?
+		       " (BPF maps are charged to the memory cgroup, or to RLIMIT_MEMLOCK before Linux 5.11)" :
+		       "";
+	pr_err("loading %s failed: %s%s", what, why ? why : strerror(-err), hint);
+}
+
 static void make_config(struct session *s, const struct session_opts *o)
 {
 	struct ptcopy_config *c = &s->cfg;
@@ -204,10 +222,10 @@ static int open_window(struct session *s, const struct session_opts *o)
 	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
+	log_libbpf_capture();
 	err = window_bpf__load(s->window);
 	if (err) {
-		pr_err("loading the BPF programs failed: %s (run with -v for the verifier log)",
-		       strerror(-err));
+		load_failed("the BPF programs", err);
 		return err;
 	}
 	return 0;
@@ -230,10 +248,13 @@ static int open_tier_obj(struct session *s)
 	err = reuse_window_maps(s);
 	if (err)
 		return err;
+	log_libbpf_capture();
 	err = s->ops->load(s->tier_skel);
 	if (err) {
-		pr_err("loading the %s tier's BPF programs failed: %s (run with -v for the verifier log)",
-		       tier_name(s->tier), strerror(-err));
+		char what[64];
+
+		snprintf(what, sizeof(what), "the %s tier's BPF programs", tier_name(s->tier));
+		load_failed(what, err);
 		return err;
 	}
 	return 0;
