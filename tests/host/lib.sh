@@ -43,6 +43,29 @@ no_progs_left() {
 	fail "BPF programs still loaded $1: $(bpftool prog show | grep ' name ptcopy_' | tr '\n' ' ')"
 }
 
+# Our links and maps: a link of ours runs a ptcopy_ program; every map of
+# ours is named ptcopy_*.
+loaded_links() {
+	local ids
+	ids=$(bpftool prog show -j 2>/dev/null | jq -c '[.[] | select(.name // "" | startswith("ptcopy_")) | .id]')
+	bpftool link show -j 2>/dev/null | jq --argjson ids "$ids" '[.[] | select(.prog_id as $p | $ids | index($p))] | length'
+}
+loaded_maps() {
+	bpftool map show -j 2>/dev/null | jq '[.[] | select(.name // "" | startswith("ptcopy_"))] | length'
+}
+
+# nothing_left WHEN: no program, link or map of ours stays in the kernel
+# (maps go after the programs that hold them, also after a grace period).
+nothing_left() {
+	local i
+	no_progs_left "$1"
+	for i in $(seq 1 100); do
+		[ "$(loaded_links)" -eq 0 ] && [ "$(loaded_maps)" -eq 0 ] && return 0
+		sleep 0.05
+	done
+	fail "BPF links or maps still there $1: $(loaded_links) links, maps: $(bpftool map show | grep ' name ptcopy_' | tr '\n' ' ')"
+}
+
 cleanup() {
 	if [ -n "$PTCOPY_PID" ] && kill -0 "$PTCOPY_PID" 2>/dev/null; then
 		kill -KILL "$PTCOPY_PID" 2>/dev/null || true
