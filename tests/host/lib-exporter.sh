@@ -37,6 +37,8 @@ start_exporter() {
 	shift
 	case " $* " in *" --web.listen-address"*) listen= ;; esac
 	EXPORTER_LOG=$WORK/$name.log
+	# made now: the background shell may open it after the first look below
+	: > "$EXPORTER_LOG"
 	$EXPORTER_WRAP "$EXPORTER" $listen "$@" 2> "$EXPORTER_LOG" &
 	EXPORTER_PID=$!
 	for _ in $(seq 1 $((EXPORTER_WAIT_S * 20))); do
@@ -60,6 +62,13 @@ stop_exporter() {
 	EXPORTER_PID=
 	[ "$rc" -eq 0 ] || fail "ptcopy_exporter exited $rc after SIG$sig: $(tail -n 3 "$EXPORTER_LOG")"
 	no_progs_left "after the exporter's SIG$sig"
+}
+
+# one_error_line FILE PATTERN: FILE is exactly one logfmt error record
+# whose message contains PATTERN (an extended regular expression).
+one_error_line() {
+	[ "$(wc -l < "$1")" -eq 1 ] || fail "want one line, got: $(cat "$1")"
+	grep -qE "^ts=[^ ]+ level=error msg=\".*$2.*\"$" "$1" || fail "want an error record with '$2', got: $(cat "$1")"
 }
 
 # scrape FILE [CURL ARGS...]: GET the metrics (text 0.0.4 unless told) into FILE.
