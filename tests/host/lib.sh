@@ -3,6 +3,7 @@
 set -eu
 BUILD=${BUILD:-build}
 PTCOPY=${PTCOPY:-$BUILD/ptcopy}
+PTCOPY_WRAP=		# a command (and its words) start_ptcopy runs ptcopy under
 FORKLOAD=$BUILD/forkload
 WORK=$(mktemp -d /tmp/ptcopy-test.XXXXXX)
 # One host test at a time on this machine: they count the programs loaded
@@ -32,17 +33,6 @@ loaded_progs() {
 	bpftool prog show 2>/dev/null | grep -c ' name ptcopy_' || true
 }
 
-# Detached programs are freed after an RCU grace period (tp_btf ones after
-# an RCU-tasks one): give the kernel up to 5 s before calling them leaked.
-no_progs_left() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(loaded_progs)" -eq 0 ] && return 0
-		sleep 0.05
-	done
-	fail "BPF programs still loaded $1: $(bpftool prog show | grep ' name ptcopy_' | tr '\n' ' ')"
-}
-
 # Our links and maps: a link of ours runs a ptcopy_ program; every map of
 # ours is named ptcopy_*.
 loaded_links() {
@@ -54,16 +44,19 @@ loaded_maps() {
 	bpftool map show -j 2>/dev/null | jq '[.[] | select(.name // "" | startswith("ptcopy_"))] | length'
 }
 
-# nothing_left WHEN: no program, link or map of ours stays in the kernel
-# (maps go after the programs that hold them, also after a grace period).
-nothing_left() {
+# no_progs_left WHEN: no program, link or map of ours stays in the kernel.
+# Detached programs are freed after an RCU grace period (tp_btf ones after
+# an RCU-tasks one), maps after the programs that hold them: give the
+# kernel up to 5 s before calling them leaked.
+no_progs_left() {
 	local i
-	no_progs_left "$1"
 	for i in $(seq 1 100); do
-		[ "$(loaded_links)" -eq 0 ] && [ "$(loaded_maps)" -eq 0 ] && return 0
+		[ "$(loaded_progs)" -eq 0 ] && [ "$(loaded_links)" -eq 0 ] &&
+			[ "$(loaded_maps)" -eq 0 ] && return 0
 		sleep 0.05
 	done
-	fail "BPF links or maps still there $1: $(loaded_links) links, maps: $(bpftool map show | grep ' name ptcopy_' | tr '\n' ' ')"
+	fail "still in the kernel $1: programs: $(bpftool prog show | grep ' name ptcopy_' | tr '\n' ' ')" \
+		"$(loaded_links) links; maps: $(bpftool map show | grep ' name ptcopy_' | tr '\n' ' ')"
 }
 
 cleanup() {
@@ -79,7 +72,7 @@ trap cleanup EXIT
 start_ptcopy() {
 	local name=$1 i
 	shift
-	"$PTCOPY" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
+	$PTCOPY_WRAP "$PTCOPY" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
 	PTCOPY_PID=$!
 	for i in $(seq 1 200); do
 		grep -q "Tracing fork page-table copies" "$WORK/$name.out" "$WORK/$name.err" 2>/dev/null && return 0
