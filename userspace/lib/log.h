@@ -25,9 +25,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* Route libbpf's messages through log_msg (debug ones only at LOG_DEBUG). */
 void log_setup_libbpf(void);
 /*
- * libbpf's first warning since log_libbpf_capture(), without its "libbpf: "
- * prefix, or NULL: on a failed load it names the map or program that
- * failed, for the caller's one error line (without -v libbpf prints nothing).
+ * The first line of libbpf's first warning naming a map or program since
+ * log_libbpf_capture() (else of its first warning at all), without the
+ * "libbpf: " prefix, or NULL: on a failed load it says what failed, for the
+ * caller's one error line (without -v libbpf prints nothing).
  */
 void log_libbpf_capture(void);
 const char *log_libbpf_warning(void);
