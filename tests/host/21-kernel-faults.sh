@@ -34,11 +34,13 @@ summary() {
 	jq -s "map(select(.type == \"summary\")) | if length == 1 then .[0] | $2 else error(\"\\(length) summaries\") end" "$1"
 }
 
-# traces_exactly NAME: ptcopy (under PTCOPY_WRAP) sees forkload's
-# 2 forks, exits 0 on SIGINT and leaves nothing behind (stop_ptcopy).
+# traces_exactly NAME [CHECK]: ptcopy (under PTCOPY_WRAP) sees forkload's
+# 2 forks, exits 0 on SIGINT and leaves nothing behind (stop_ptcopy);
+# CHECK PID NAME runs while it is attached.
 traces_exactly() {
 	local n
 	start_ptcopy "$1" -c forkload -j
+	[ -z "${2:-}" ] || "$2" "$PTCOPY_PID" "$1"
 	"$FORKLOAD" --size 8 --forks 2 -q > /dev/null
 	stop_ptcopy INT
 	n=$(summary "$WORK/$1.out" .total.forks)
@@ -119,10 +121,11 @@ faults() {
 	fi
 
 	# --- RLIMIT_MEMLOCK of 0: kernels since 5.11 charge BPF memory to the
-	# memory cgroup, and libbpf raises the limit itself where they do not ---
+	# memory cgroup, and libbpf raises the limit itself where they do not
+	# (check_memlock) ---
 	prlimit --memlock=0:0 "$PTCOPY" --probe > /dev/null 2>&1 ||
 		fail "ptcopy --probe under RLIMIT_MEMLOCK 0 failed to load"
-	PTCOPY_WRAP="prlimit --memlock=0:0" traces_exactly memlock0
+	PTCOPY_WRAP="prlimit --memlock=0:0" traces_exactly memlock0 check_memlock
 	echo "ok: RLIMIT_MEMLOCK 0 loads and traces forkload's 2 forks"
 
 	# --- the label map full: 150 comm values against ptcopy's 128. The forks

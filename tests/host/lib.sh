@@ -59,6 +59,20 @@ no_progs_left() {
 		"$(loaded_links) links; maps: $(bpftool map show | grep ' name ptcopy_' | tr '\n' ' ')"
 }
 
+# check_memlock PID WHO: PID, started with RLIMIT_MEMLOCK 0, loaded its
+# programs. Since Linux 5.11 BPF memory is charged to the memory cgroup
+# instead, and libbpf, which probes for that, leaves the limit at 0; on
+# older kernels it raises it to unlimited (root may) before loading.
+check_memlock() {
+	local release want got
+	release=$(uname -r)
+	want=0
+	[ "$(printf '%s\n5.11\n' "${release%%-*}" | sort -V | head -n 1)" = 5.11 ] || want=unlimited
+	got=$(awk '/^Max locked memory/ { print $4 }' "/proc/$1/limits")
+	[ "$got" = "$want" ] || fail "$2: RLIMIT_MEMLOCK is '$got' once loaded, want $want on Linux $release"
+	echo "$2: RLIMIT_MEMLOCK $got once loaded (Linux $release)"
+}
+
 cleanup() {
 	if [ -n "$PTCOPY_PID" ] && kill -0 "$PTCOPY_PID" 2>/dev/null; then
 		kill -KILL "$PTCOPY_PID" 2>/dev/null || true
