@@ -61,6 +61,9 @@ exec unshare -m sh -c '
 EOF
 chmod +x "$WORK/notracefs"
 
+# user nobody with CAP_BPF and CAP_PERFMON alone
+BPF_ONLY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon"
+
 # A cgroup of its own for the label case, traced alone with --cgroup.
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$cg2" ] || fail "no cgroup2 file system mounted"
@@ -82,6 +85,11 @@ faults() {
 		$PTCOPY --probe > /dev/null 2>&1; ! grep -w tracefs /proc/self/mounts" ||
 		fail "ptcopy --probe mounted tracefs"
 	echo "ok: ptcopy --probe mounts no tracefs"
+
+	# --- only CAP_BPF and CAP_PERFMON, as user nobody: what README says is
+	# enough (libbpf must not need CAP_SYS_ADMIN to enumerate module BTF) ---
+	PTCOPY_WRAP="$BPF_ONLY" traces_exactly bpfonly
+	echo "ok: uid 65534 with CAP_BPF and CAP_PERFMON alone traces forkload's 2 forks"
 
 	# --- BTF missing: absent, and present but not BTF ---
 	expect 1 "kernel BTF unavailable (/sys/kernel/btf/vmlinux: No such file or directory" \

@@ -85,6 +85,12 @@ faults() {
 		fail "no start record without tracefs: $(cat "$WORK/notracefs.log")"
 	echo "ok: without tracefs and CAP_SYS_ADMIN the exporter counts forkload's 3 forks"
 
+	# --- only CAP_BPF and CAP_PERFMON, as user nobody (the unit's comment
+	# and the man page say so): it starts, counts and drops them ---
+	EXPORTER_WRAP="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon" \
+		counts_exactly bpfonly
+	echo "ok: uid 65534 with CAP_BPF and CAP_PERFMON alone counts forkload's 3 forks"
+
 	# --- BTF missing: absent, and present but not BTF ---
 	refused 1 "kernel BTF unavailable (/sys/kernel/btf/vmlinux: No such file or directory" \
 		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' sh --
