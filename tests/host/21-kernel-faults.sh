@@ -3,8 +3,8 @@
 # line on stderr naming it and exit 1, with no program, link or map of ours
 # left in the kernel; a fault at run time is a loss counted in the summary's
 # health while the totals stay exact; what ptcopy does not need (tracefs,
-# RLIMIT_MEMLOCK on a kernel that charges BPF memory to the memory cgroup)
-# is no fault, and ptcopy traces exactly without it. All of it twice: the
+# root or CAP_SYS_ADMIN, RLIMIT_MEMLOCK on a kernel that charges BPF memory
+# to the memory cgroup) is no fault, and ptcopy traces exactly without it. All of it twice: the
 # normal build and the ASan+UBSan one (whose reports would add lines or
 # change the exit status).
 . tests/host/lib.sh
