@@ -35,9 +35,8 @@ expect 1 "--cgroup /nonexistent: No such file or directory" "$PTCOPY" --cgroup /
 expect 1 "need root, or CAP_BPF and CAP_PERFMON" setpriv --reuid=65534 --regid=65534 \
 	--clear-groups "$PTCOPY"
 
-# no BTF: hide /sys/kernel/btf/vmlinux in a private mount namespace
-expect 1 "kernel BTF unavailable" unshare -m sh -c \
-	"mount --bind /dev/null /sys/kernel/btf/vmlinux && exec $PTCOPY"
+# BTF missing, tracefs missing, memory limits, full maps, overruns:
+# tests/host/21-kernel-faults.sh.
 
 # No syscall tracepoint is needed (the window hooks only mmap_lock): with the
 # syscall events hidden in tracefs, ptcopy still traces, and a fork too.
@@ -58,9 +57,3 @@ wait "$pid" || rc=$?
 [ "$(jq -s 'map(select(.type == "summary")) | map(.total.forks) | add' "$WORK/nosys.out")" -eq 2 ] ||
 	fail "ptcopy without syscall events saw no fork: $(cat "$WORK/nosys.out")"
 no_progs_left "after the run without syscall events"
-
-# tracefs unmounted and not mountable: without CAP_SYS_ADMIN (CAP_BPF and
-# CAP_PERFMON still allow tracing) in a namespace where it is unmounted
-expect 1 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed" \
-	unshare -m sh -c "umount -l $tracefs; umount -l /sys/kernel/debug/tracing 2>/dev/null;
-		exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin $PTCOPY"

@@ -10,12 +10,6 @@
 need_root
 need_tools curl
 
-# one_error_line FILE PATTERN: FILE is exactly one logfmt error record matching PATTERN.
-one_error_line() {
-	[ "$(wc -l < "$1")" -eq 1 ] || fail "want one line, got: $(cat "$1")"
-	grep -qE "^ts=[^ ]+ level=error msg=\".*$2.*\"$" "$1" || fail "want an error record with '$2', got: $(cat "$1")"
-}
-
 for args in "--bogus" "--labels=pid" "--max-label-values=0" "--tier=fast" "extra" \
 	"--web.listen-address=10368" "--web.telemetry-path=/" "--log.level=loud" \
 	"--web.max-connections=0" "--web.max-connections-per-ip=x" "--web.connection-timeout=0" \

@@ -10,9 +10,9 @@
 need_root
 need_tools curl man jq
 
-"$EXPORTER" --help | tr '\n' ' ' | grep -q 'CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN' ||
+"$EXPORTER" --help | tr '\n' ' ' | grep -q 'CAP_BPF and CAP_PERFMON (to load' ||
 	fail "--help does not name the capabilities needed to start"
-MANWIDTH=200 man -l userspace/exporter/ptcopy_exporter.8 2>/dev/null | grep -q 'CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN' ||
+MANWIDTH=200 man -l userspace/exporter/ptcopy_exporter.8 2>/dev/null | grep -q 'CAP_BPF and CAP_PERFMON only to load' ||
 	fail "the man page does not name the capabilities needed to start"
 
 start_exporter first

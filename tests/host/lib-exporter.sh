@@ -65,6 +65,13 @@ stop_exporter() {
 	no_progs_left "after the exporter's SIG$sig"
 }
 
+# one_error_line FILE PATTERN: FILE is exactly one logfmt error record
+# whose message contains PATTERN (an extended regular expression).
+one_error_line() {
+	[ "$(wc -l < "$1")" -eq 1 ] || fail "want one line, got: $(cat "$1")"
+	grep -qE "^ts=[^ ]+ level=error msg=\".*$2.*\"$" "$1" || fail "want an error record with '$2', got: $(cat "$1")"
+}
+
 # scrape FILE [CURL ARGS...]: GET the metrics (text 0.0.4 unless told) into FILE.
 scrape() {
 	local out=$1

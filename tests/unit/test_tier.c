@@ -198,12 +198,13 @@ static void test_window_needs_are_everyones(void **state)
 	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_COUNT);
 	assert_string_equal(why, "kernel BTF unavailable (/sys/kernel/btf/vmlinux: No such file or directory)");
 
+	/* tracefs is informational: the window attaches through BTF */
 	c = stock();
 	c.tracefs = false;
-	strcpy(c.why_tracefs, "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: Operation not permitted");
-	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_COUNT);
-	assert_string_equal(why, "tier tracepoint unavailable: tracefs is not mounted and mounting "
-			    "it on /sys/kernel/tracing failed: Operation not permitted");
+	c.tp_syscalls = false;
+	strcpy(c.why_tracefs, "not mounted (not needed: ptcopy attaches through BTF)");
+	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_TRACEPOINT);
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_TRACEPOINT);
 
 	c = stock();
 	c.tp_mmap_lock = false;

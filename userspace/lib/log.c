@@ -88,8 +88,52 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static char libbpf_first[256];
+
+void log_libbpf_capture(void)
+{
+	libbpf_first[0] = '\0';
+}
+
+const char *log_libbpf_warning(void)
+{
+	return libbpf_first[0] ? libbpf_first : NULL;
+}
+
+/* A warning about one map or program: what a failed load reports first. */
+static bool names_object(const char *msg)
+{
+	return !strncmp(msg, "map '", 5) || !strncmp(msg, "prog '", 6);
+}
+
+/*
+ * Keep the first line of the first warning naming a map or a program (or of
+ * the first warning at all until one does): a failed map creation is
+ * preceded by "Error in bpf_create_map_xattr(...). Retrying without BTF."
+ */
+static void libbpf_keep(const char *fmt, va_list ap)
+{
+	static const char prefix[] = "libbpf: ";
+	char line[sizeof(libbpf_first) + sizeof(prefix)];
+	const char *msg = line;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!strncmp(msg, prefix, sizeof(prefix) - 1))
+		msg += sizeof(prefix) - 1;
+	if (libbpf_first[0] && !names_object(msg))
+		return;
+	snprintf(libbpf_first, sizeof(libbpf_first), "%.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN && !names_object(libbpf_first)) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		libbpf_keep(fmt, aq);
+		va_end(aq);
+	}
 	/*
 	 * libbpf reports every failure itself at WARN level, often over many
 	 * lines (verifier logs); the caller prints one line naming what
@@ -97,7 +141,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	 */
 	if (log_verbosity < LOG_DEBUG)
 		return 0;
-	(void)level;
 	if (log_logfmt) {
 		char buf[1024];
 		int n = vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -24,6 +24,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Route libbpf's messages through log_msg (debug ones only at LOG_DEBUG). */
 void log_setup_libbpf(void);
+/*
+ * The first line of libbpf's first warning naming a map or program since
+ * log_libbpf_capture() (else of its first warning at all), without the
+ * "libbpf: " prefix, or NULL: on a failed load it says what failed, for the
+ * caller's one error line (without -v libbpf prints nothing).
+ */
+void log_libbpf_capture(void);
+const char *log_libbpf_warning(void);
 
 #define pr_err(...)	log_msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)

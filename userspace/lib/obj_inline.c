@@ -58,7 +58,7 @@ static void *inline_open(struct bpf_object **obj)
 
 	if (!o)
 		return NULL;
-	o->skel = inline_bpf__open();
+	o->skel = inline_bpf__open_opts(obj_open_opts());
 	if (!o->skel) {
 		free(o);
 		return NULL;

@@ -7,7 +7,7 @@
 
 static void *patched_open(struct bpf_object **obj)
 {
-	struct patched_bpf *skel = patched_bpf__open();
+	struct patched_bpf *skel = patched_bpf__open_opts(obj_open_opts());
 
 	if (skel)
 		*obj = skel->obj;

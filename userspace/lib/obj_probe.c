@@ -13,7 +13,7 @@
 
 static void *probe_open(struct bpf_object **obj)
 {
-	struct probe_bpf *skel = probe_bpf__open();
+	struct probe_bpf *skel = probe_bpf__open_opts(obj_open_opts());
 
 	if (skel)
 		*obj = skel->obj;

@@ -54,6 +54,23 @@ void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)
 	}
 }
 
+/*
+ * CO-RE relocations against the running kernel's own BTF only. Where a
+ * type is not in vmlinux (the flavour of another kernel version, like
+ * mm_rss_stat___pre62), libbpf would next search the modules' BTF, whose
+ * enumeration (BPF_BTF_GET_NEXT_ID) needs CAP_SYS_ADMIN: with CAP_BPF and
+ * CAP_PERFMON alone the load would fail. Naming vmlinux's BTF keeps the
+ * search there; no program of ptcopy reads a module's types.
+ */
+const struct bpf_object_open_opts *obj_open_opts(void)
+{
+	static const char vmlinux[] = "/sys/kernel/btf/vmlinux";
+	static struct bpf_object_open_opts opts = { .sz = sizeof(opts) };
+
+	opts.btf_custom_path = access(vmlinux, R_OK) ? NULL : vmlinux;
+	return &opts;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -152,6 +169,24 @@ int stats_map_add_other(int stats_fd)
 	return err;
 }
 
+/*
+ * One line for a failed load, naming what failed from libbpf's first
+ * warning: a map that could not be created (BPF memory is charged to the
+ * memory cgroup, or to RLIMIT_MEMLOCK before Linux 5.11) or a program the
+ * verifier refused (its log only with -v).
+ */
+static void load_failed(const char *what, int err)
+{
+	const char *why = log_libbpf_warning();
+	const char *hint = " (run with -v for the verifier log)";
+
+	if (why && !strncmp(why, "map '", 5))
+		hint = err == -ENOMEM || err == -EPERM ?
+		       " (BPF maps are charged to the memory cgroup, or to RLIMIT_MEMLOCK before Linux 5.11)" :
+		       "";
+	pr_err("loading %s failed: %s%s", what, why ? why : strerror(-err), hint);
+}
+
 static void make_config(struct session *s, const struct session_opts *o)
 {
 	struct ptcopy_config *c = &s->cfg;
@@ -177,7 +212,7 @@ static int open_window(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	s->window = window_bpf__open();
+	s->window = window_bpf__open_opts(obj_open_opts());
 	if (!s->window) {
 		err = -errno;
 		pr_err("opening the BPF object failed: %s", strerror(errno));
@@ -187,10 +222,10 @@ static int open_window(struct session *s, const struct session_opts *o)
 	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
+	log_libbpf_capture();
 	err = window_bpf__load(s->window);
 	if (err) {
-		pr_err("loading the BPF programs failed: %s (run with -v for the verifier log)",
-		       strerror(-err));
+		load_failed("the BPF programs", err);
 		return err;
 	}
 	return 0;
@@ -213,10 +248,13 @@ static int open_tier_obj(struct session *s)
 	err = reuse_window_maps(s);
 	if (err)
 		return err;
+	log_libbpf_capture();
 	err = s->ops->load(s->tier_skel);
 	if (err) {
-		pr_err("loading the %s tier's BPF programs failed: %s (run with -v for the verifier log)",
-		       tier_name(s->tier), strerror(-err));
+		char what[64];
+
+		snprintf(what, sizeof(what), "the %s tier's BPF programs", tier_name(s->tier));
+		load_failed(what, err);
 		return err;
 	}
 	return 0;

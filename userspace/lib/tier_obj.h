@@ -47,4 +47,8 @@ extern const struct tier_obj inline_obj;
  */
 void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf);
 
+struct bpf_object_open_opts;
+/* How every object is opened: CO-RE against vmlinux's BTF alone. */
+const struct bpf_object_open_opts *obj_open_opts(void);
+
 #endif /* __PTCOPY_TIER_OBJ_H */
