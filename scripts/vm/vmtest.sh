@@ -45,6 +45,8 @@ variants=${variants:-$all_variants}
 symbol_suites="precise"
 distro_suites="distro inline"
 full_suites="preemptfull"
+# needs the copy_pte tracepoints and the inline tier's sites in one kernel
+patched_suites="inlinetruth"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -76,7 +78,8 @@ variant_suites() {
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
-		*) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;
 		esac
 	done
 	return 0
