@@ -486,14 +486,18 @@ static size_t insn_at(const struct code *c, __u32 off)
 
 /*
  * From cond_resched's return, straight on (forward jumps are the error
- * checks), the first backward conditional jump: "addr != end -> again".
+ * checks; a tracepoint's key is passed to its join), the first backward
+ * conditional jump: "addr != end -> again".
  */
 static int find_retry(const struct code *c, size_t from, size_t l1, struct inline_sites *s,
 		      char *why, size_t why_len)
 {
 	size_t i, t, k;
 
-	for (i = from; i < c->n && i - from < 24 && !c->insn[i].stop && !c->insn[i].call; i++) {
+	for (i = from; i < c->n && i - from < 24 && !c->insn[i].call; i++) {
+		/* a tracepoint's key (6.1 patched: after cond_resched's result is kept) */
+		if (c->insn[i].stop && tracepoint_block(c, i) == c->n)
+			break;
 		if (!c->insn[i].jcc || c->insn[i].jump_off > c->insn[i].off)
 			continue;
 		if (!c->insn[i].jne) {
