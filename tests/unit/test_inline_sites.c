@@ -272,8 +272,9 @@ static void test_debian_6_12_rt(void **state)
 /*
  * ptcopy's lab kernels (scripts/kernel/build.sh: tinyconfig + vm.config,
  * PREEMPT_DYNAMIC booted voluntary, no NUMA: the prealloc is
- * __folio_alloc_noprof). The offsets were checked against objdump -dr of
- * the same mm/memory.o (copy_page_range at .text+0x8c30 in the patched one).
+ * __folio_alloc_noprof, __folio_alloc in 6.1). The offsets were checked
+ * against objdump of the fixtures' code and, for 6.12 patched, objdump -dr
+ * of the same mm/memory.o (copy_page_range at .text+0x8c30).
  *
  * Patched 6.12: a tracepoint's static key after the parent's lock call
  * (+0x6bf), at "again:" (+0x641), after the child's unlock (+0x8ec, before
@@ -353,6 +354,84 @@ static void test_lab_6_12_symbol(void **state)
 
 	(void)state;
 	check_sites("lab-6.12-symbol", &e, true);
+}
+
+/*
+ * Patched 6.1: the same keys, but cond_resched()'s result is moved to ecx
+ * (+0x9ab) before its key (+0x9ad), so the return site is that move and
+ * no block site is needed; with the keys on, the retry search passes the
+ * key (a jmp) to its join.
+ */
+static const struct expect lab61_patched = { .off = {
+	[INLINE_PASS_START] = 0x636,		/* after the pass_start key at +0x631 */
+	[INLINE_CHILD_LOCKED] = 0x6e3,
+	[INLINE_PARENT_LOCKED] = 0x76b,		/* after the locked key at +0x766 */
+	[INLINE_PARENT_UNLOCK] = 0x94c,
+	[INLINE_CHILD_UNLOCK] = 0x99c,		/* then the unlocked key at +0x9a1 */
+	[INLINE_RESCHED_CALL] = 0x9a6,
+	[INLINE_RESCHED_RET] = 0x9ab,		/* movl %eax, %ecx */
+	[INLINE_RETRY_JUMP] = 0x9d0,		/* jne again (+0x631) */
+	[INLINE_SWAP_CONT_CALL] = 0xa99,
+	[INLINE_SWAP_CONT_RET] = 0xa9e,
+	[INLINE_PREALLOC_CALL] = 0xafc,		/* __folio_alloc */
+	[INLINE_PREALLOC_RET] = 0xb01,
+	[INLINE_RESCHED_BLOCK] = -1,
+} };
+
+static void test_lab_6_1_patched(void **state)
+{
+	(void)state;
+	check_sites("lab-6.1-patched", &lab61_patched, false);
+}
+
+static void test_lab_6_1_patched_traced(void **state)
+{
+	(void)state;
+	check_sites("lab-6.1-patched-traced", &lab61_patched, false);
+}
+
+static void test_lab_6_1_unpatched(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x625,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x6c4,
+		[INLINE_PARENT_LOCKED] = 0x73e,
+		[INLINE_PARENT_UNLOCK] = 0xac5,
+		[INLINE_CHILD_UNLOCK] = 0xb1b,
+		[INLINE_RESCHED_CALL] = 0xb20,
+		[INLINE_RESCHED_RET] = 0xb25,
+		[INLINE_RETRY_JUMP] = 0xb3b,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0xbbc,
+		[INLINE_SWAP_CONT_RET] = 0xbc1,
+		[INLINE_PREALLOC_CALL] = 0xd38,
+		[INLINE_PREALLOC_RET] = 0xd3d,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.1-unpatched", &e, false);
+}
+
+static void test_lab_6_1_symbol(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x5e,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0xfc,
+		[INLINE_PARENT_LOCKED] = 0x17c,
+		[INLINE_PARENT_UNLOCK] = 0x24d,
+		[INLINE_CHILD_UNLOCK] = 0x293,
+		[INLINE_RESCHED_CALL] = 0x298,
+		[INLINE_RESCHED_RET] = 0x29d,
+		[INLINE_RETRY_JUMP] = 0x2ba,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0x3e8,
+		[INLINE_SWAP_CONT_RET] = 0x3ed,
+		[INLINE_PREALLOC_CALL] = 0x41b,
+		[INLINE_PREALLOC_RET] = 0x420,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.1-symbol", &e, false);
 }
 
 /* call rel32 at off aimed at name's first byte */
@@ -652,6 +731,10 @@ int main(void)
 		cmocka_unit_test(test_debian_6_12_cloud),
 		cmocka_unit_test(test_debian_6_1_rt_refused),
 		cmocka_unit_test(test_debian_6_12_rt),
+		cmocka_unit_test(test_lab_6_1_patched),
+		cmocka_unit_test(test_lab_6_1_patched_traced),
+		cmocka_unit_test(test_lab_6_1_unpatched),
+		cmocka_unit_test(test_lab_6_1_symbol),
 		cmocka_unit_test(test_lab_6_12_patched),
 		cmocka_unit_test(test_lab_6_12_patched_traced),
 		cmocka_unit_test(test_lab_6_12_unpatched),
