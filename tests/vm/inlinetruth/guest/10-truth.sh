@@ -6,7 +6,8 @@
 # hooks, and each ptcopy has its own maps. The patched one attaches first,
 # so the inline tier recognises the code with the tracepoints' static keys
 # enabled (jumps, not NOPs, in the live text); the workloads' own tracefs
-# events toggle the keys again while the kprobes sit next to them.
+# events toggle the keys again while the kprobes sit next to them. Then
+# each tier alone (alone/), the inline one with the keys off.
 . $TESTS/lib/guest.sh
 
 ptcopy --probe -v > probe.txt 2>&1
@@ -28,15 +29,26 @@ kprobes_settled() {
 }
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
+# warm_up: a few forks of this shell (comm sh, not a workload's) with both
+# tiers attached, so that the first run of each new probe and BPF program
+# (which qemu TCG translates then, for milliseconds) is in none of the
+# workload's passes
+warm_up() {
+	i=0
+	while [ $i -lt 4 ]; do
+		/bin/true
+		i=$((i + 1))
+	done
+}
+
 rc=0
-# workload:comm of its forking process (each ptcopy traces only that comm:
-# the guest's own shell forks while one ptcopy waits for the other)
-for wc in fork:ptfork lockbreak:ptfork swapcont:swapfork contfail:swapfork prealloc:pinfork; do
-	w=${wc%%:*} comm=${wc#*:}
+# (the check compares the workload process's comm's numbers: the guest's
+# own shell forks while one ptcopy waits for the other)
+for w in fork lockbreak swapcont contfail prealloc; do
 	d=$OUT/$w
 	mkdir -p $d
 	cd $d
-	ptcopy -j --forks --comm $comm --tier=patched > patched.json 2> patched.err &
+	ptcopy -j --forks --tier=patched > patched.json 2> patched.err &
 	pp=$!
 	if ! wait_for patched.err 'Tracing fork page-table copies' $pp; then
 		kill $pp 2> /dev/null
@@ -45,7 +57,7 @@ for wc in fork:ptfork lockbreak:ptfork swapcont:swapfork contfail:swapfork preal
 		rc=1
 		continue
 	fi
-	ptcopy -j --forks --comm $comm --tier=inline > inline.json 2> inline.err &
+	ptcopy -j --forks --tier=inline > inline.json 2> inline.err &
 	pi=$!
 	if ! wait_for inline.err 'Tracing fork page-table copies' $pi; then
 		kill $pp $pi 2> /dev/null
@@ -56,6 +68,7 @@ for wc in fork:ptfork lockbreak:ptfork swapcont:swapfork contfail:swapfork preal
 		continue
 	fi
 	kprobes_settled
+	warm_up
 	OUT=$d sh $TESTS/$w/guest/10-$w.sh > guest.log 2>&1
 	echo $? > guest.rc
 	kill -INT $pp $pi
@@ -64,5 +77,45 @@ for wc in fork:ptfork lockbreak:ptfork swapcont:swapfork contfail:swapfork preal
 	wait $pi
 	echo $? > inline.rc
 	echo "$w: guest script exit $(cat guest.rc), ptcopy exit patched $(cat patched.rc) inline $(cat inline.rc)"
+done
+
+# Each tier alone on the same workloads, run without the kernel's trace:
+# the inline tier with the tracepoints' keys off (NOPs at the sites' joins,
+# the blocks never run), then the patched tier; no probe of one tier inside
+# the other's intervals. The fork of 256 MiB, and the workloads whose
+# retries and continuations do not depend on timing.
+# alone TIER DIR CMD...
+alone() {
+	name=$2 d=$OUT/alone/$2
+	tier=$1
+	shift 2
+	mkdir -p $d
+	cd $d
+	ptcopy -j --forks --tier=$tier > $tier.json 2> $tier.err &
+	pi=$!
+	if ! wait_for $tier.err 'Tracing fork page-table copies' $pi; then
+		kill $pi 2> /dev/null
+		wait $pi
+		echo "alone/$name: ptcopy --tier=$tier did not attach"
+		return 1
+	fi
+	kprobes_settled
+	warm_up
+	"$@" > $tier-workload.out 2>&1
+	echo $? > $tier-guest.rc
+	kill -INT $pi
+	wait $pi
+	echo $? > $tier.rc
+}
+[ "$(cat /sys/kernel/tracing/events/copy_pte/enable)" = 0 ] || rc=1
+for t in inline patched; do
+	alone $t fork ptfork --size 256 --forks 2 || rc=1
+	alone $t prealloc pinfork --pages 64 --pinned 4 --forks 2 || rc=1
+	zram_swap_on 64M
+	alone $t swapcont failnext add_swap_count_continuation 1 -- swapfork --children 64 || rc=1
+	zram_swap_off
+	zram_swap_on 64M
+	alone $t contfail failnext add_swap_count_continuation 2 -- swapfork --children 64 || rc=1
+	zram_swap_off
 done
 exit $rc
