@@ -17,7 +17,8 @@
 # kernel of the series (linux-image-*-amd64, scripts/vm/distro-kernel.sh),
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
-# full_suites. A suite's output lands in
+# full_suites. The suites in patched_suites run on the patched variant
+# only. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
