@@ -8,7 +8,8 @@
  * patched.bpf.c, with the same per-pass accounting (pass.bpf.h).
  *
  * One pass: pass_start ("again:") -> parent_locked (both PTE locks held) ->
- * child_unlock (the hold ends) -> resched_ret, then the continuation or the
+ * child_unlock (the hold ends) -> resched_ret (after resched_block where a
+ * tracepoint's block runs between), then the continuation or the
  * prealloc return if the pass stopped for one, then the retry jump. The
  * jump is "if (addr != end) goto again": taken (ZF clear) it is a retry,
  * and its reason is exact from what the pass did after its unlock: a
@@ -27,6 +28,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ptcopy_fork.inline_pass: what the pass in progress did after its unlock */
 #define INLINE_PASS_SWAP_CONT	(1U << 0)	/* add_swap_count_continuation returned */
 #define INLINE_PASS_PREALLOC	(1U << 1)	/* the prealloc page allocation returned */
+#define INLINE_PASS_RESCHED	(1U << 2)	/* cond_resched counted in its tracepoint's block */
 /* bits 8..15: the retry reason + 1 a taken retry jump left for the next pass */
 #define INLINE_RETRY_SHIFT	8
 
@@ -71,13 +73,35 @@ static __always_inline int on_child_unlock(void)
 	return 0;
 }
 
-/* after the cond_resched() static call: rax is its return */
+/*
+ * After the cond_resched() static call: rax is its return. Where a
+ * tracepoint follows the call (a patched kernel), this is the join after
+ * its block, and if the block ran, rax is the tracepoint's: the outcome was
+ * then taken at the block's first instruction (on_resched_block).
+ */
 static __always_inline int on_resched_ret(__u64 rax)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (f)
-		pass_resched(f, (int)rax != 0);
+	if (!f)
+		return 0;
+	if (f->inline_pass & INLINE_PASS_RESCHED) {
+		f->inline_pass &= ~INLINE_PASS_RESCHED;
+		return 0;
+	}
+	pass_resched(f, (int)rax != 0);
+	return 0;
+}
+
+/* the first instruction of the tracepoint's block after cond_resched() */
+static __always_inline int on_resched_block(__u64 rax)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
+		return 0;
+	f->inline_pass |= INLINE_PASS_RESCHED;
+	pass_resched(f, (int)rax != 0);
 	return 0;
 }
 
@@ -151,6 +175,7 @@ PTCOPY_SITE(pass, on_pass_start(), on_pass_start())
 PTCOPY_SITE(locked, on_parent_locked(), on_parent_locked())
 PTCOPY_SITE(unlock, on_child_unlock(), on_child_unlock())
 PTCOPY_SITE(resched, on_resched_ret(PT_REGS_RC(ctx)), on_resched_ret(ctx[0]))
+PTCOPY_SITE(resched_block, on_resched_block(PT_REGS_RC(ctx)), on_resched_block(ctx[0]))
 PTCOPY_SITE(swap_cont, on_swap_cont_ret(PT_REGS_RC(ctx)), on_swap_cont_ret(ctx[0]))
 PTCOPY_SITE(prealloc, on_prealloc_ret(), on_prealloc_ret())
 PTCOPY_SITE(retry, on_retry_jump(ctx->flags), on_retry_jump(ctx[0]))

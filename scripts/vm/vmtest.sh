@@ -17,7 +17,8 @@
 # kernel of the series (linux-image-*-amd64, scripts/vm/distro-kernel.sh),
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
-# full_suites. A suite's output lands in
+# full_suites. The suites in patched_suites run on the patched variant
+# only. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
@@ -45,6 +46,8 @@ variants=${variants:-$all_variants}
 symbol_suites="precise"
 distro_suites="distro inline"
 full_suites="preemptfull"
+# needs the copy_pte tracepoints and the inline tier's sites in one kernel
+patched_suites="inlinetruth"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -76,7 +79,8 @@ variant_suites() {
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
-		*) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;
 		esac
 	done
 	return 0

@@ -29,6 +29,7 @@
 
 enum op {
 	SEED, OPEN, CLOSE, PASS, LOCKED, UNLOCK, RESCHED, SWAP_CONT, PREALLOC, RETRY,
+	RESCHED_BLOCK,
 };
 
 struct step {
@@ -65,7 +66,7 @@ static void step(const struct step *st, int cpu)
 		[PASS] = "ptcopy_in_pass_raw", [LOCKED] = "ptcopy_in_locked_raw",
 		[UNLOCK] = "ptcopy_in_unlock_raw", [RESCHED] = "ptcopy_in_resched_raw",
 		[SWAP_CONT] = "ptcopy_in_swap_cont_raw", [PREALLOC] = "ptcopy_in_prealloc_raw",
-		[RETRY] = "ptcopy_in_retry_raw",
+		[RETRY] = "ptcopy_in_retry_raw", [RESCHED_BLOCK] = "ptcopy_in_resched_block_raw",
 	};
 	__u64 lock[4], n = 0;
 
@@ -212,6 +213,33 @@ static void test_lock_break_retries(void **state)
 	assert_int_equal(st.stops[PTCOPY_STOP_NEED_RESCHED], 0);
 }
 
+/*
+ * A patched kernel's copy_pte_resched tracepoint after cond_resched(): when
+ * its block runs, the outcome is read at the block's first instruction and
+ * the join after it (whose rax is then the tracepoint's) adds nothing;
+ * when it does not, the join reads rax as on a stock kernel.
+ */
+static void test_resched_tracepoint_block(void **state)
+{
+	struct ptcopy_fork_event ev;
+
+	(void)state;
+	RUN({ SEED, C("traced") }, { OPEN },
+	    /* traced: rescheduled (1), rax at the join is the tracepoint's */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED_BLOCK, 1 }, { RESCHED, 0 },
+	    { RETRY, FLAGS_RETRY },
+	    /* traced: not rescheduled, garbage at the join */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED_BLOCK, 0 }, { RESCHED, 0xdead },
+	    { RETRY, FLAGS_RETRY },
+	    /* the key off again: the join alone */
+	    PASS_(1, FLAGS_DONE), { CLOSE });
+	ev = one_event();
+	assert_int_equal(ev.passes, 3);
+	assert_int_equal(ev.lock_breaks, 2);
+	assert_int_equal(ev.resched_calls, 3);
+	assert_int_equal(ev.resched_done, 2);
+}
+
 static void test_swap_cont_and_prealloc(void **state)
 {
 	struct ptcopy_fork_event ev;
@@ -346,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_break_retries),
+		cmocka_unit_test(test_resched_tracepoint_block),
 		cmocka_unit_test(test_swap_cont_and_prealloc),
 		cmocka_unit_test(test_prealloc_failure_is_no_retry),
 		cmocka_unit_test(test_first_pass_per_range),

@@ -156,6 +156,7 @@ static const struct expect deb61 = { .off = {
 	[INLINE_SWAP_CONT_RET] = 0xb93,
 	[INLINE_PREALLOC_CALL] = 0xc10,		/* vma_alloc_folio */
 	[INLINE_PREALLOC_RET] = 0xc15,
+	[INLINE_RESCHED_BLOCK] = -1,		/* no tracepoint after cond_resched */
 } };
 
 static void test_debian_6_1(void **state)
@@ -179,6 +180,7 @@ static void test_debian_6_1_cloud(void **state)
 		[INLINE_SWAP_CONT_RET] = 0xbd3,
 		[INLINE_PREALLOC_CALL] = 0xc9a,
 		[INLINE_PREALLOC_RET] = 0xc9f,
+		[INLINE_RESCHED_BLOCK] = -1,
 	} };
 
 	(void)state;
@@ -203,6 +205,7 @@ static const struct expect deb612 = { .off = {
 	[INLINE_SWAP_CONT_RET] = 0xeb3,
 	[INLINE_PREALLOC_CALL] = 0xedc,		/* vma_alloc_folio_noprof */
 	[INLINE_PREALLOC_RET] = 0xee1,
+	[INLINE_RESCHED_BLOCK] = -1,
 } };
 
 static void test_debian_6_12(void **state)
@@ -259,10 +262,222 @@ static void test_debian_6_12_rt(void **state)
 		if (s.site[k].off != (__u32)e.off[k])
 			fail_msg("%s at +0x%x, expected +0x%x", inline_site_name(k), s.site[k].off,
 				 e.off[k]);
+	assert_false(s.site[INLINE_RESCHED_BLOCK].found);
 	assert_true(s.child_lock_returns_pte);
 	assert_true(s.resched_patched_out);
 	assert_true(s.sleeping_locks);
 	unload(&fx);
+}
+
+/*
+ * ptcopy's lab kernels (scripts/kernel/build.sh: tinyconfig + vm.config,
+ * PREEMPT_DYNAMIC booted voluntary, no NUMA: the prealloc is
+ * __folio_alloc_noprof, __folio_alloc in 6.1). The offsets were checked
+ * against objdump of the fixtures' code and, for 6.12 patched, objdump -dr
+ * of the same mm/memory.o (copy_page_range at .text+0x8c30).
+ *
+ * Patched 6.12: a tracepoint's static key after the parent's lock call
+ * (+0x6bf), at "again:" (+0x641), after the child's unlock (+0x8ec, before
+ * cond_resched) and after cond_resched (+0x8f6): the sites are the joins
+ * after them, and the block of the one after cond_resched (+0xbae) is where
+ * rax is still its return. Booted, the keys are NOPs; with the copy_pte
+ * events enabled (-traced) they are jumps to the blocks, same sites.
+ */
+static const struct expect lab612_patched = { .off = {
+	[INLINE_PASS_START] = 0x646,		/* after the pass_start key at +0x641 */
+	[INLINE_CHILD_LOCKED] = 0x682,		/* after __pte_offset_map_lock */
+	[INLINE_PARENT_LOCKED] = 0x6c4,		/* after the locked key at +0x6bf */
+	[INLINE_PARENT_UNLOCK] = 0x8ae,
+	[INLINE_CHILD_UNLOCK] = 0x8e2,		/* then __rcu_read_unlock, the unlocked key */
+	[INLINE_RESCHED_CALL] = 0x8f1,
+	[INLINE_RESCHED_RET] = 0x8fb,		/* after the resched key at +0x8f6 */
+	[INLINE_RETRY_JUMP] = 0x934,		/* jne again (+0x641) */
+	[INLINE_SWAP_CONT_CALL] = 0xabc,
+	[INLINE_SWAP_CONT_RET] = 0xac1,		/* movl %eax, %r12d: before its key */
+	[INLINE_PREALLOC_CALL] = 0xd0b,		/* __folio_alloc_noprof */
+	[INLINE_PREALLOC_RET] = 0xd10,
+	[INLINE_RESCHED_BLOCK] = 0xbae,		/* copy_pte_resched's block */
+} };
+
+static void test_lab_6_12_patched(void **state)
+{
+	(void)state;
+	check_sites("lab-6.12-patched", &lab612_patched, true);
+}
+
+static void test_lab_6_12_patched_traced(void **state)
+{
+	(void)state;
+	check_sites("lab-6.12-patched-traced", &lab612_patched, true);
+}
+
+static void test_lab_6_12_unpatched(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x5d0,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x60b,
+		[INLINE_PARENT_LOCKED] = 0x64a,
+		[INLINE_PARENT_UNLOCK] = 0xd47,
+		[INLINE_CHILD_UNLOCK] = 0xd7b,
+		[INLINE_RESCHED_CALL] = 0xd85,
+		[INLINE_RESCHED_RET] = 0xd8a,
+		[INLINE_RETRY_JUMP] = 0xdbb,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0xe76,
+		[INLINE_SWAP_CONT_RET] = 0xe7b,
+		[INLINE_PREALLOC_CALL] = 0xe9e,
+		[INLINE_PREALLOC_RET] = 0xea3,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.12-unpatched", &e, true);
+}
+
+/* The symbol variant: copy_pte_range a function of its own. */
+static void test_lab_6_12_symbol(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x62,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x9d,
+		[INLINE_PARENT_LOCKED] = 0xdc,
+		[INLINE_PARENT_UNLOCK] = 0x1f6,
+		[INLINE_CHILD_UNLOCK] = 0x228,
+		[INLINE_RESCHED_CALL] = 0x232,
+		[INLINE_RESCHED_RET] = 0x237,
+		[INLINE_RETRY_JUMP] = 0x265,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0x345,
+		[INLINE_SWAP_CONT_RET] = 0x34a,
+		[INLINE_PREALLOC_CALL] = 0x36b,
+		[INLINE_PREALLOC_RET] = 0x370,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.12-symbol", &e, true);
+}
+
+/*
+ * Patched 6.1: the same keys, but cond_resched()'s result is moved to ecx
+ * (+0x9ab) before its key (+0x9ad), so the return site is that move and
+ * no block site is needed; with the keys on, the retry search passes the
+ * key (a jmp) to its join.
+ */
+static const struct expect lab61_patched = { .off = {
+	[INLINE_PASS_START] = 0x636,		/* after the pass_start key at +0x631 */
+	[INLINE_CHILD_LOCKED] = 0x6e3,
+	[INLINE_PARENT_LOCKED] = 0x76b,		/* after the locked key at +0x766 */
+	[INLINE_PARENT_UNLOCK] = 0x94c,
+	[INLINE_CHILD_UNLOCK] = 0x99c,		/* then the unlocked key at +0x9a1 */
+	[INLINE_RESCHED_CALL] = 0x9a6,
+	[INLINE_RESCHED_RET] = 0x9ab,		/* movl %eax, %ecx */
+	[INLINE_RETRY_JUMP] = 0x9d0,		/* jne again (+0x631) */
+	[INLINE_SWAP_CONT_CALL] = 0xa99,
+	[INLINE_SWAP_CONT_RET] = 0xa9e,
+	[INLINE_PREALLOC_CALL] = 0xafc,		/* __folio_alloc */
+	[INLINE_PREALLOC_RET] = 0xb01,
+	[INLINE_RESCHED_BLOCK] = -1,
+} };
+
+static void test_lab_6_1_patched(void **state)
+{
+	(void)state;
+	check_sites("lab-6.1-patched", &lab61_patched, false);
+}
+
+static void test_lab_6_1_patched_traced(void **state)
+{
+	(void)state;
+	check_sites("lab-6.1-patched-traced", &lab61_patched, false);
+}
+
+static void test_lab_6_1_unpatched(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x625,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0x6c4,
+		[INLINE_PARENT_LOCKED] = 0x73e,
+		[INLINE_PARENT_UNLOCK] = 0xac5,
+		[INLINE_CHILD_UNLOCK] = 0xb1b,
+		[INLINE_RESCHED_CALL] = 0xb20,
+		[INLINE_RESCHED_RET] = 0xb25,
+		[INLINE_RETRY_JUMP] = 0xb3b,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0xbbc,
+		[INLINE_SWAP_CONT_RET] = 0xbc1,
+		[INLINE_PREALLOC_CALL] = 0xd38,
+		[INLINE_PREALLOC_RET] = 0xd3d,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.1-unpatched", &e, false);
+}
+
+static void test_lab_6_1_symbol(void **state)
+{
+	const struct expect e = { .off = {
+		[INLINE_PASS_START] = 0x5e,		/* "again:" */
+		[INLINE_CHILD_LOCKED] = 0xfc,
+		[INLINE_PARENT_LOCKED] = 0x17c,
+		[INLINE_PARENT_UNLOCK] = 0x24d,
+		[INLINE_CHILD_UNLOCK] = 0x293,
+		[INLINE_RESCHED_CALL] = 0x298,
+		[INLINE_RESCHED_RET] = 0x29d,
+		[INLINE_RETRY_JUMP] = 0x2ba,		/* jne again */
+		[INLINE_SWAP_CONT_CALL] = 0x3e8,
+		[INLINE_SWAP_CONT_RET] = 0x3ed,
+		[INLINE_PREALLOC_CALL] = 0x41b,
+		[INLINE_PREALLOC_RET] = 0x420,
+		[INLINE_RESCHED_BLOCK] = -1,
+	} };
+
+	(void)state;
+	check_sites("lab-6.1-symbol", &e, false);
+}
+
+/* call rel32 at off aimed at name's first byte */
+static void retarget(struct fixture *fx, __u32 off, const char *name)
+{
+	__u64 to, size;
+	__s32 rel;
+
+	assert_int_equal(fx->code[off], 0xe8);
+	assert_non_null(ksyms_func(fx->syms, name, &to, &size));
+	rel = (__s32)(to - (fx->addr + off + 5));
+	memcpy(fx->code + off + 1, &rel, sizeof(rel));
+}
+
+/*
+ * The block of the key between the child's unlock and cond_resched calls
+ * something that is not a tracepoint's function: not a tracepoint's key,
+ * so the unlock is not directly before cond_resched.
+ */
+static void untrace_unlocked(struct fixture *fx)
+{
+	retarget(fx, 0xc34, "vm_normal_page");
+}
+
+static void test_not_a_tracepoint_refused(void **state)
+{
+	(void)state;
+	refused("lab-6.12-patched", untrace_unlocked,
+		"no unlock call directly before cond_resched at +0x8f1");
+	refused("lab-6.12-patched-traced", untrace_unlocked,
+		"no unlock call directly before cond_resched at +0x8f1");
+}
+
+/* The same key's block jumping back somewhere else than its join. */
+static void misjoin_unlocked(struct fixture *fx)
+{
+	/* its last exit: jmp rel32 back to cond_resched at +0x8f1 */
+	assert_int_equal(fx->code[0xc4b], 0xe9);
+	fx->code[0xc4c] -= 5;
+}
+
+static void test_tracepoint_elsewhere_refused(void **state)
+{
+	(void)state;
+	refused("lab-6.12-patched", misjoin_unlocked,
+		"no unlock call directly before cond_resched at +0x8f1");
 }
 
 static void put(struct fixture *fx, __u32 off, const __u8 *bytes, size_t n)
@@ -516,6 +731,16 @@ int main(void)
 		cmocka_unit_test(test_debian_6_12_cloud),
 		cmocka_unit_test(test_debian_6_1_rt_refused),
 		cmocka_unit_test(test_debian_6_12_rt),
+		cmocka_unit_test(test_lab_6_1_patched),
+		cmocka_unit_test(test_lab_6_1_patched_traced),
+		cmocka_unit_test(test_lab_6_1_unpatched),
+		cmocka_unit_test(test_lab_6_1_symbol),
+		cmocka_unit_test(test_lab_6_12_patched),
+		cmocka_unit_test(test_lab_6_12_patched_traced),
+		cmocka_unit_test(test_lab_6_12_unpatched),
+		cmocka_unit_test(test_lab_6_12_symbol),
+		cmocka_unit_test(test_not_a_tracepoint_refused),
+		cmocka_unit_test(test_tracepoint_elsewhere_refused),
 		cmocka_unit_test(test_inlined_unlock_refused),
 		cmocka_unit_test(test_missing_swap_cont_refused),
 		cmocka_unit_test(test_missing_lock_refused),

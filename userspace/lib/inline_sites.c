@@ -26,6 +26,18 @@
  * global locks, not PTE locks, and are left out. The loop back to "again:"
  * is the first backward jne after cond_resched's return (its error checks
  * jump forward); its target, before the child's lock, is where passes begin.
+ *
+ * A kernel with tracepoints in the pass (ptcopy's patch) has a static key's
+ * branch at some of these points: right after the parent's lock call, the
+ * child's unlock, cond_resched() and at "again:". A kprobe cannot sit on one
+ * (the kernel rewrites it when the key flips), so each such point moves to
+ * the join after the branch, and only where the branch is exactly a
+ * tracepoint's: a 2- or 5-byte NOP (key off) or a jmp to the block (key on),
+ * the block out of line, calling the tracepoint's function once and
+ * nothing else but the preemption point of its preempt_enable, and leaving
+ * only to the join. Where the join comes after cond_resched() the tracing
+ * block clobbers rax, so its first instruction is a site too
+ * (INLINE_RESCHED_BLOCK), where rax is still the return.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +58,7 @@ static const char *const site_names[INLINE_SITE_COUNT] = {
 	[INLINE_SWAP_CONT_RET] = "swap_cont_return",
 	[INLINE_PREALLOC_CALL] = "prealloc_call",
 	[INLINE_PREALLOC_RET] = "prealloc_return",
+	[INLINE_RESCHED_BLOCK] = "resched_block",
 };
 
 const char *inline_site_name(enum inline_site_kind k)
@@ -64,6 +77,8 @@ enum call_role {
 	CALL_PREALLOC,		/* the prealloc page's allocation */
 	CALL_LOCK_OTHER,	/* a lock function the pattern does not know */
 	CALL_RCU_UNLOCK,	/* pte_unmap() since 6.5: rcu_read_unlock() */
+	CALL_TRACE,		/* a tracepoint's function (its static call's target) */
+	CALL_PREEMPT_NOTRACE,	/* preempt_enable_notrace()'s preemption point */
 };
 
 static const struct {
@@ -83,6 +98,13 @@ static const struct {
 	{ "vma_alloc_folio", CALL_PREALLOC },
 	{ "vma_alloc_folio_noprof", CALL_PREALLOC },
 	{ "alloc_pages_vma", CALL_PREALLOC },
+	/* without NUMA vma_alloc_folio() is inline, down to these */
+	{ "__folio_alloc", CALL_PREALLOC },
+	{ "__folio_alloc_noprof", CALL_PREALLOC },
+	/* in a tracepoint's block: preempt=full calls it, voluntary has a NOP */
+	{ "preempt_schedule_notrace", CALL_PREEMPT_NOTRACE },
+	{ "preempt_schedule_notrace_thunk", CALL_PREEMPT_NOTRACE },
+	{ "__SCT__preempt_schedule_notrace", CALL_PREEMPT_NOTRACE },
 	/* lock variants that would make the pattern's lock calls ambiguous */
 	{ "_raw_spin_lock_nested", CALL_LOCK_OTHER },
 	{ "_raw_spin_lock_irq", CALL_LOCK_OTHER },
@@ -103,6 +125,14 @@ static bool name_is(const char *sym, const char *name)
 	return !strncmp(sym, name, n) && (sym[n] == '\0' || sym[n] == '.');
 }
 
+/*
+ * What a tracepoint's static call lands on in the live text: the iterator
+ * over its probes, or its only probe (a BPF program's, tracefs', perf's).
+ */
+static const char *const trace_prefixes[] = {
+	"__traceiter_", "__bpf_trace_", "trace_event_raw_event_", "perf_trace_",
+};
+
 static enum call_role role_of(const char *sym)
 {
 	size_t i;
@@ -110,6 +140,9 @@ static enum call_role role_of(const char *sym)
 	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (name_is(sym, roles[i].name))
 			return roles[i].role;
+	for (i = 0; i < sizeof(trace_prefixes) / sizeof(trace_prefixes[0]); i++)
+		if (!strncmp(sym, trace_prefixes[i], strlen(trace_prefixes[i])))
+			return CALL_TRACE;
 	return CALL_OTHER;
 }
 
@@ -122,6 +155,8 @@ struct insn {
 	bool rdi_write;		/* writes rdi/edi some other way */
 	bool stop;		/* ret, jmp, ud2: int3 may follow (SLS, padding) */
 	bool jcc;		/* conditional jump to jump_off inside the code */
+	bool jmp;		/* unconditional jump to jump_off inside the code */
+	bool key_nop;		/* a NOP of a static key's size: 2 or 5 bytes */
 	bool jne;
 	__u32 jump_off;
 	enum call_role role;
@@ -137,6 +172,9 @@ struct code {
 
 /* cond_resched's static call patched to "return 0" (preempt=full): 2e 2e 2e 31 c0 */
 static const __u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+/* a disabled static key in the live text (x86_nops[2], x86_nops[5]) */
+static const __u8 key_nop2[] = { 0x66, 0x90 };
+static const __u8 key_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
 static void fmt_insn(char *out, size_t len, const cs_insn *ci, const char *target_name)
 {
@@ -239,13 +277,16 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 		} else {
 			in->rdi_write = writes_rdi(h, ci);
 		}
-		if (cs_insn_group(h, ci, X86_GRP_JUMP) && ci->id != X86_INS_JMP && x->op_count == 1 &&
+		if (cs_insn_group(h, ci, X86_GRP_JUMP) && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_IMM && (__u64)x->operands[0].imm >= addr &&
 		    (__u64)x->operands[0].imm < addr + len) {
-			in->jcc = true;
+			in->jmp = ci->id == X86_INS_JMP;
+			in->jcc = !in->jmp;
 			in->jne = ci->id == X86_INS_JNE;
 			in->jump_off = (__u32)((__u64)x->operands[0].imm - addr);
 		}
+		in->key_nop = (ci->size == sizeof(key_nop2) && !memcmp(code + off, key_nop2, 2)) ||
+			      (ci->size == sizeof(key_nop5) && !memcmp(code + off, key_nop5, 5));
 		in->stop = ci->id == X86_INS_RET || ci->id == X86_INS_JMP || ci->id == X86_INS_UD2 ||
 			   ci->id == X86_INS_INT3;
 		after_stop = in->stop;
@@ -292,12 +333,84 @@ static void set_site(struct inline_sites *s, enum inline_site_kind k, const stru
 	snprintf(s->site[k].insn, sizeof(s->site[k].insn), "%s", in->text);
 }
 
-/* The unique call to role, and the instruction after it; optional or not. */
-static int find_call_pair(const struct code *c, enum call_role role, const char *what,
-			  bool required, struct inline_sites *s, enum inline_site_kind call,
-			  enum inline_site_kind ret, char *why, size_t why_len)
+static bool jumps(const struct insn *in)
 {
-	size_t i, at = 0, n = 0;
+	return in->jcc || in->jmp;
+}
+
+/*
+ * If the instruction at k is a tracepoint's static key branch (see the top
+ * of this file), the first instruction of its block; else c->n. The block
+ * is found by its exits: every jump to the join (the instruction after k)
+ * but k's own is the block's, the last an unconditional one, and the block
+ * begins after the unconditional control transfer before its first exit.
+ */
+static size_t tracepoint_block(const struct code *c, size_t k)
+{
+	size_t i, e, lo = c->n, hi = 0, traces = 0;
+	__u32 join;
+
+	if (k + 1 >= c->n || (!c->insn[k].key_nop && !c->insn[k].jmp))
+		return c->n;
+	join = c->insn[k + 1].off;
+	for (i = 0; i < c->n; i++) {
+		if (i == k || !jumps(&c->insn[i]) || c->insn[i].jump_off != join)
+			continue;
+		if (i < lo)
+			lo = i;
+		hi = i;
+	}
+	/* out of line: after the join, ended by the jmp back */
+	if (lo == c->n || lo <= k + 1 || !c->insn[hi].jmp)
+		return c->n;
+	for (e = lo; !c->insn[e - 1].stop; e--)
+		if (e - 1 == k + 1)
+			return c->n;
+	if (c->insn[k].jmp && c->insn[k].jump_off != c->insn[e].off)
+		return c->n;
+	for (i = e; i <= hi; i++) {
+		const struct insn *in = &c->insn[i];
+
+		if ((i < hi && in->stop) || in->indirect_call)
+			return c->n;
+		if (jumps(in) && in->jump_off != join &&
+		    (in->jump_off <= c->insn[e].off || in->jump_off > c->insn[hi].off))
+			return c->n;
+		if (in->call && in->role == CALL_TRACE)
+			traces++;
+		else if (in->call && in->role != CALL_PREEMPT_NOTRACE)
+			return c->n;
+	}
+	if (traces != 1)
+		return c->n;
+	/* and only the key enters it */
+	for (i = 0; i < c->n; i++)
+		if ((i < e || i > hi) && i != k && jumps(&c->insn[i]) &&
+		    c->insn[i].jump_off >= c->insn[e].off && c->insn[i].jump_off <= c->insn[hi].off)
+			return c->n;
+	return e;
+}
+
+/* k, or the join after it if k is a tracepoint's static key branch. */
+static size_t past_tracepoint(const struct code *c, size_t k, size_t *block)
+{
+	size_t b = tracepoint_block(c, k);
+
+	if (block)
+		*block = b;
+	return b == c->n ? k : k + 1;
+}
+
+/*
+ * The unique call to role, and the instruction after it (past a
+ * tracepoint, unless its return value is read there); optional or not.
+ */
+static int find_call_pair(const struct code *c, enum call_role role, const char *what,
+			  bool required, bool reads_rax, struct inline_sites *s,
+			  enum inline_site_kind call, enum inline_site_kind ret, char *why,
+			  size_t why_len)
+{
+	size_t i, at = 0, n = 0, after;
 
 	for (i = 0; i < c->n; i++)
 		if (c->insn[i].call && c->insn[i].role == role) {
@@ -320,8 +433,15 @@ static int find_call_pair(const struct code *c, enum call_role role, const char 
 		snprintf(why, why_len, "%s call at +0x%x ends the code", what, c->insn[at].off);
 		return -1;
 	}
+	after = past_tracepoint(c, at + 1, NULL);
+	if (after != at + 1 && reads_rax) {
+		snprintf(why, why_len,
+			 "a tracepoint right after the %s call at +0x%x: its result is not in rax after it",
+			 what, c->insn[at].off);
+		return -1;
+	}
 	set_site(s, call, &c->insn[at]);
-	set_site(s, ret, &c->insn[at + 1]);
+	set_site(s, ret, &c->insn[after]);
 	return 0;
 }
 
@@ -366,14 +486,18 @@ static size_t insn_at(const struct code *c, __u32 off)
 
 /*
  * From cond_resched's return, straight on (forward jumps are the error
- * checks), the first backward conditional jump: "addr != end -> again".
+ * checks; a tracepoint's key is passed to its join), the first backward
+ * conditional jump: "addr != end -> again".
  */
 static int find_retry(const struct code *c, size_t from, size_t l1, struct inline_sites *s,
 		      char *why, size_t why_len)
 {
 	size_t i, t, k;
 
-	for (i = from; i < c->n && i - from < 24 && !c->insn[i].stop && !c->insn[i].call; i++) {
+	for (i = from; i < c->n && i - from < 24 && !c->insn[i].call; i++) {
+		/* a tracepoint's key (6.1 patched: after cond_resched's result is kept) */
+		if (c->insn[i].stop && tracepoint_block(c, i) == c->n)
+			break;
 		if (!c->insn[i].jcc || c->insn[i].jump_off > c->insn[i].off)
 			continue;
 		if (!c->insn[i].jne) {
@@ -382,6 +506,8 @@ static int find_retry(const struct code *c, size_t from, size_t l1, struct inlin
 			return -1;
 		}
 		t = insn_at(c, c->insn[i].jump_off);
+		if (t != c->n)
+			t = past_tracepoint(c, t, NULL);
 		if (t == c->n || t >= l1) {
 			snprintf(why, why_len,
 				 "retry: the loop back at +0x%x (%s) does not go to an instruction before the child's lock at +0x%x",
@@ -407,17 +533,20 @@ static int find_retry(const struct code *c, size_t from, size_t l1, struct inlin
 
 static int match(const struct code *c, struct inline_sites *s, char *why, size_t why_len)
 {
-	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0;
+	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0, ret, block;
 
 	/*
 	 * The anchor: an unlock call directly followed by cond_resched, or
-	 * with pte_unmap()'s rcu_read_unlock() calls in between (>= 6.5).
+	 * with pte_unmap()'s rcu_read_unlock() calls in between (>= 6.5),
+	 * and a tracepoint (patched kernels).
 	 */
 	for (i = 0; i + 1 < c->n; i++) {
 		if (!c->insn[i].call || c->insn[i].role != CALL_UNLOCK || global_lock(c, i))
 			continue;
 		for (r = i + 1; r < c->n && c->insn[r].call && c->insn[r].role == CALL_RCU_UNLOCK;)
 			r++;
+		if (r < c->n)
+			r = past_tracepoint(c, r, NULL);
 		if (r == c->n || c->insn[r].role != CALL_RESCHED)
 			continue;
 		if (n_anchor++) {
@@ -451,7 +580,10 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 		snprintf(why, why_len, "cond_resched at +0x%x ends the code", c->insn[resched].off);
 		return -1;
 	}
-	set_site(s, INLINE_RESCHED_RET, &c->insn[resched + 1]);
+	ret = past_tracepoint(c, resched + 1, &block);
+	set_site(s, INLINE_RESCHED_RET, &c->insn[ret]);
+	if (block != c->n)
+		set_site(s, INLINE_RESCHED_BLOCK, &c->insn[block]);
 
 	/* walk back: parent's unlock, parent's lock, child's lock */
 	for (u1 = anchor; u1-- > 0;)
@@ -482,7 +614,7 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 				 c->insn[u1].off, c->insn[l2].text, c->insn[l2].off);
 		return -1;
 	}
-	set_site(s, INLINE_PARENT_LOCKED, &c->insn[l2 + 1]);
+	set_site(s, INLINE_PARENT_LOCKED, &c->insn[past_tracepoint(c, l2 + 1, NULL)]);
 	s->sleeping_locks = !strcmp(c->insn[l2].target_name, "rt_spin_lock");
 	for (l1 = l2; l1-- > 0;)
 		if (lockish(&c->insn[l1]) && !global_lock(c, l1))
@@ -515,12 +647,12 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 			 c->insn[i].text, c->insn[i].off, c->insn[l1].off, c->insn[anchor].off);
 		return -1;
 	}
-	if (find_retry(c, resched + 1, l1, s, why, why_len))
+	if (find_retry(c, ret, l1, s, why, why_len))
 		return -1;
-	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, s,
+	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, true, s,
 			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))
 		return -1;
-	return find_call_pair(c, CALL_PREALLOC, "the prealloc allocation", false, s,
+	return find_call_pair(c, CALL_PREALLOC, "the prealloc allocation", false, false, s,
 			      INLINE_PREALLOC_CALL, INLINE_PREALLOC_RET, why, why_len);
 }
 

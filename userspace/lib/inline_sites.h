@@ -46,9 +46,17 @@ enum inline_site_kind {
 	INLINE_SWAP_CONT_CALL,
 	/* the instruction after it: eax is its result */
 	INLINE_SWAP_CONT_RET,
-	/* the prealloc page allocation for -EAGAIN, where it is a call */
+	/* the prealloc page allocation for -EAGAIN */
 	INLINE_PREALLOC_CALL,
 	INLINE_PREALLOC_RET,
+	/*
+	 * Where a tracepoint follows cond_resched() (ptcopy's patched
+	 * kernel): the first instruction of the tracepoint's out-of-line
+	 * block, where rax is still cond_resched()'s return; resched_return
+	 * is then the join after the block, where it no longer is if the
+	 * block ran. Not found on kernels without such a tracepoint.
+	 */
+	INLINE_RESCHED_BLOCK,
 	INLINE_SITE_COUNT,
 };
 

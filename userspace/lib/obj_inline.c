@@ -14,7 +14,7 @@
 #include "tier_obj.h"
 #include "inline.skel.h"
 
-#define INLINE_PROGS	7
+#define INLINE_PROGS	8
 
 struct inline_obj {
 	struct inline_bpf *skel;
@@ -40,6 +40,7 @@ static void progs_of(struct inline_bpf *s, struct bpf_program *kp[INLINE_PROGS],
 	P(4, swap_cont, INLINE_SWAP_CONT_RET);
 	P(5, prealloc, INLINE_PREALLOC_RET);
 	P(6, retry, INLINE_RETRY_JUMP);
+	P(7, resched_block, INLINE_RESCHED_BLOCK);
 #undef P
 }
 
@@ -81,7 +82,8 @@ static int inline_configure(void *skel, const struct ptcopy_config *cfg,
 	progs_of(o->skel, kp, tp, link, site);
 	for (i = 0; i < INLINE_PROGS; i++) {
 		bool on = caps->inline_sites.site[site[i]].found &&
-			  (site[i] != INLINE_RESCHED_RET || has_resched(caps));
+			  ((site[i] != INLINE_RESCHED_RET && site[i] != INLINE_RESCHED_BLOCK) ||
+			   has_resched(caps));
 
 		bpf_program__set_autoload(kp[i], on);
 		/*

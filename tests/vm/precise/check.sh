@@ -12,7 +12,9 @@
 #
 # Unpatched kernels (unpatched: copy_pte_range() inlined, tier 2 on
 # copy_page_range(), per VMA; symbol: copy_pte_range() a function): ptcopy
-# chooses fentry; fentry and kprobe (forced) each count exactly the calls
+# chooses the inline tier (PREEMPT_DYNAMIC builds: the PTE unlock is a call;
+# the inlinetruth suite holds it to the patched tier); fentry and kprobe
+# (forced) each count exactly the calls
 # the kernel's function tracer saw in the same run (on the symbol kernel
 # also the patched run's first passes), and the same forks, continuations
 # and aborts as the patched run, whose fork results they reproduce; their
@@ -25,18 +27,22 @@ workloads="fork:ptfork:0 lockbreak:ptfork:1 swapcont:swapfork:0 contfail:swapfor
 
 check_guest_scripts
 [ "$(cat "$out/probe.rc" 2>/dev/null)" = 0 ] || fail "ptcopy --probe exited $(cat "$out/probe.rc" 2>/dev/null)"
-# --probe names the chosen tier's attach points: the patch's events, or
-# fentry on the function this kernel has
+# --probe names the chosen tier's attach points: the patch's events; on
+# the unpatched kernels, --probe --tier=fentry the function this kernel has
+probe=$out/probe.json
+[ $VARIANT = patched ] || probe=$out/probe-fentry.json
+[ $VARIANT = patched ] || [ "$(cat "$out/probe-fentry.rc" 2>/dev/null)" = 0 ] ||
+	fail "ptcopy --probe --tier=fentry exited $(cat "$out/probe-fentry.rc" 2>/dev/null): $(cat "$out/probe-fentry.err" 2>/dev/null)"
 case $VARIANT in
 patched) want="copy_pte_pass_start copy_pte_locked copy_pte_unlocked copy_pte_return" ;;
 unpatched) want="copy_page_range __cond_resched add_swap_count_continuation" ;;
 symbol) want="copy_pte_range __cond_resched add_swap_count_continuation" ;;
 esac
 for t in $want; do
-	jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$out/probe.json" > /dev/null ||
-		fail "--probe attach points lack $t: $(jq -c '.attach | map(.target)' "$out/probe.json" 2>/dev/null)"
+	jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$probe" > /dev/null ||
+		fail "--probe attach points lack $t: $(jq -c '.attach | map(.target)' "$probe" 2>/dev/null)"
 done
-observed "--probe attach points: $(jq -r '.attach | map(.section) | join(" ")' "$out/probe.json" 2>/dev/null)"
+observed "--probe attach points: $(jq -r '.attach | map(.section) | join(" ")' "$probe" 2>/dev/null)"
 
 # pt DIR COMM JQ: ptcopy's final summary for COMM in DIR (null if none)
 pt() {
@@ -157,12 +163,13 @@ fi
 # Unpatched: tier 2, compared with the patched run
 tier=$(jq -r .chosen "$out/probe.json" 2>/dev/null || true)
 observed "probe: chosen tier '$tier'; copy_pte_range symbol: $(jq -r '.sym_copy_pte_range // "none (inlined)"' "$out/probe.json")"
-[ "$tier" = fentry ] || fail "ptcopy chose tier '$tier' on the unpatched kernel, want fentry"
+[ "$tier" = inline ] ||
+	fail "ptcopy chose tier '$tier' on the unpatched lab kernel, want inline (PREEMPT_DYNAMIC): $(jq -r '.inline.why // empty' "$out/probe.json" 2>/dev/null)"
 if [ -z "${PATCHED_OUT:-}" ]; then
 	fail "no patched run to compare with"
 	finish
 fi
-for t in auto:fentry kprobe:kprobe; do
+for t in fentry:fentry kprobe:kprobe; do
 	for wc in $workloads; do
 		IFS=: read -r w comm extra <<< "$wc"
 		d=$out/${t%%:*}/$w p=$PATCHED_OUT/auto/$w what="${t##*:} $w ($comm)"

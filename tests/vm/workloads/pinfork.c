@@ -88,8 +88,7 @@ int main(int argc, char **argv)
 	if (raw == MAP_FAILED)
 		die("mmap");
 	p = (unsigned char *)(((uintptr_t)raw + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
-	if (madvise(p, len, MADV_NOHUGEPAGE))
-		die("madvise(MADV_NOHUGEPAGE)");
+	no_thp(p, len);
 	for (i = 0; i < len; i++)
 		p[i] = pattern(i);
 	pin = p + (pages - pinned) / 2 * PAGE_SIZE;

@@ -99,9 +99,7 @@ static char *map_aligned(size_t size)
 		die("munmap head");
 	if (tail && munmap(p + size, tail))
 		die("munmap tail");
-	/* THP would copy whole PMDs in copy_huge_pmd(), never copy_pte_range() */
-	if (madvise(p, size, MADV_NOHUGEPAGE))
-		die("madvise(MADV_NOHUGEPAGE)");
+	no_thp(p, size);
 	for (i = 0; i < size; i += PAGE_SIZE)
 		p[i] = (char)(i >> 12);
 	return p;

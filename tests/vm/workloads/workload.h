@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #define PMD_SIZE	(2UL << 20)
 #define PAGE_SIZE	4096UL
@@ -48,6 +49,23 @@ static inline __attribute__((format(printf, 1, 2))) void marker(const char *fmt,
 	 */
 	if (write(marker_fd, buf, n) != n)
 		return;
+}
+
+/*
+ * Keep THP off [p, p + len): a huge page would be copied whole by
+ * copy_huge_pmd(), never by copy_pte_range(). A kernel built without THP
+ * (PREEMPT_RT 6.12: TRANSPARENT_HUGEPAGE depends on !PREEMPT_RT) refuses
+ * the advice with EINVAL, and there every mapping is in 4 KiB pages
+ * anyway; its sysfs directory is what says THP is absent, not the error.
+ */
+static inline void no_thp(void *p, size_t len)
+{
+	if (!madvise(p, len, MADV_NOHUGEPAGE))
+		return;
+	if (errno == EINVAL && access("/sys/kernel/mm/transparent_hugepage", F_OK) &&
+	    errno == ENOENT)
+		return;
+	die("madvise(MADV_NOHUGEPAGE)");
 }
 
 #endif /* PTCOPY_WORKLOAD_H */

@@ -6,7 +6,8 @@
 #
 # Patched kernel: the tier ptcopy chooses (patched), then one fork of a
 # 1 GiB mapping seen by ptcopy in text and JSON (gib/). Unpatched kernels
-# (unpatched, symbol): the tier it chooses (fentry) and kprobe, forced, with
+# (unpatched, symbol): tier 2, fentry and kprobe, forced (ptcopy chooses the
+# inline tier on these PREEMPT_DYNAMIC builds, which inlinetruth proves), with
 # the function tracer counting calls of the function tier 2 probes into
 # the same trace; the host compares their counts with the patched run's.
 . $TESTS/lib/guest.sh
@@ -14,7 +15,7 @@ workloads="fork lockbreak swapcont contfail prealloc"
 tiers=auto
 copy_funcs=
 if [ "$PTCOPY_VARIANT" != patched ]; then
-	tiers="auto kprobe"
+	tiers="fentry kprobe"
 	# The functions tier 2 may probe: copy_pte_range where it is a symbol
 	# (its kallsyms name may carry a suffix: .isra.0), copy_page_range
 	copy_funcs=$(grep -E '^copy_(pte|page)_range($|[. ])' $T/available_filter_functions | cut -d' ' -f1)
@@ -23,6 +24,10 @@ fi
 
 ptcopy --probe -j > probe.json 2> probe.err
 echo $? > probe.rc
+if [ "$PTCOPY_VARIANT" != patched ]; then
+	ptcopy --probe -j --tier=fentry > probe-fentry.json 2> probe-fentry.err
+	echo $? > probe-fentry.rc
+fi
 
 rc=0
 for tier in $tiers; do
