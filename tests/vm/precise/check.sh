@@ -101,7 +101,7 @@ if [ "$VARIANT" = patched ]; then
 		for s in done swap_cont device_busy prealloc hwpoison; do
 			same "loop_ends.$s" "$(pt "$d" $comm .loop_ends.$s)" "$(trs stop_$s)"
 		done
-		for s in need_resched:need_resched parent_contended:src_contended child_contended:dst_contended; do
+		for s in need_resched:need_resched src_contended:src_contended dst_contended:dst_contended; do
 			same "lock_breaks.${s%%:*}" "$(pt "$d" $comm .lock_breaks.${s%%:*})" "$(trs stop_${s##*:})"
 		done
 		same ptes "$(pt "$d" $comm .ptes)" "$(trs ptes)"
