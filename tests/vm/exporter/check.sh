@@ -49,6 +49,12 @@ pt() {
 	jq -s -r --arg c "$1" "map(select(.type == \"summary\" or .type == \"report\")) | last |
 		[.labels[]? | select(.comm == \$c)] | (.[0] // {}) | $2 // 0" "$out/ptcopy.json"
 }
+# names COMM GROUP: the keys of one of ptcopy's groups (lock_breaks, retries,
+# aborts): the names of bpf/ptcopy.h's tables, which the exporter's label
+# values are too
+names() {
+	pt "$1" "(.$2 // {} | keys | join(\" \"))"
+}
 # has FAMILY: the exporter exposes it
 has() {
 	grep -q "^# TYPE $1 " "$out/after.prom"
@@ -68,11 +74,11 @@ for c in ptfork swapfork pinfork; do
 	sums="window $(d "ptcopy_fork_copy_seconds_sum{$L}")/$(pt $c .window.sum_ns)"
 	if has ptcopy_pte_passes_total; then
 		same "$c passes" "$(d "ptcopy_pte_passes_total{$L}")" "$(pt $c .passes)"
-		for cause in need_resched src_contended dst_contended; do
+		for cause in $(names $c lock_breaks); do
 			same "$c lock_breaks $cause" "$(d "ptcopy_lock_breaks_total{$L,cause=\"$cause\"}")" \
 				"$(pt $c ".lock_breaks.$cause")"
 		done
-		for r in lock_break swap_cont prealloc; do
+		for r in $(names $c retries); do
 			same "$c retries $r" "$(d "ptcopy_retries_total{$L,reason=\"$r\"}")" \
 				"$(pt $c ".retries.$r")"
 		done
@@ -87,7 +93,7 @@ for c in ptfork swapfork pinfork; do
 		sums="$sums call $(d "ptcopy_copy_call_seconds_sum{$L}")/$(pt $c .call.sum_ns)"
 	fi
 	if has ptcopy_fork_aborts_total; then
-		for e in ENOMEM EBUSY EHWPOISON other; do
+		for e in $(names $c aborts); do
 			same "$c aborts $e" "$(d "ptcopy_fork_aborts_total{$L,error=\"$e\"}")" "$(pt $c ".aborts.$e")"
 		done
 	fi
@@ -122,7 +128,7 @@ if [ "$VARIANT" = patched ]; then
 		has $m || fail "$m is not exposed on the patched tier"
 	done
 	b=0
-	for cause in need_resched src_contended dst_contended; do
+	for cause in $(names ptfork lock_breaks); do
 		b=$((b + $(d "ptcopy_lock_breaks_total{comm=\"ptfork\",cause=\"$cause\"}")))
 	done
 	[ $b -ge 1 ] || fail "lockbreak: no lock-break of ptfork in the metrics"
