@@ -59,8 +59,28 @@ wait "$pid" || rc=$?
 	fail "ptcopy without syscall events saw no fork: $(cat "$WORK/nosys.out")"
 no_progs_left "after the run without syscall events"
 
-# tracefs unmounted and not mountable: without CAP_SYS_ADMIN (CAP_BPF and
-# CAP_PERFMON still allow tracing) in a namespace where it is unmounted
-expect 1 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed" \
-	unshare -m sh -c "umount -l $tracefs; umount -l /sys/kernel/debug/tracing 2>/dev/null;
-		exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin $PTCOPY"
+# Looking mounts nothing, and no tier needs tracefs: in a namespace where
+# tracefs (and debugfs, whose tracing/ directory automounts it) is
+# unmounted, ptcopy --probe leaves it so and chooses a tier, and ptcopy
+# traces forks without it.
+notfs="umount -l $tracefs; umount -l /sys/kernel/debug 2>/dev/null"
+unshare -m sh -c "$notfs; $PTCOPY --probe -j > $WORK/notfs.probe &&
+	awk '\$3 == \"tracefs\"' /proc/mounts" > "$WORK/notfs.mounts" ||
+	fail "ptcopy --probe without tracefs failed: $(cat "$WORK/notfs.probe")"
+[ ! -s "$WORK/notfs.mounts" ] || fail "ptcopy --probe mounted tracefs: $(cat "$WORK/notfs.mounts")"
+jq -e '.tracefs == false and .chosen != null' "$WORK/notfs.probe" > /dev/null ||
+	fail "ptcopy --probe without tracefs: $(cat "$WORK/notfs.probe")"
+rc=0
+unshare -m sh -c "$notfs; exec $PTCOPY -c forkload -j 3 1" > "$WORK/notfs.out" 2> "$WORK/notfs.err" &
+pid=$!
+for i in $(seq 1 200); do
+	grep -q "Tracing fork page-table copies" "$WORK/notfs.out" "$WORK/notfs.err" && break
+	sleep 0.05
+done
+"$FORKLOAD" --size 16 --forks 2 -q > /dev/null
+wait "$pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "ptcopy without tracefs exited $rc: $(cat "$WORK/notfs.err")"
+[ "$(jq -s 'map(select(.type == "summary")) | map(.total.forks) | add' "$WORK/notfs.out")" -eq 2 ] ||
+	fail "ptcopy without tracefs saw $(jq -s 'map(select(.type == "summary")) | map(.total.forks) | add' "$WORK/notfs.out") forks, forkload made 2"
+no_progs_left "after the run without tracefs"
+echo "ok: no tracefs: --probe mounts nothing, chooses $(jq -r .chosen "$WORK/notfs.probe"); 2 forks traced"

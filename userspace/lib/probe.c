@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
@@ -92,8 +91,10 @@ static void probe_privileges(struct kernel_caps *caps)
 }
 
 /*
- * tracefs holds the ids of the syscall tracepoints (they exist only as
- * trace events); mount it where it belongs if nobody has.
+ * Where tracefs is mounted, if it is: only looked at, never mounted. No
+ * tier needs it (the frame is on raw tracepoints found in BTF, kprobes
+ * attach through perf_event_open); it tells whether the syscall events
+ * exist and, without BTF, which tracepoints do.
  */
 static void probe_tracefs(struct kernel_caps *caps)
 {
@@ -101,13 +102,9 @@ static void probe_tracefs(struct kernel_caps *caps)
 		tracefs = "/sys/kernel/tracing";
 	} else if (dir_exists("/sys/kernel/debug/tracing/events")) {
 		tracefs = "/sys/kernel/debug/tracing";
-	} else if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		pr_info("mounted tracefs on /sys/kernel/tracing");
-		tracefs = "/sys/kernel/tracing";
 	} else {
 		snprintf(caps->why_tracefs, PROBE_NOTE_LEN,
-			 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
-			 strerror(errno));
+			 "tracefs is not mounted (no tier needs it)");
 		return;
 	}
 	caps->tracefs = true;

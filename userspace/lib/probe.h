@@ -16,7 +16,7 @@
 struct kernel_caps {
 	bool privileged;		/* root, or CAP_BPF + CAP_PERFMON */
 	bool btf;			/* /sys/kernel/btf/vmlinux loads */
-	bool tracefs;			/* mounted (ptcopy mounts it if needed) */
+	bool tracefs;			/* mounted (looked at, never mounted) */
 	bool tp_btf;			/* tp_btf programs load (else raw_tp) */
 	bool fentry;			/* an fentry program loads and attaches */
 	bool kprobe;			/* the kprobe PMU exists */
@@ -81,12 +81,12 @@ void preempt_decide(struct kernel_caps *caps, const struct preempt_obs *o);
 extern const char *const patched_events[];
 
 /*
- * Probe the running kernel. Mounts tracefs at /sys/kernel/tracing if it is
- * not mounted and we may. Never fails: what cannot be probed is "no".
+ * Probe the running kernel: only looks (and loads test programs), changes
+ * nothing, mounts nothing. Never fails: what cannot be probed is "no".
  */
 void probe_kernel(struct kernel_caps *caps);
 
-/* The tracefs mount point found or made by probe_kernel(), or NULL. */
+/* The tracefs mount point probe_kernel() found, or NULL. */
 const char *tracefs_path(void);
 
 #endif /* __PTCOPY_PROBE_H */
