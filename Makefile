@@ -110,7 +110,8 @@ $(OUTPUT)/ptcopy_exporter: $(EXPORTER_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_EXPORTER) -o $@
 
-$(OUTPUT)/forkload: $(FORKLOAD_OBJS)
+# forkload shares only the loader library's argument parsing.
+$(OUTPUT)/forkload: $(FORKLOAD_OBJS) $(OUTPUT)/obj/lib/args.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lpthread -o $@
 
@@ -126,7 +127,7 @@ $(OUTPUT)/static/ptcopy: $(PTCOPY_OBJS) $(OUTPUT)/libptcopy.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $^ $(LIBS_BPF_STATIC) -o $@
 
-$(OUTPUT)/static/forkload: $(FORKLOAD_OBJS)
+$(OUTPUT)/static/forkload: $(FORKLOAD_OBJS) $(OUTPUT)/obj/lib/args.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $^ -lpthread -o $@
