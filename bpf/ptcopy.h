@@ -205,8 +205,12 @@ struct ptcopy_stats {
 	struct ptcopy_hist hold;	/* both PTE locks held, per pass */
 	__u64 wait_ns_sum;
 	struct ptcopy_hist wait;	/* pass start to both locks taken */
-	__u64 stops[PTCOPY_STOPS];	/* loop ends by cause; 1..3 are lock-breaks */
-	__u64 retries[PTCOPY_PASS_REASONS]; /* [PTCOPY_PASS_FIRST] = first passes */
+	__u64 stops[PTCOPY_STOPS];	/* loop ends by cause (PTCOPY_STOP_TABLE) */
+	/*
+	 * passes by why they started: [PTCOPY_PASS_FIRST] the first passes,
+	 * the others retries (goto again); "retries" always means those others
+	 */
+	__u64 pass_reasons[PTCOPY_PASS_REASONS];
 	__u64 prealloc_failed;
 
 	/* PTCOPY_HAVE_CALLS: tier 2, per copy_pte_range (or copy_page_range) call */

@@ -237,7 +237,7 @@ static void test_plain_pass(void **state)
 	assert_int_equal(st.hold_ns_max, ev.hold_ns_max);
 	assert_int_equal(st.copy_ns_sum, ev.copy_ns);
 	assert_int_equal(st.stops[PTCOPY_STOP_DONE], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
 	assert_int_equal(stats_retries(&st), 0);
 	assert_int_equal(st.resched_calls, 1);
 	assert_int_equal(st.aborts[PTCOPY_ABORT_ENOMEM], 0);
@@ -279,9 +279,9 @@ static void test_lock_breaks_and_retries(void **state)
 	assert_int_equal(st.stops[PTCOPY_STOP_DST_CONTENDED], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_DONE], 1);
 	assert_int_equal(stats_lock_breaks(&st), 3);
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 3);
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 0);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 3);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 0);
 	assert_int_equal(hist_count(&st.hold), 4);
 	assert_int_equal(hist_count(&st.wait), 4);
 	assert_int_equal(st.resched_done, 2);
@@ -310,7 +310,7 @@ static void test_swap_continuation(void **state)
 	assert_int_equal(ev.lock_breaks, 0);
 	assert_int_equal(ev.result, 0);
 	st = label("swapper");
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_SWAP_CONT], 1);
 	assert_int_equal(st.swap_cont_ok, 1);
 }
@@ -368,8 +368,8 @@ static void test_prealloc_and_aborts(void **state)
 	assert_int_equal(ev.result, -ENOMEM);
 	assert_int_equal(ev.ptes, 512);
 	st = label("pinned");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 2);
-	assert_int_equal(st.retries[PTCOPY_PASS_PREALLOC], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 2);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_PREALLOC], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_PREALLOC], 2);
 	assert_int_equal(st.prealloc_failed, 1);
 	assert_int_equal(st.aborts[PTCOPY_ABORT_ENOMEM], 1);
@@ -521,7 +521,7 @@ static void test_label_bound(void **state)
 	assert_int_equal(st.forks, 4);
 	assert_int_equal(st.passes, 8);
 	assert_int_equal(st.stops[PTCOPY_STOP_NEED_RESCHED], 4);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 4);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 4);
 	assert_int_equal(hist_count(&st.hold), 8);
 	assert_int_equal(testrun_counter(w, PTCOPY_CTR_FORKS_FOLDED), 4);
 	assert_int_equal(testrun_counter(w, PTCOPY_CTR_LABELS_FOLDED), 3);

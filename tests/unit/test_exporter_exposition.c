@@ -86,10 +86,10 @@ static void fixture_total(struct snapshot *snap)
 	t->stops[PTCOPY_STOP_SRC_CONTENDED] = 10;
 	t->stops[PTCOPY_STOP_DST_CONTENDED] = 2;
 	t->stops[PTCOPY_STOP_SWAP_CONT] = 1;
-	t->retries[PTCOPY_PASS_FIRST] = 256;
-	t->retries[PTCOPY_PASS_LOCK_BREAK] = 42;
-	t->retries[PTCOPY_PASS_SWAP_CONT] = 1;
-	t->retries[PTCOPY_PASS_PREALLOC] = 1;
+	t->pass_reasons[PTCOPY_PASS_FIRST] = 256;
+	t->pass_reasons[PTCOPY_PASS_LOCK_BREAK] = 42;
+	t->pass_reasons[PTCOPY_PASS_SWAP_CONT] = 1;
+	t->pass_reasons[PTCOPY_PASS_PREALLOC] = 1;
 	t->calls = 256;
 	t->call.slots[13] = 256;		/* 8-16 us */
 	t->call_ns_sum = 2560000;

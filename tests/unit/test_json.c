@@ -215,7 +215,7 @@ static void test_summary(void **state)
 	total.window_ns_sum = 30000000;
 	total.window_ns_max = 12000000;
 	total.stops[PTCOPY_STOP_NEED_RESCHED] = 5;
-	total.retries[PTCOPY_PASS_LOCK_BREAK] = 5;
+	total.pass_reasons[PTCOPY_PASS_LOCK_BREAK] = 5;
 	memcpy(labels[0].label.comm, "forkload", 9);
 	labels[0].stats = total;
 	labels[1].label.cgroup_id = PTCOPY_LABEL_OTHER;

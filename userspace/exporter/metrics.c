@@ -92,7 +92,7 @@ static void emit_retries(struct render *r, const struct expo_family *f)
 {
 #define RETRY(id, value, name)						\
 	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
-		value_with(r, f, "reason", #name, st(r)->retries[PTCOPY_PASS_##id]);
+		value_with(r, f, "reason", #name, st(r)->pass_reasons[PTCOPY_PASS_##id]);
 	PTCOPY_PASS_REASON_TABLE(RETRY)
 #undef RETRY
 }

@@ -77,11 +77,11 @@ static struct json_object *stats_object(const struct output *out, const struct p
 		json_object_object_add(o, "hold", hist_object(&s->hold, s->hold_ns_sum,
 							      s->hold_ns_max, true));
 		json_object_object_add(o, "wait", hist_object(&s->wait, s->wait_ns_sum, 0, false));
-		add_u64(o, "first_passes", s->retries[PTCOPY_PASS_FIRST]);
+		add_u64(o, "first_passes", s->pass_reasons[PTCOPY_PASS_FIRST]);
 		x = json_object_new_object();
 #define RETRY(id, value, name)						\
 		if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)			\
-			add_u64(x, #name, s->retries[PTCOPY_PASS_##id]);
+			add_u64(x, #name, s->pass_reasons[PTCOPY_PASS_##id]);
 		PTCOPY_PASS_REASON_TABLE(RETRY)
 #undef RETRY
 		json_object_object_add(o, "retries", x);

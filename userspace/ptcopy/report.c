@@ -187,7 +187,7 @@ static void passes_section(const struct output *out, const struct ptcopy_stats *
 	hist_section(out, "PTE lock hold (both PTE locks held, per pass):", &s->hold);
 	hist_section(out, "PTE lock wait (pass start to both PTE locks taken):", &s->wait);
 	fprintf(f, "\npasses %llu (first %llu, retries %llu)",
-		(unsigned long long)s->passes, (unsigned long long)s->retries[PTCOPY_PASS_FIRST],
+		(unsigned long long)s->passes, (unsigned long long)s->pass_reasons[PTCOPY_PASS_FIRST],
 		(unsigned long long)stats_retries(s));
 	if (out->have & PTCOPY_HAVE_LOOP)
 		fprintf(f, ", PTEs walked %llu, in copy_pte_range %.3f ms",
@@ -198,7 +198,7 @@ static void passes_section(const struct output *out, const struct ptcopy_stats *
 #define RETRY(id, value, name)						\
 	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
 		fprintf(f, " %s %llu", #name,					\
-			(unsigned long long)s->retries[PTCOPY_PASS_##id]);
+			(unsigned long long)s->pass_reasons[PTCOPY_PASS_##id]);
 	PTCOPY_PASS_REASON_TABLE(RETRY)
 #undef RETRY
 	fputc('\n', f);
