@@ -240,7 +240,7 @@ static struct preempt_obs dynamic(bool calls, const char *mode)
 
 static __u32 tier2_have(const struct kernel_caps *c, enum tier t)
 {
-	return probe_obj.have(c, t);
+	return calls_obj.have(c, t);
 }
 
 /* cond_resched() counts exist exactly when cond_resched() calls __cond_resched. */

@@ -39,8 +39,8 @@ struct session {
 static const struct tier_obj *const tier_objs[TIER_COUNT] = {
 	[TIER_PATCHED] = &patched_obj,
 	[TIER_INLINE] = &inline_obj,
-	[TIER_FENTRY] = &probe_obj,
-	[TIER_KPROBE] = &probe_obj,
+	[TIER_FENTRY] = &calls_obj,
+	[TIER_KPROBE] = &calls_obj,
 };
 
 void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)

@@ -2,7 +2,7 @@
 /*
  * A tier's own BPF object, loaded next to the window object and sharing its
  * maps (bpf_map__reuse_fd): tier 1 (patched.bpf.c), inline (inline.bpf.c) and
- * tier 2 (probe.bpf.c).
+ * tier 2 (calls.bpf.c).
  * Each lives in its own obj_<name>.c and is listed in session.c.
  */
 #ifndef __PTCOPY_TIER_OBJ_H
@@ -38,7 +38,7 @@ struct tier_obj {
 };
 
 extern const struct tier_obj patched_obj;
-extern const struct tier_obj probe_obj;
+extern const struct tier_obj calls_obj;
 extern const struct tier_obj inline_obj;
 
 /*
