@@ -40,6 +40,8 @@ struct step {
 struct tcase {
 	struct session *s;
 	int memcg;
+	/* the kernel numbers the patch's enums last to first (CO-RE reads them) */
+	bool reversed;
 };
 
 static struct tcase tc;
@@ -86,7 +88,8 @@ static void step(const struct step *st, int cpu)
 		     cpu);
 		break;
 	case PASS: {
-		__u64 args[] = { MM, st->a, ADDR + PMD, st->b };
+		__u64 args[] = { MM, st->a, ADDR + PMD,
+				 tc.reversed ? PTCOPY_PASS_REASONS - 1 - st->b : st->b };
 
 		fire(true, "ptcopy_pass_raw", args, 4, cpu);
 		break;
@@ -98,7 +101,8 @@ static void step(const struct step *st, int cpu)
 		break;
 	}
 	case LOOP_END: {
-		__u64 args[] = { MM, st->a, st->b, ADDR + PMD, st->c };
+		__u64 args[] = { MM, st->a, st->b, ADDR + PMD,
+				 tc.reversed ? PTCOPY_STOPS - 1 - st->c : st->c };
 
 		fire(true, "ptcopy_loop_end_raw", args, 5, cpu);
 		break;
@@ -243,12 +247,11 @@ static void test_plain_pass(void **state)
 	assert_int_equal(st.aborts[PTCOPY_ABORT_ENOMEM], 0);
 }
 
-static void test_lock_breaks_and_retries(void **state)
+static void lock_breaks_and_retries(void)
 {
 	struct ptcopy_fork_event ev;
 	struct ptcopy_stats st;
 
-	(void)state;
 	/* three breaks, one of each cause, each followed by a lock-break retry */
 	RUN({ SEED, C("breaker") }, { OPEN },
 	    { PASS, ADDR, PTCOPY_PASS_FIRST }, { LOCKED, ADDR },
@@ -285,6 +288,30 @@ static void test_lock_breaks_and_retries(void **state)
 	assert_int_equal(hist_count(&st.hold), 4);
 	assert_int_equal(hist_count(&st.wait), 4);
 	assert_int_equal(st.resched_done, 2);
+}
+
+static void test_lock_breaks_and_retries(void **state)
+{
+	(void)state;
+	lock_breaks_and_retries();
+}
+
+/*
+ * A patch revision that numbers its enums otherwise: the events carry the
+ * kernel's numbers, CO-RE relocates the object's enumerators to them
+ * (bpf_core_enum_value), and every count lands where it did above.
+ */
+static void test_renumbered_enums(void **state)
+{
+	struct session *plain = tc.s;
+
+	(void)state;
+	tc.s = testrun_session_btf(TIER_PATCHED, 128, testrun_patch_btf(true));
+	tc.reversed = true;
+	lock_breaks_and_retries();
+	session_close(tc.s);
+	tc.s = plain;
+	tc.reversed = false;
 }
 
 static void test_swap_continuation(void **state)
@@ -537,6 +564,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_breaks_and_retries),
+		cmocka_unit_test(test_renumbered_enums),
 		cmocka_unit_test(test_swap_continuation),
 		cmocka_unit_test(test_continuation_failure),
 		cmocka_unit_test(test_prealloc_and_aborts),

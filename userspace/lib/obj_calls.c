@@ -11,9 +11,10 @@
 #include "tier_obj.h"
 #include "calls.skel.h"
 
-static void *calls_open(struct bpf_object **obj)
+static void *calls_open(struct bpf_object **obj, const char *btf_path)
 {
-	struct calls_bpf *skel = calls_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = btf_path);
+	struct calls_bpf *skel = calls_bpf__open_opts(&o);
 
 	if (skel)
 		*obj = skel->obj;

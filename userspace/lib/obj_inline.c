@@ -52,13 +52,14 @@ static bool has_resched(const struct kernel_caps *c)
 	return !c->inline_sites.resched_patched_out;
 }
 
-static void *inline_open(struct bpf_object **obj)
+static void *inline_open(struct bpf_object **obj, const char *btf_path)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	struct inline_obj *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
-	o->skel = inline_bpf__open();
+	o->skel = inline_bpf__open_opts(&oo);
 	if (!o->skel) {
 		free(o);
 		return NULL;

@@ -5,9 +5,10 @@
 #include "tier_obj.h"
 #include "patched.skel.h"
 
-static void *patched_open(struct bpf_object **obj)
+static void *patched_open(struct bpf_object **obj, const char *btf_path)
 {
-	struct patched_bpf *skel = patched_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, o, .btf_custom_path = btf_path);
+	struct patched_bpf *skel = patched_bpf__open_opts(&o);
 
 	if (skel)
 		*obj = skel->obj;

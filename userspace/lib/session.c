@@ -175,9 +175,10 @@ static void make_config(struct session *s, const struct session_opts *o)
 
 static int open_window(struct session *s, const struct session_opts *o)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_custom_path);
 	int err;
 
-	s->window = window_bpf__open();
+	s->window = window_bpf__open_opts(&oo);
 	if (!s->window) {
 		err = -errno;
 		pr_err("opening the BPF object failed: %s", strerror(errno));
@@ -196,11 +197,11 @@ static int open_window(struct session *s, const struct session_opts *o)
 	return 0;
 }
 
-static int open_tier_obj(struct session *s)
+static int open_tier_obj(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	s->tier_skel = s->ops->open(&s->tier_bpf);
+	s->tier_skel = s->ops->open(&s->tier_bpf, o->btf_custom_path);
 	if (!s->tier_skel) {
 		err = -errno;
 		pr_err("opening the %s tier's BPF object failed: %s", tier_name(s->tier),
@@ -260,7 +261,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	if (err)
 		goto fail;
 	if (s->ops) {
-		err = open_tier_obj(s);
+		err = open_tier_obj(s, o);
 		if (err)
 			goto fail;
 	}

@@ -18,8 +18,11 @@ struct bpf_object;
 struct bpf_program;
 
 struct tier_obj {
-	/* Open the skeleton; returns it, its bpf_object in *obj; NULL on error. */
-	void *(*open)(struct bpf_object **obj);
+	/*
+	 * Open the skeleton, CO-RE against btf_path (NULL: the kernel's BTF);
+	 * returns it, its bpf_object in *obj; NULL on error.
+	 */
+	void *(*open)(struct bpf_object **obj, const char *btf_path);
 	/* Set the config and choose which programs load, before load. */
 	int (*configure)(void *skel, const struct ptcopy_config *cfg,
 			 const struct kernel_caps *caps, enum tier t);
