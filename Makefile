@@ -8,6 +8,7 @@
 #                 host integration, VM on patched kernels)
 #   make          build build/ptcopy, build/ptcopy_exporter, build/forkload
 #   make static   fully static binaries in build/static/ (for VM initramfs)
+#   make check    kernel C style on every .c and .h (checkpatch.pl --no-tree)
 #   make fuzz     a 10-minute libFuzzer campaign (tests/fuzz/fuzz.mk)
 #   make soak     a 10-minute soak of exporter and tracer (tests/soak/soak.mk)
 #   make V=1      show the commands

@@ -419,8 +419,10 @@ static void test_lost_and_unclosed(void **state)
 {
 	struct fixture *fx = *state;
 	struct bpf_object *obj = fx->skel->obj;
-	/* a record: 8-byte header + the event, 8-aligned; the producer may run
-	 * at most size - 1 bytes ahead of the consumer (kernel/bpf/ringbuf.c) */
+	/*
+	 * a record: 8-byte header + the event, 8-aligned; the producer may run
+	 * at most size - 1 bytes ahead of the consumer (kernel/bpf/ringbuf.c)
+	 */
 	__u32 rec = (8 + sizeof(struct ptcopy_fork_event) + 7) & ~7u;
 	__u32 fit = (bpf_map__max_entries(fx->skel->maps.ptcopy_events) - 1) / rec, i;
 	struct ptcopy_stats total;

@@ -319,7 +319,7 @@ struct bpf_program *testrun_prog(struct session *s, bool tier_obj, const char *n
 struct worker {
 	pthread_t thread;
 	sem_t go, done;
-	void (*fn)(void *);
+	void (*fn)(void *arg);
 	void *arg;
 	bool stop;
 };
