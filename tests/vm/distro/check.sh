@@ -306,7 +306,7 @@ done
 # the session detached. The two sessions need not lose the same events, so
 # they are shown, not compared; the per-comm counts above are exact anyway.
 health=
-for hc in events_lost forks_untracked labels_folded forks_folded waits_untracked orphan_events; do
+for hc in $(jq -s -r 'map(select(.type == "summary")) | last | .health | keys[]' "$out/ptcopy.json"); do
 	s=ptcopy_${hc}_total
 	grep -q "^$s " "$out/after.prom" || continue
 	p=$(jq -s -r --arg k "$hc" 'map(select(.type == "summary")) | last | .health[$k] // 0' "$out/ptcopy.json")
