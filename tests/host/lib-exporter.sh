@@ -37,6 +37,8 @@ start_exporter() {
 	shift
 	case " $* " in *" --web.listen-address"*) listen= ;; esac
 	EXPORTER_LOG=$WORK/$name.log
+	# created here: the background job opens it only when it gets to run
+	: > "$EXPORTER_LOG"
 	$EXPORTER_WRAP "$EXPORTER" $listen "$@" 2> "$EXPORTER_LOG" &
 	EXPORTER_PID=$!
 	for _ in $(seq 1 $((EXPORTER_WAIT_S * 20))); do
