@@ -182,6 +182,29 @@ struct ptcopy_label {
 	char comm[PTCOPY_COMM_LEN];	/* label_mode COMM; "other" when folded */
 };
 
+/*
+ * The scalar and histogram fields of struct ptcopy_stats as exchanged (the
+ * JSON "summary" stats objects and their schema): X(kind, key, field, have)
+ * with kind COUNT (the counter `field`), HIST (struct ptcopy_hist `field`
+ * with field##_ns_sum and field##_ns_max) or HIST_SUM (without a max). The
+ * fields kept by enum (stops, pass reasons, aborts) come from the tables
+ * above; the cond_resched and swap_cont pairs are their own groups.
+ */
+#define PTCOPY_STATS_FIELD_TABLE(X)						\
+	X(COUNT, forks, forks, PTCOPY_HAVE_WINDOW)				\
+	X(HIST, window, window, PTCOPY_HAVE_WINDOW)				\
+	X(COUNT, ctxsw_voluntary, ctxsw_voluntary, PTCOPY_HAVE_WINDOW)		\
+	X(COUNT, ctxsw_involuntary, ctxsw_involuntary, PTCOPY_HAVE_WINDOW)	\
+	X(HIST, stall, stall, PTCOPY_HAVE_WINDOW)				\
+	X(COUNT, passes, passes, PTCOPY_HAVE_PASSES)				\
+	X(HIST, hold, hold, PTCOPY_HAVE_PASSES)					\
+	X(HIST_SUM, wait, wait, PTCOPY_HAVE_PASSES)				\
+	X(COUNT, ptes, ptes, PTCOPY_HAVE_LOOP)					\
+	X(COUNT, copy_ns, copy_ns_sum, PTCOPY_HAVE_LOOP)			\
+	X(COUNT, prealloc_failed, prealloc_failed, PTCOPY_HAVE_LOOP)		\
+	X(COUNT, calls, calls, PTCOPY_HAVE_CALLS)				\
+	X(HIST, call, call, PTCOPY_HAVE_CALLS)
+
 /* Aggregates, per label and in total. Counters only ever grow. */
 struct ptcopy_stats {
 	/* PTCOPY_HAVE_WINDOW: every tier */

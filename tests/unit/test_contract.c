@@ -51,7 +51,7 @@ static bool in(const struct names *s, const char *name)
 
 /* Every table, expanded once into the sets the consumers must show. */
 static struct names lock_breaks, loop_ends, retries, aborts, counters, counters_always,
-		    fork_fields, fork_keys;
+		    fork_fields, fork_keys, stats_keys, stats_always;
 
 static void tables(void)
 {
@@ -59,8 +59,15 @@ static void tables(void)
 		"type", "time", "ts_ns", "tier", "pid", "tid", "comm", "cgroup_id",
 		"rss_bytes", "window_ns", "result",
 	};
+	/* a stats object's groups and label keys, around the table's fields */
+	static const char *const stats_groups[] = {
+		"first_passes", "retries", "lock_breaks", "loop_ends", "aborts", "cond_resched",
+		"swap_cont", "comm", "cgroup_id", "label",
+	};
 	size_t i;
 
+	memset(&stats_keys, 0, sizeof(stats_keys));
+	memset(&stats_always, 0, sizeof(stats_always));
 	memset(&lock_breaks, 0, sizeof(lock_breaks));
 	memset(&loop_ends, 0, sizeof(loop_ends));
 	memset(&retries, 0, sizeof(retries));
@@ -89,6 +96,14 @@ static void tables(void)
 #undef FIELD
 	for (i = 0; i < ARRAY_SIZE(identity); i++)
 		add(&fork_keys, identity[i]);
+#define STAT(kind, key, field, have)					\
+	add(&stats_keys, #key);						\
+	if ((have) == PTCOPY_HAVE_WINDOW)				\
+		add(&stats_always, #key);
+	PTCOPY_STATS_FIELD_TABLE(STAT)
+#undef STAT
+	for (i = 0; i < ARRAY_SIZE(stats_groups); i++)
+		add(&stats_keys, stats_groups[i]);
 }
 
 static int setup(void **state)
@@ -171,6 +186,8 @@ static void test_schema(void **state)
 		same_strings(PATH(stats, groups[i].group, "required"), groups[i].names,
 			     groups[i].group);
 	}
+	same_keys(stats, &stats_keys, "schema stats");
+	same_strings(PATH(s, "$defs", "stats", "required"), &stats_always, "schema stats required");
 	health = PATH(s, "$defs", "summary", "properties", "health");
 	same_keys(PATH(health, "properties"), &counters, "schema health");
 	same_strings(PATH(health, "required"), &counters_always, "schema health required");
@@ -241,6 +258,12 @@ static void test_json(void **state)
 	same_keys(PATH(o, "total", "retries"), &retries, "json retries");
 	same_keys(PATH(o, "total", "aborts"), &aborts, "json aborts");
 	same_keys(PATH(o, "health"), &counters, "json health");
+	{
+		struct names total_keys = stats_keys;
+
+		total_keys.n -= 3;	/* no comm, cgroup_id, label in the total */
+		same_keys(PATH(o, "total"), &total_keys, "json total");
+	}
 	json_object_put(o);
 	free(line);
 
@@ -412,13 +435,18 @@ static void test_exporter_man(void **state)
 	free(man);
 }
 
-/* ptcopy(8): the fork line's fields and the health counters, by name. */
+/* ptcopy(8): the fork line's fields, the summary's, every enumerated name. */
 static void test_ptcopy_man(void **state)
 {
+	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts };
 	char *man = slurp(PTCOPY_MAN);
-	size_t i;
+	size_t i, k;
 
 	(void)state;
+	for (k = 0; k < ARRAY_SIZE(all); k++)
+		for (i = 0; i < all[k]->n; i++)
+			if (!strstr(man, all[k]->v[i]))
+				fail_msg("%s does not name %s", PTCOPY_MAN, all[k]->v[i]);
 	for (i = 0; i < fork_fields.n; i++)
 		if (!strstr(man, fork_fields.v[i]))
 			fail_msg("%s does not name the fork field %s", PTCOPY_MAN, fork_fields.v[i]);

@@ -61,22 +61,23 @@ static struct json_object *hist_object(const struct ptcopy_hist *h, __u64 sum_ns
 	return o;
 }
 
+#define STAT_COUNT(o, key, s, field)	add_u64(o, key, (s)->field)
+#define STAT_HIST(o, key, s, field)						\
+	json_object_object_add(o, key, hist_object(&(s)->field, (s)->field##_ns_sum,	\
+						   (s)->field##_ns_max, true))
+#define STAT_HIST_SUM(o, key, s, field)						\
+	json_object_object_add(o, key, hist_object(&(s)->field, (s)->field##_ns_sum, 0, false))
+
 static struct json_object *stats_object(const struct output *out, const struct ptcopy_stats *s)
 {
 	struct json_object *o = json_object_new_object(), *x, *y;
 
-	add_u64(o, "forks", s->forks);
-	json_object_object_add(o, "window", hist_object(&s->window, s->window_ns_sum,
-							s->window_ns_max, true));
-	add_u64(o, "ctxsw_voluntary", s->ctxsw_voluntary);
-	add_u64(o, "ctxsw_involuntary", s->ctxsw_involuntary);
-	json_object_object_add(o, "stall", hist_object(&s->stall, s->stall_ns_sum,
-						       s->stall_ns_max, true));
+#define STAT(kind, key, field, have_bits)				\
+	if (out->have & (have_bits))					\
+		STAT_##kind(o, #key, s, field);
+	PTCOPY_STATS_FIELD_TABLE(STAT)
+#undef STAT
 	if (out->have & PTCOPY_HAVE_PASSES) {
-		add_u64(o, "passes", s->passes);
-		json_object_object_add(o, "hold", hist_object(&s->hold, s->hold_ns_sum,
-							      s->hold_ns_max, true));
-		json_object_object_add(o, "wait", hist_object(&s->wait, s->wait_ns_sum, 0, false));
 		add_u64(o, "first_passes", s->pass_reasons[PTCOPY_PASS_FIRST]);
 		x = json_object_new_object();
 #define RETRY(id, value, name)						\
@@ -87,8 +88,6 @@ static struct json_object *stats_object(const struct output *out, const struct p
 		json_object_object_add(o, "retries", x);
 	}
 	if (out->have & PTCOPY_HAVE_LOOP) {
-		add_u64(o, "ptes", s->ptes);
-		add_u64(o, "copy_ns", s->copy_ns_sum);
 		x = json_object_new_object();
 		y = json_object_new_object();
 #define STOP(id, value, name, lock_break)				\
@@ -97,12 +96,6 @@ static struct json_object *stats_object(const struct output *out, const struct p
 #undef STOP
 		json_object_object_add(o, "lock_breaks", x);
 		json_object_object_add(o, "loop_ends", y);
-		add_u64(o, "prealloc_failed", s->prealloc_failed);
-	}
-	if (out->have & PTCOPY_HAVE_CALLS) {
-		add_u64(o, "calls", s->calls);
-		json_object_object_add(o, "call", hist_object(&s->call, s->call_ns_sum,
-							      s->call_ns_max, true));
 	}
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS)) {
 		x = json_object_new_object();
