@@ -39,7 +39,8 @@ static void test_log2_boundaries(void **state)
 /*
  * The slot bounds user space prints are the ones log2_u64(), the function
  * BPF's hist_slot() (bpf/hist.bpf.h) runs, makes; hist_slot() clamps to the
- * last slot, whose high bound is open.
+ * last slot, whose high bound is open (tests/bpf/test_window.c,
+ * test_window_last_slot).
  */
 static void test_slot_bounds(void **state)
 {
