@@ -2,12 +2,14 @@
 /*
  * One table row per metric family: its name, type and help, which
  * PTCOPY_HAVE_* bits it needs, and how one label value's ptcopy_stats
- * becomes its samples. Histograms are in the unit the loader was given
- * (hist_unit_ns = 1: slot i holds [2^i, 2^(i+1) - 1] ns).
+ * becomes its samples. Label values (cause, reason, error) and the health
+ * families come from bpf/ptcopy.h's name tables. No state is kept between
+ * scrapes: every sample is a counter as BPF holds it. Histograms are in the
+ * unit the loader was given (hist_unit_ns = 1: slot i holds
+ * [2^i, 2^(i+1) - 1] ns).
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include "metrics.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -19,7 +21,6 @@ struct metrics {
 };
 
 struct render {
-	struct metrics *m;
 	struct expo *e;
 	const struct series *s;
 	struct expo_label labels[MAX_LABELS];
@@ -262,7 +263,7 @@ static void render_info(struct metrics *m, struct expo *e)
 
 static void render_families(struct metrics *m, const struct labelset *ls, struct expo *e)
 {
-	struct render r = { .m = m, .e = e };
+	struct render r = { .e = e };
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(families); i++) {
