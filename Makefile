@@ -8,6 +8,7 @@
 #                 host integration, VM on patched kernels)
 #   make          build build/ptcopy, build/ptcopy_exporter, build/forkload
 #   make static   fully static binaries in build/static/ (for VM initramfs)
+#   make check    kernel C style on every .c and .h (checkpatch.pl --no-tree)
 #   make fuzz     a 10-minute libFuzzer campaign (tests/fuzz/fuzz.mk)
 #   make soak     a 10-minute soak of exporter and tracer (tests/soak/soak.mk)
 #   make V=1      show the commands
@@ -16,7 +17,7 @@
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 OUTPUT ?= build
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CC ?= gcc
@@ -130,7 +131,8 @@ $(OUTPUT)/ptcopy_exporter: $(EXPORTER_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_EXPORTER) -o $@
 
-$(OUTPUT)/forkload: $(FORKLOAD_OBJS)
+# forkload shares only the loader library's argument parsing.
+$(OUTPUT)/forkload: $(FORKLOAD_OBJS) $(OUTPUT)/obj/lib/args.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lpthread -o $@
 
@@ -146,7 +148,7 @@ $(OUTPUT)/static/ptcopy: $(PTCOPY_OBJS) $(OUTPUT)/libptcopy.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $^ $(LIBS_BPF_STATIC) -o $@
 
-$(OUTPUT)/static/forkload: $(FORKLOAD_OBJS)
+$(OUTPUT)/static/forkload: $(FORKLOAD_OBJS) $(OUTPUT)/obj/lib/args.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static $^ -lpthread -o $@

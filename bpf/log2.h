@@ -29,12 +29,4 @@ static inline __u32 log2_u64(__u64 v)
 	return r | (__u32)(v >> 1);
 }
 
-/* The histogram slot of value v (already divided by the unit). */
-static inline __u32 log2_slot(__u64 v, __u32 nslots)
-{
-	__u32 slot = log2_u64(v);
-
-	return slot < nslots ? slot : nslots - 1;
-}
-
 #endif /* __PTCOPY_LOG2_H */

@@ -16,11 +16,71 @@
  * does one lookup of its fork state and a few stores, nothing more.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "pass.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * The kernel patch's enums (include/trace/events/copy_pte.h), as ptcopy's
+ * tables name them. The values here are only what ptcopy expects: CO-RE
+ * relocates each enumerator to the running kernel's value from its BTF
+ * (bpf_core_enum_value), so a patch revision that renumbers them is still
+ * read right. The ___ptcopy flavour keeps these apart from vmlinux.h.
+ * The loader refuses the tier on a kernel whose BTF lacks an enumerator
+ * or has one ptcopy cannot name (lib/kernel_enums.c).
+ */
+enum copy_pte_pass_reason___ptcopy {
+#define REASON(id, value, name)	COPY_PTE_PASS_##id##___ptcopy = value,
+	PTCOPY_PASS_REASON_TABLE(REASON)
+#undef REASON
+};
+
+enum copy_pte_stop___ptcopy {
+#define STOP(id, value, name, lock_break)	COPY_PTE_STOP_##id##___ptcopy = value,
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+};
+
+/* The kernel's pass reason as ptcopy's; PTCOPY_PASS_REASONS if unknown. */
+static __always_inline __u32 pass_reason(__u32 v)
+{
+#define REASON(id, value, name)						\
+	if (bpf_core_enum_value_exists(enum copy_pte_pass_reason___ptcopy,	\
+				       COPY_PTE_PASS_##id##___ptcopy) &&	\
+	    v == bpf_core_enum_value(enum copy_pte_pass_reason___ptcopy,	\
+				     COPY_PTE_PASS_##id##___ptcopy))		\
+		return PTCOPY_PASS_##id;
+	PTCOPY_PASS_REASON_TABLE(REASON)
+#undef REASON
+	return PTCOPY_PASS_REASONS;
+}
+
+/* The kernel's loop stop as ptcopy's; PTCOPY_STOPS if unknown. */
+static __always_inline __u32 loop_stop(__u32 v)
+{
+#define STOP(id, value, name, lock_break)				\
+	if (bpf_core_enum_value_exists(enum copy_pte_stop___ptcopy,		\
+				       COPY_PTE_STOP_##id##___ptcopy) &&	\
+	    v == bpf_core_enum_value(enum copy_pte_stop___ptcopy,		\
+				     COPY_PTE_STOP_##id##___ptcopy))		\
+		return PTCOPY_STOP_##id;
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	return PTCOPY_STOPS;
+}
+
+static __always_inline bool is_lock_break(__u32 stop)
+{
+#define STOP(id, value, name, lock_break)				\
+	if (lock_break && stop == PTCOPY_STOP_##id)			\
+		return true;
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	return false;
+}
 
 /* copy_pte_pass_start(src_mm, addr, end, reason) */
 static __always_inline int on_pass_start(__u64 addr, __u32 reason)
@@ -32,6 +92,7 @@ static __always_inline int on_pass_start(__u64 addr, __u32 reason)
 		pass_orphan();
 		return 0;
 	}
+	reason = pass_reason(reason);
 	now = pass_start(f, reason);
 	if (reason == PTCOPY_PASS_FIRST)
 		f->call_start_ns = now;
@@ -56,9 +117,10 @@ static __always_inline int on_loop_end(__u64 start, __u64 addr, __u32 stop)
 
 	if (!f)
 		return 0;
+	stop = loop_stop(stop);
 	if (stop < PTCOPY_STOPS)
 		f->stops[stop]++;
-	if (stop >= PTCOPY_STOP_NEED_RESCHED && stop <= PTCOPY_STOP_DST_CONTENDED)
+	if (is_lock_break(stop))
 		f->ev.lock_breaks++;
 	if (addr > start)
 		f->ev.ptes += (addr - start) >> cfg.page_shift;

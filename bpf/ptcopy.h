@@ -37,66 +37,132 @@
 #define PTCOPY_LABEL_OTHER	(~0ULL)
 
 /*
- * Reason a copy_pte_range() pass started; ABI of the copy_pte:copy_pte_pass_start
- * tracepoint (kernel-patch/, include/trace/events/copy_pte.h).
+ * The name tables: the single source of every enumerated name ptcopy
+ * exchanges. Each is an X-macro list; from it come the C enums below, the
+ * JSON keys (userspace/ptcopy/json.c), the text labels (report.c), the
+ * Prometheus label values and metric names (userspace/exporter/metrics.c).
+ * tests/unit/test_contract.c holds the JSON schema and both man pages to
+ * them. A name is written once, here, as a C identifier; consumers
+ * stringify it (#name). The names are the kernel patch's, as its
+ * tracepoints print them (TP_printk's __print_symbolic in
+ * kernel-patch/<version>/, include/trace/events/copy_pte.h).
+ *
+ * Reason a copy_pte_range() pass started: X(ID, value, name); ABI of the
+ * copy_pte:copy_pte_pass_start tracepoint (enum copy_pte_pass_reason).
+ * Every pass but a first one is a retry (goto again).
  */
+#define PTCOPY_PASS_REASON_TABLE(X)		\
+	X(FIRST, 0, first)			\
+	X(LOCK_BREAK, 1, lock_break)		\
+	X(SWAP_CONT, 2, swap_cont)		\
+	X(PREALLOC, 3, prealloc)
+
+/*
+ * Why a pass's PTE loop ended: X(ID, value, name, lock_break); ABI of
+ * copy_pte:copy_pte_loop_end (enum copy_pte_stop). lock_break is 1 for the
+ * causes of a lock-break (the loop let the locks go to let others in), 0
+ * for the other loop ends.
+ */
+#define PTCOPY_STOP_TABLE(X)			\
+	X(DONE, 0, done, 0)			/* addr == end */			\
+	X(NEED_RESCHED, 1, need_resched, 1)	/* need_resched() */			\
+	X(SRC_CONTENDED, 2, src_contended, 1)	/* parent's PTE lock contended */	\
+	X(DST_CONTENDED, 3, dst_contended, 1)	/* child's PTE lock contended */	\
+	X(SWAP_CONT, 4, swap_cont, 0)		/* -EIO: swap count needs a continuation */ \
+	X(DEVICE_BUSY, 5, device_busy, 0)	/* -EBUSY: device-exclusive entry busy */ \
+	X(PREALLOC, 6, prealloc, 0)		/* -EAGAIN: pinned page needs a copy */	\
+	X(HWPOISON, 7, hwpoison, 0)		/* -EHWPOISON (6.12) */
+
+/*
+ * A copy_pte_range() (patched tier) or copy_*_range() call (fentry/kprobe)
+ * error, by errno: X(ID, value, name).
+ */
+#define PTCOPY_ABORT_TABLE(X)			\
+	X(ENOMEM, 0, ENOMEM)			\
+	X(EBUSY, 1, EBUSY)			\
+	X(EHWPOISON, 2, EHWPOISON)		\
+	X(OTHER, 3, other)
+
+/*
+ * ptcopy_fork_event.have: which groups of fields the tier measured,
+ * X(ID, bit, name).
+ *   window     copy window, ctx switches, stalls, rss: every tier
+ *   passes     passes, holds, waits, retries by reason: patched, inline
+ *   calls      copy_*_range calls and durations: fentry, kprobe
+ *   resched    cond_resched outcomes
+ *   swap_cont  swap-count continuation results
+ *   loop       patched only: loop ends by cause (lock-break causes), PTEs
+ *              walked, time in copy_pte_range(), prealloc failures, aborts
+ *              and the copy's result. The inline tier has passes without
+ *              it: its probes see neither the loop's exit condition nor
+ *              copy_pte_range()'s return.
+ */
+#define PTCOPY_HAVE_TABLE(X)			\
+	X(WINDOW, 0, window)			\
+	X(PASSES, 1, passes)			\
+	X(CALLS, 2, calls)			\
+	X(RESCHED, 3, resched)			\
+	X(SWAP_CONT, 4, swap_cont)		\
+	X(LOOP, 5, loop)
+
+/*
+ * ptcopy_counters: the tool's own health, X(ID, name, have, labelled, help).
+ * have: the PTCOPY_HAVE_* bits of the tiers where the counter can move
+ * (0: every tier); labelled: meaningful only when ptcopy_stats is keyed
+ * (not label_mode NONE). help is the text both tools print (JSON schema,
+ * text note, Prometheus HELP).
+ */
+#define PTCOPY_COUNTER_TABLE(X)						\
+	X(EVENTS_LOST, events_lost, 0, 0,					\
+	  "Per-fork events dropped because the ring buffer was full; the forks are "	\
+	  "still in every other metric.")						\
+	X(FORKS_UNTRACKED, forks_untracked, 0, 0,				\
+	  "Forks not traced because too many were in flight at once.")		\
+	X(LABELS_FOLDED, labels_folded, 0, 1,					\
+	  "Distinct label values beyond the bound on them (ptcopy: 128; " \
+	  "ptcopy_exporter --max-label-values), accounted under the label value " \
+	  "\"other\".")						\
+	X(FORKS_FOLDED, forks_folded, 0, 1,					\
+	  "Forks accounted under the label value \"other\".")			\
+	X(WAITS_UNTRACKED, waits_untracked, 0, 0,				\
+	  "mmap_lock waits of forking processes' threads not tracked because too " \
+	  "many were in flight at once.")					\
+	X(ORPHAN_EVENTS, orphan_events, PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS, 0, \
+	  "Page-table copy events seen outside any traced fork.")		\
+	X(WINDOWS_UNCLOSED, windows_unclosed, 0, 0,				\
+	  "Forks whose copy window opened but whose end was never seen; they are " \
+	  "missing from every other metric.")					\
+	X(CALL_EXITS_MISSED, call_exits_missed, PTCOPY_HAVE_CALLS, 0,		\
+	  "Page-table copy calls whose return was not seen (kretprobe instances " \
+	  "exhausted); those calls are missing from the call metrics.")
+
+#define PTCOPY_ENUM_PASS(id, value, name)		PTCOPY_PASS_##id = value,
+#define PTCOPY_ENUM_STOP(id, value, name, lock_break)	PTCOPY_STOP_##id = value,
+#define PTCOPY_ENUM_ABORT(id, value, name)		PTCOPY_ABORT_##id = value,
+#define PTCOPY_ENUM_HAVE(id, bit, name)			PTCOPY_HAVE_##id = 1 << (bit),
+#define PTCOPY_ENUM_COUNTER(id, name, have, labelled, help) PTCOPY_CTR_##id,
+
 enum ptcopy_pass_reason {
-	PTCOPY_PASS_FIRST = 0,
-	PTCOPY_PASS_LOCK_BREAK = 1,
-	PTCOPY_PASS_SWAP_CONT = 2,
-	PTCOPY_PASS_PREALLOC = 3,
+	PTCOPY_PASS_REASON_TABLE(PTCOPY_ENUM_PASS)
 	PTCOPY_PASS_REASONS,
 };
 
-/* Why a pass's PTE loop ended; ABI of copy_pte:copy_pte_loop_end. */
 enum ptcopy_stop {
-	PTCOPY_STOP_DONE = 0,		/* addr == end */
-	PTCOPY_STOP_NEED_RESCHED = 1,	/* lock-break: need_resched() */
-	PTCOPY_STOP_SRC_CONTENDED = 2,	/* lock-break: parent PTE lock contended */
-	PTCOPY_STOP_DST_CONTENDED = 3,	/* lock-break: child PTE lock contended */
-	PTCOPY_STOP_SWAP_CONT = 4,	/* -EIO: swap count needs a continuation */
-	PTCOPY_STOP_DEVICE_BUSY = 5,	/* -EBUSY: device-exclusive entry busy */
-	PTCOPY_STOP_PREALLOC = 6,	/* -EAGAIN: pinned page needs a copy */
-	PTCOPY_STOP_HWPOISON = 7,	/* -EHWPOISON (6.12) */
+	PTCOPY_STOP_TABLE(PTCOPY_ENUM_STOP)
 	PTCOPY_STOPS,
 };
 
-/* A copy_pte_range() (tier 1) or copy_page_range() (tier 2) error, by errno. */
 enum ptcopy_abort {
-	PTCOPY_ABORT_ENOMEM = 0,
-	PTCOPY_ABORT_EBUSY = 1,
-	PTCOPY_ABORT_EHWPOISON = 2,
-	PTCOPY_ABORT_OTHER = 3,
+	PTCOPY_ABORT_TABLE(PTCOPY_ENUM_ABORT)
 	PTCOPY_ABORTS,
 };
 
-/* ptcopy_fork_event.have: which groups of fields the tier measured */
 enum ptcopy_have {
-	PTCOPY_HAVE_WINDOW = 1 << 0,	/* copy window, ctx switches, stalls, rss */
-	PTCOPY_HAVE_PASSES = 1 << 1,	/* passes, holds, waits, retries by reason */
-	PTCOPY_HAVE_CALLS = 1 << 2,	/* tier 2: copy_*_range calls, durations */
-	PTCOPY_HAVE_RESCHED = 1 << 3,	/* cond_resched outcomes */
-	PTCOPY_HAVE_SWAP_CONT = 1 << 4,	/* swap-count continuation results */
-	/*
-	 * Tier 1 only: loop ends by cause (lock-break causes), PTEs walked,
-	 * time in copy_pte_range(), prealloc failures, aborts and the copy's
-	 * result. The inline
-	 * tier has PASSES without it: its probes see neither the loop's exit
-	 * condition nor copy_pte_range()'s return.
-	 */
-	PTCOPY_HAVE_LOOP = 1 << 5,
+	PTCOPY_HAVE_TABLE(PTCOPY_ENUM_HAVE)
 };
 
-/* Indexes of ptcopy_counters: the tool's own health, all tiers. */
 enum ptcopy_counter {
-	PTCOPY_CTR_EVENTS_LOST = 0,	/* ring buffer full: fork event dropped (still aggregated) */
-	PTCOPY_CTR_FORKS_UNTRACKED,	/* ptcopy_in_fork full: fork not traced */
-	PTCOPY_CTR_LABELS_FOLDED,	/* distinct label values folded to "other" */
-	PTCOPY_CTR_FORKS_FOLDED,	/* forks accounted under "other" */
-	PTCOPY_CTR_WAITS_UNTRACKED,	/* sibling wait table full */
-	PTCOPY_CTR_ORPHAN_EVENTS,	/* copy events outside a traced fork */
-	PTCOPY_CTR_WINDOWS_UNCLOSED,	/* window opened, close never seen: fork in no figure */
-	PTCOPY_CTR_CALL_EXITS_MISSED,	/* tier 2: a copy call's exit not seen (kretprobe miss) */
+	PTCOPY_COUNTER_TABLE(PTCOPY_ENUM_COUNTER)
 	PTCOPY_COUNTERS,
 };
 
@@ -115,6 +181,29 @@ struct ptcopy_label {
 	__u64 cgroup_id;		/* label_mode CGROUP, or PTCOPY_LABEL_OTHER */
 	char comm[PTCOPY_COMM_LEN];	/* label_mode COMM; "other" when folded */
 };
+
+/*
+ * The scalar and histogram fields of struct ptcopy_stats as exchanged (the
+ * JSON "summary" stats objects and their schema): X(kind, key, field, have)
+ * with kind COUNT (the counter `field`), HIST (struct ptcopy_hist `field`
+ * with field##_ns_sum and field##_ns_max) or HIST_SUM (without a max). The
+ * fields kept by enum (stops, pass reasons, aborts) come from the tables
+ * above; the cond_resched and swap_cont pairs are their own groups.
+ */
+#define PTCOPY_STATS_FIELD_TABLE(X)						\
+	X(COUNT, forks, forks, PTCOPY_HAVE_WINDOW)				\
+	X(HIST, window, window, PTCOPY_HAVE_WINDOW)				\
+	X(COUNT, ctxsw_voluntary, ctxsw_voluntary, PTCOPY_HAVE_WINDOW)		\
+	X(COUNT, ctxsw_involuntary, ctxsw_involuntary, PTCOPY_HAVE_WINDOW)	\
+	X(HIST, stall, stall, PTCOPY_HAVE_WINDOW)				\
+	X(COUNT, passes, passes, PTCOPY_HAVE_PASSES)				\
+	X(HIST, hold, hold, PTCOPY_HAVE_PASSES)					\
+	X(HIST_SUM, wait, wait, PTCOPY_HAVE_PASSES)				\
+	X(COUNT, ptes, ptes, PTCOPY_HAVE_LOOP)					\
+	X(COUNT, copy_ns, copy_ns_sum, PTCOPY_HAVE_LOOP)			\
+	X(COUNT, prealloc_failed, prealloc_failed, PTCOPY_HAVE_LOOP)		\
+	X(COUNT, calls, calls, PTCOPY_HAVE_CALLS)				\
+	X(HIST, call, call, PTCOPY_HAVE_CALLS)
 
 /* Aggregates, per label and in total. Counters only ever grow. */
 struct ptcopy_stats {
@@ -139,8 +228,12 @@ struct ptcopy_stats {
 	struct ptcopy_hist hold;	/* both PTE locks held, per pass */
 	__u64 wait_ns_sum;
 	struct ptcopy_hist wait;	/* pass start to both locks taken */
-	__u64 stops[PTCOPY_STOPS];	/* loop ends by cause; 1..3 are lock-breaks */
-	__u64 retries[PTCOPY_PASS_REASONS]; /* [PTCOPY_PASS_FIRST] = first passes */
+	__u64 stops[PTCOPY_STOPS];	/* loop ends by cause (PTCOPY_STOP_TABLE) */
+	/*
+	 * passes by why they started: [PTCOPY_PASS_FIRST] the first passes,
+	 * the others retries (goto again); "retries" always means those others
+	 */
+	__u64 pass_reasons[PTCOPY_PASS_REASONS];
 	__u64 prealloc_failed;
 
 	/* PTCOPY_HAVE_CALLS: tier 2, per copy_pte_range (or copy_page_range) call */
@@ -161,7 +254,48 @@ struct ptcopy_stats {
 	__u64 swap_cont_failed;
 };
 
-/* One fork, sent when its page-table copy ends. */
+/*
+ * The measured fields of a fork event, X(type, name, have, help): the
+ * struct members below, the JSON keys of a "fork" line (userspace/ptcopy/
+ * json.c, under the PTCOPY_HAVE_* bits given) and the schema's. Ordered so
+ * that the struct has no holes.
+ */
+#define PTCOPY_FORK_FIELD_TABLE(X)						\
+	X(__u32, ctxsw_voluntary, PTCOPY_HAVE_WINDOW,				\
+	  "voluntary context switches of the forking task inside the window")	\
+	X(__u32, ctxsw_involuntary, PTCOPY_HAVE_WINDOW,			\
+	  "involuntary context switches of the forking task inside the window")	\
+	X(__u64, stalls, PTCOPY_HAVE_WINDOW,					\
+	  "waits of other threads for the parent's mmap_lock inside the window") \
+	X(__u64, stall_ns_sum, PTCOPY_HAVE_WINDOW, "their time inside the window") \
+	X(__u64, stall_ns_max, PTCOPY_HAVE_WINDOW, "the longest of them")	\
+	X(__u32, passes, PTCOPY_HAVE_PASSES, "copy_pte_range() passes")	\
+	X(__u32, lock_breaks, PTCOPY_HAVE_PASSES,				\
+	  "passes whose PTE loop broke off to let others in")			\
+	X(__u32, retries, PTCOPY_HAVE_PASSES,					\
+	  "passes that retried a range (goto again): every pass but the first ones") \
+	X(__u32, prealloc_failed, PTCOPY_HAVE_LOOP,				\
+	  "failed page preallocations for pinned pages")			\
+	X(__u64, hold_ns_sum, PTCOPY_HAVE_PASSES, "both PTE locks held, summed over passes") \
+	X(__u64, hold_ns_max, PTCOPY_HAVE_PASSES, "both PTE locks held, longest pass") \
+	X(__u64, ptes, PTCOPY_HAVE_LOOP, "PTE slots walked")			\
+	X(__u64, copy_ns, PTCOPY_HAVE_LOOP, "time inside copy_pte_range()")	\
+	X(__u64, calls, PTCOPY_HAVE_CALLS, "copy_pte_range() (or copy_page_range()) calls") \
+	X(__u64, call_ns_sum, PTCOPY_HAVE_CALLS, "their duration, summed")	\
+	X(__u64, call_ns_max, PTCOPY_HAVE_CALLS, "the longest of them")	\
+	X(__u32, resched_calls, PTCOPY_HAVE_RESCHED, "cond_resched() calls")	\
+	X(__u32, resched_done, PTCOPY_HAVE_RESCHED, "cond_resched() calls that rescheduled") \
+	X(__u32, swap_cont_ok, PTCOPY_HAVE_SWAP_CONT, "swap-count continuations added") \
+	X(__u32, swap_cont_failed, PTCOPY_HAVE_SWAP_CONT,			\
+	  "swap-count continuations that failed (the fork fails with ENOMEM)")
+
+#define PTCOPY_STRUCT_FIELD(type, name, have, help)	type name;
+
+/*
+ * One fork, sent when its page-table copy ends: its identity (JSON: ts_ns,
+ * window_ns, cgroup_id, rss_bytes, pid, tid, comm, result) and the fields
+ * of PTCOPY_FORK_FIELD_TABLE.
+ */
 struct ptcopy_fork_event {
 	__u64 start_ns;			/* window open, bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
 	__u64 window_ns;		/* parent's mmap write-lock hold inside the fork */
@@ -172,34 +306,7 @@ struct ptcopy_fork_event {
 	char comm[PTCOPY_COMM_LEN];
 	__u32 have;			/* enum ptcopy_have */
 	__s32 result;			/* 0, or the copy's first error (-errno) */
-
-	__u32 ctxsw_voluntary;
-	__u32 ctxsw_involuntary;
-	__u32 stalls;
-	__u32 pad0;
-	__u64 stall_ns_sum;
-	__u64 stall_ns_max;
-
-	/* tier 1 */
-	__u32 passes;
-	__u32 lock_breaks;
-	__u32 retries;
-	__u32 swap_cont_failed;
-	__u64 ptes;
-	__u64 copy_ns;			/* sum of copy_pte_range() durations */
-	__u64 hold_ns_max;
-	__u64 hold_ns_sum;
-
-	/* tier 2 */
-	__u32 calls;
-	__u32 pad1;
-	__u64 call_ns_sum;
-	__u64 call_ns_max;
-
-	__u32 resched_calls;
-	__u32 resched_done;
-	__u32 swap_cont_ok;
-	__u32 prealloc_failed;
+	PTCOPY_FORK_FIELD_TABLE(PTCOPY_STRUCT_FIELD)
 };
 
 /*

@@ -324,9 +324,10 @@ static __always_inline void max_merge(__u64 *dst, __u64 v)
 
 #define ADD(field, v)	do { if (v) __sync_fetch_and_add(&s->field, (v)); } while (0)
 
-static __always_inline void stats_add(struct ptcopy_stats *s,
-				      const struct ptcopy_fork *f,
-				      const struct stall_sum *st)
+/* Fold one closed fork into an aggregate (user space's stats_add() adds aggregates). */
+static __always_inline void stats_fold(struct ptcopy_stats *s,
+				       const struct ptcopy_fork *f,
+				       const struct stall_sum *st)
 {
 	const struct ptcopy_fork_event *ev = &f->ev;
 	int i;
@@ -356,7 +357,7 @@ static __always_inline void stats_add(struct ptcopy_stats *s,
 		for (i = 0; i < PTCOPY_STOPS; i++)
 			ADD(stops[i], f->stops[i]);
 		for (i = 0; i < PTCOPY_PASS_REASONS; i++)
-			ADD(retries[i], f->reasons[i]);
+			ADD(pass_reasons[i], f->reasons[i]);
 		ADD(prealloc_failed, ev->prealloc_failed);
 	}
 	if (ev->have & PTCOPY_HAVE_CALLS) {
@@ -459,10 +460,10 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
 
 	s = label_stats(f);
 	if (s)
-		stats_add(s, f, st);
+		stats_fold(s, f, st);
 	s = bpf_map_lookup_elem(&ptcopy_total, &zero);
 	if (s)
-		stats_add(s, f, st);
+		stats_fold(s, f, st);
 
 	/* A record (and a consumer wake-up) only for a consumer that wants it. */
 	if (cfg.fork_events && f->ev.window_ns >= cfg.fork_events_min_ns) {

@@ -12,9 +12,10 @@ pkgs_build="make gcc libc6-dev pkg-config clang llvm bpftool libbpf-dev libelf-d
 # peer tracer used for cross-checks, HTTP load and scrapes, systemd-analyze
 # for the unit, man for the man pages; openssl (test certificates) and
 # htpasswd (bcrypt hashes) for the exporter's TLS and basic auth tests,
-# valgrind for memcheck runs, python3 for the raw hostile clients.
+# valgrind for memcheck runs, python3 for the raw hostile clients,
+# python3-jsonschema to hold ptcopy -j output to its schema.
 pkgs_test="libcmocka-dev jq prometheus bpftrace wrk procps util-linux curl systemd man-db
-	openssl apache2-utils valgrind python3"
+	openssl apache2-utils valgrind python3 python3-jsonschema"
 # Kernel builds and the qemu harness (tests/vm, kernel-patch); kmod: depmod
 # for the modules of Debian's kernel packages (scripts/vm/distro-kernel.sh).
 pkgs_vm="linux-source-6.1 linux-source-6.12 xz-utils bc flex bison libssl-dev libelf-dev

@@ -2,7 +2,7 @@
 # Run every test suite and summarize; exit 1 if any failed.
 #
 #   BUILD      normal build (build/), SAN_BUILD: the ASan+UBSan build
-#   TESTS      comma-separated suites to run: unit,bpf,host,vm (default all)
+#   TESTS      comma-separated suites to run: style,unit,bpf,host,vm (default all)
 #   PHASE_TIMES  "PHASE SECONDS" lines of earlier phases (make test: deps,
 #              builds), printed with this run's at the end
 #
@@ -14,7 +14,7 @@ cd "$top"
 export BUILD=${BUILD:-build} SAN_BUILD=${SAN_BUILD:-build/san}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-suites=${TESTS:-unit,bpf,host,vm}
+suites=${TESTS:-style,unit,bpf,host,vm}
 logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 
@@ -51,6 +51,10 @@ phase_end() {
 	phase_start=$(date +%s)
 }
 
+if want style; then
+	run "style/checkpatch" scripts/check-style.sh
+	phase_end style
+fi
 if want unit; then
 	for t in "$SAN_BUILD"/tests/unit/test_*; do
 		[ -x "$t" ] && run "unit/$(basename "$t")" "$t"

@@ -8,7 +8,11 @@
 #   tests/vm/             the VM suites on patched and unpatched kernels
 #                         (scripts/vm/vmtest.sh)
 #
-# `make test` runs them all through tests/run.sh; TESTS=unit,bpf,host,vm
+#   make check            kernel C style: checkpatch.pl --no-tree on every .c
+#                         and .h (scripts/check-style.sh), also make test's
+#                         first suite
+#
+# `make test` runs them all through tests/run.sh; TESTS=style,unit,bpf,host,vm
 # picks some.
 
 SAN_OUTPUT := $(OUTPUT)/san
@@ -42,6 +46,10 @@ $(OUTPUT)/tests/bpf/%: $(OUTPUT)/obj/tests/bpf/%.o $(OUTPUT)/obj/tests/bpf/testr
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(TEST_LIBS) -o $@
+
+.PHONY: check
+check:
+	$(Q)scripts/check-style.sh
 
 .PHONY: test-bins
 test-bins: $(UNIT_TESTS) $(BPF_TESTS)

@@ -180,7 +180,7 @@ static void test_plain_pass(void **state)
 
 	st = label("plain");
 	assert_int_equal(st.passes, 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
 	assert_int_equal(stats_retries(&st), 0);
 	assert_int_equal(hist_count(&st.hold), 1);
 	assert_int_equal(hist_count(&st.wait), 1);
@@ -203,10 +203,10 @@ static void test_lock_break_retries(void **state)
 	assert_int_equal(ev.resched_calls, 3);
 	assert_int_equal(ev.resched_done, 1);
 	st = label("breaker");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 2);
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 0);
-	assert_int_equal(st.retries[PTCOPY_PASS_PREALLOC], 0);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 2);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 0);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_PREALLOC], 0);
 	assert_int_equal(hist_count(&st.hold), 3);
 	assert_int_equal(hist_count(&st.wait), 3);
 	/* the cause of a break is not seen: no stops at all */
@@ -268,10 +268,10 @@ static void test_swap_cont_and_prealloc(void **state)
 	assert_int_equal(ev.swap_cont_failed, 1);
 	assert_int_equal(ev.prealloc_failed, 0);
 	st = label("swapper");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 3);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_PREALLOC], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 3);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_PREALLOC], 1);
 	assert_int_equal(st.swap_cont_ok, 1);
 	assert_int_equal(st.swap_cont_failed, 1);
 	assert_int_equal(hist_count(&st.hold), 6);
@@ -288,7 +288,7 @@ static void test_prealloc_failure_is_no_retry(void **state)
 	    PASS_(0, FLAGS_DONE), { CLOSE });
 	assert_int_equal(one_event().passes, 2);
 	st = label("pinned");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 2);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 2);
 	assert_int_equal(stats_retries(&st), 0);
 }
 
@@ -313,7 +313,7 @@ static void test_first_pass_per_range(void **state)
 	run_task(steps, n);
 	assert_int_equal(one_event().passes, 128);
 	st = label("ranges");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 128);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 128);
 	assert_int_equal(hist_count(&st.hold), 128);
 }
 

@@ -40,6 +40,8 @@ struct step {
 struct tcase {
 	struct session *s;
 	int memcg;
+	/* the kernel numbers the patch's enums last to first (CO-RE reads them) */
+	bool reversed;
 };
 
 static struct tcase tc;
@@ -86,7 +88,8 @@ static void step(const struct step *st, int cpu)
 		     cpu);
 		break;
 	case PASS: {
-		__u64 args[] = { MM, st->a, ADDR + PMD, st->b };
+		__u64 args[] = { MM, st->a, ADDR + PMD,
+				 tc.reversed ? PTCOPY_PASS_REASONS - 1 - st->b : st->b };
 
 		fire(true, "ptcopy_pass_raw", args, 4, cpu);
 		break;
@@ -98,7 +101,8 @@ static void step(const struct step *st, int cpu)
 		break;
 	}
 	case LOOP_END: {
-		__u64 args[] = { MM, st->a, st->b, ADDR + PMD, st->c };
+		__u64 args[] = { MM, st->a, st->b, ADDR + PMD,
+				 tc.reversed ? PTCOPY_STOPS - 1 - st->c : st->c };
 
 		fire(true, "ptcopy_loop_end_raw", args, 5, cpu);
 		break;
@@ -237,18 +241,17 @@ static void test_plain_pass(void **state)
 	assert_int_equal(st.hold_ns_max, ev.hold_ns_max);
 	assert_int_equal(st.copy_ns_sum, ev.copy_ns);
 	assert_int_equal(st.stops[PTCOPY_STOP_DONE], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
 	assert_int_equal(stats_retries(&st), 0);
 	assert_int_equal(st.resched_calls, 1);
 	assert_int_equal(st.aborts[PTCOPY_ABORT_ENOMEM], 0);
 }
 
-static void test_lock_breaks_and_retries(void **state)
+static void lock_breaks_and_retries(void)
 {
 	struct ptcopy_fork_event ev;
 	struct ptcopy_stats st;
 
-	(void)state;
 	/* three breaks, one of each cause, each followed by a lock-break retry */
 	RUN({ SEED, C("breaker") }, { OPEN },
 	    { PASS, ADDR, PTCOPY_PASS_FIRST }, { LOCKED, ADDR },
@@ -279,12 +282,36 @@ static void test_lock_breaks_and_retries(void **state)
 	assert_int_equal(st.stops[PTCOPY_STOP_DST_CONTENDED], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_DONE], 1);
 	assert_int_equal(stats_lock_breaks(&st), 3);
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 1);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 3);
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 0);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 3);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 0);
 	assert_int_equal(hist_count(&st.hold), 4);
 	assert_int_equal(hist_count(&st.wait), 4);
 	assert_int_equal(st.resched_done, 2);
+}
+
+static void test_lock_breaks_and_retries(void **state)
+{
+	(void)state;
+	lock_breaks_and_retries();
+}
+
+/*
+ * A patch revision that numbers its enums otherwise: the events carry the
+ * kernel's numbers, CO-RE relocates the object's enumerators to them
+ * (bpf_core_enum_value), and every count lands where it did above.
+ */
+static void test_renumbered_enums(void **state)
+{
+	struct session *plain = tc.s;
+
+	(void)state;
+	tc.s = testrun_session_btf(TIER_PATCHED, 128, testrun_patch_btf(true));
+	tc.reversed = true;
+	lock_breaks_and_retries();
+	session_close(tc.s);
+	tc.s = plain;
+	tc.reversed = false;
 }
 
 static void test_swap_continuation(void **state)
@@ -310,7 +337,7 @@ static void test_swap_continuation(void **state)
 	assert_int_equal(ev.lock_breaks, 0);
 	assert_int_equal(ev.result, 0);
 	st = label("swapper");
-	assert_int_equal(st.retries[PTCOPY_PASS_SWAP_CONT], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_SWAP_CONT], 1);
 	assert_int_equal(st.swap_cont_ok, 1);
 }
@@ -368,8 +395,8 @@ static void test_prealloc_and_aborts(void **state)
 	assert_int_equal(ev.result, -ENOMEM);
 	assert_int_equal(ev.ptes, 512);
 	st = label("pinned");
-	assert_int_equal(st.retries[PTCOPY_PASS_FIRST], 2);
-	assert_int_equal(st.retries[PTCOPY_PASS_PREALLOC], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 2);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_PREALLOC], 1);
 	assert_int_equal(st.stops[PTCOPY_STOP_PREALLOC], 2);
 	assert_int_equal(st.prealloc_failed, 1);
 	assert_int_equal(st.aborts[PTCOPY_ABORT_ENOMEM], 1);
@@ -521,7 +548,7 @@ static void test_label_bound(void **state)
 	assert_int_equal(st.forks, 4);
 	assert_int_equal(st.passes, 8);
 	assert_int_equal(st.stops[PTCOPY_STOP_NEED_RESCHED], 4);
-	assert_int_equal(st.retries[PTCOPY_PASS_LOCK_BREAK], 4);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 4);
 	assert_int_equal(hist_count(&st.hold), 8);
 	assert_int_equal(testrun_counter(w, PTCOPY_CTR_FORKS_FOLDED), 4);
 	assert_int_equal(testrun_counter(w, PTCOPY_CTR_LABELS_FOLDED), 3);
@@ -537,6 +564,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_breaks_and_retries),
+		cmocka_unit_test(test_renumbered_enums),
 		cmocka_unit_test(test_swap_continuation),
 		cmocka_unit_test(test_continuation_failure),
 		cmocka_unit_test(test_prealloc_and_aborts),

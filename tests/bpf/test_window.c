@@ -229,6 +229,36 @@ static int waits_count(struct fixture *fx)
 	return n;
 }
 
+/*
+ * hist_slot() clamps in BPF assembly: a window past the last slot's low
+ * bound lands in the last slot, never past the array. The window's start is
+ * moved 10 s into the future, so the close computes a duration near 2^64 ns.
+ */
+static void test_window_last_slot(void **state)
+{
+	struct fixture *fx = *state;
+	struct bpf_object *obj = fx->skel->obj;
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ptcopy_in_fork"));
+	struct ptcopy_stats before, after;
+	__u32 tid = testrun_gettid();
+	struct ptcopy_fork f;
+	int i;
+
+	testrun_total(obj, &before);
+	testrun_seed_fork(obj, MM, "forkload", PTCOPY_HAVE_WINDOW);
+	acquire(fx, MM, 1, 1);
+	assert_true(testrun_fork_state(obj, &f));
+	f.ev.start_ns += 10000000000ULL;	/* 10 s after the close to come */
+	assert_int_equal(bpf_map_update_elem(fd, &tid, &f, BPF_EXIST), 0);
+	release(fx, MM, 1);
+	testrun_total(obj, &after);
+	for (i = 0; i < PTCOPY_HIST_SLOTS - 1; i++)
+		assert_int_equal(after.window.slots[i], before.window.slots[i]);
+	assert_int_equal(after.window.slots[PTCOPY_HIST_SLOTS - 1],
+			 before.window.slots[PTCOPY_HIST_SLOTS - 1] + 1);
+	assert_true(after.window_ns_max >= (1ULL << 63));
+}
+
 static void test_sibling_stalls(void **state)
 {
 	struct fixture *fx = *state;
@@ -419,8 +449,10 @@ static void test_lost_and_unclosed(void **state)
 {
 	struct fixture *fx = *state;
 	struct bpf_object *obj = fx->skel->obj;
-	/* a record: 8-byte header + the event, 8-aligned; the producer may run
-	 * at most size - 1 bytes ahead of the consumer (kernel/bpf/ringbuf.c) */
+	/*
+	 * a record: 8-byte header + the event, 8-aligned; the producer may run
+	 * at most size - 1 bytes ahead of the consumer (kernel/bpf/ringbuf.c)
+	 */
 	__u32 rec = (8 + sizeof(struct ptcopy_fork_event) + 7) & ~7u;
 	__u32 fit = (bpf_map__max_entries(fx->skel->maps.ptcopy_events) - 1) / rec, i;
 	struct ptcopy_stats total;
@@ -664,6 +696,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_window_open_close, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_window_last_slot, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_window_open_close, setup_memcg, teardown),
 		cmocka_unit_test_setup_teardown(test_sibling_stalls, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_sibling_stalls, setup_memcg, teardown),

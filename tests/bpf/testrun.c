@@ -201,7 +201,68 @@ __u64 testrun_counter(struct bpf_object *obj, enum ptcopy_counter c)
 	return v;
 }
 
+static char patch_btf[2][64];
+
+static void patch_btf_remove(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (patch_btf[i][0])
+			unlink(patch_btf[i]);
+}
+
+const char *testrun_patch_btf(bool reversed)
+{
+	char *path = patch_btf[reversed];
+	struct btf *vmlinux, *b;
+	const void *raw;
+	__u32 size;
+	int fd;
+
+	if (path[0])
+		return path;
+	vmlinux = btf__load_vmlinux_btf();
+	b = btf__new_empty();
+	if (!vmlinux || !b || btf__add_btf(b, vmlinux) < 0 ||
+	    btf__add_enum(b, "copy_pte_pass_reason", 4) < 0)
+		goto fail;
+#define REASON(id, value, name)						\
+	if (btf__add_enum_value(b, "COPY_PTE_PASS_" #id,			\
+				reversed ? PTCOPY_PASS_REASONS - 1 - value : value)) \
+		goto fail;
+	PTCOPY_PASS_REASON_TABLE(REASON)
+#undef REASON
+	if (btf__add_enum(b, "copy_pte_stop", 4) < 0)
+		goto fail;
+#define STOP(id, value, name, lock_break)				\
+	if (btf__add_enum_value(b, "COPY_PTE_STOP_" #id,			\
+				reversed ? PTCOPY_STOPS - 1 - value : value))	\
+		goto fail;
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	raw = btf__raw_data(b, &size);
+	strcpy(path, "/tmp/ptcopy-test-btf-XXXXXX");
+	fd = mkstemp(path);
+	if (!raw || fd < 0 || write(fd, raw, size) != (ssize_t)size)
+		goto fail;
+	close(fd);
+	if (!patch_btf[!reversed][0])
+		atexit(patch_btf_remove);
+	btf__free(b);
+	btf__free(vmlinux);
+	return path;
+fail:
+	fprintf(stderr, "building a BTF file with the kernel patch's enums failed\n");
+	abort();
+}
+
 struct session *testrun_session(int t, unsigned int max_labels)
+{
+	return testrun_session_btf(t, max_labels, t == TIER_PATCHED ? testrun_patch_btf(false) : NULL);
+}
+
+struct session *testrun_session_btf(int t, unsigned int max_labels, const char *btf_path)
 {
 	struct session_opts o = {
 		.tier = t,
@@ -211,6 +272,7 @@ struct session *testrun_session(int t, unsigned int max_labels)
 		.load_only = true,
 		/* as ptcopy --forks: the tests read every fork's record */
 		.fork_events = true,
+		.btf_custom_path = btf_path,
 	};
 	struct kernel_caps caps;
 	struct session *s;
@@ -218,8 +280,10 @@ struct session *testrun_session(int t, unsigned int max_labels)
 	probe_kernel(&caps);
 	/* BPF_PROG_TEST_RUN runs raw_tp programs only */
 	caps.tp_btf = false;
-	if (t == TIER_PATCHED)
+	if (t == TIER_PATCHED) {
 		caps.tp_patched = true;
+		caps.patched_enums = true;
+	}
 	if (t == TIER_INLINE) {
 		/* every site recognised in copy_page_range, cond_resched a real call */
 		int k;
@@ -255,7 +319,7 @@ struct bpf_program *testrun_prog(struct session *s, bool tier_obj, const char *n
 struct worker {
 	pthread_t thread;
 	sem_t go, done;
-	void (*fn)(void *);
+	void (*fn)(void *arg);
 	void *arg;
 	bool stop;
 };

@@ -74,6 +74,17 @@ struct session;
  * t's tracepoints, with raw_tp programs so they can be test-run.
  */
 struct session *testrun_session(int t, unsigned int max_labels);
+/*
+ * The same, the patched tier's object CO-RE relocated against btf_path
+ * (testrun_patch_btf()) instead of the identity-numbered default.
+ */
+struct session *testrun_session_btf(int t, unsigned int max_labels, const char *btf_path);
+/*
+ * A BTF file: the running kernel's, plus the kernel patch's enums
+ * copy_pte_pass_reason and copy_pte_stop as ptcopy's tables name them,
+ * numbered as ptcopy does or, if reversed, last to first. Removed at exit.
+ */
+const char *testrun_patch_btf(bool reversed);
 /* A program of the session's window (tier_obj false) or tier object. */
 struct bpf_program *testrun_prog(struct session *s, bool tier_obj, const char *name);
 

@@ -40,4 +40,17 @@ done < "$WORK/pairs"
 # The summary at exit agrees with the fork records.
 forks=$(jq -s "map(select(.type == \"summary\")) | last | .labels[] | select(.comm == \"forkload\") | .forks" "$WORK/trace.out")
 [ "$forks" -eq 20 ] || fail "summary counts $forks forkload forks, expected 20"
+
+# Every line this kernel's events produced matches the documented schema
+# (python3-jsonschema).
+n=0
+while IFS= read -r line; do
+	printf '%s\n' "$line" > "$WORK/line.json"
+	type=$(jq -r .type "$WORK/line.json")
+	why=$(python3 tests/include/json_validate.py userspace/ptcopy/ptcopy.schema.json \
+		"$type" "$WORK/line.json") || fail "a $type line does not match the schema: $why: $line"
+	n=$((n + 1))
+done < "$WORK/trace.out"
+[ $n -ge 21 ] || fail "only $n JSON lines to validate"
+echo "$n JSON lines of ptcopy match its schema"
 awk '{ w += $5; s += $2; c += $3 } END { printf "20 forks of 512 MiB: window %.2f ms mean, forkload %.2f ms mean (CPU %.2f ms)\n", w / NR / 1e6, s / NR / 1e6, c / NR / 1e6 }' "$WORK/pairs"

@@ -29,7 +29,7 @@ scrape "$WORK/cgroup2.prom"
 n=$(metric "$WORK/cgroup2.prom" "ptcopy_forks_total{cgroup=\"$label\"}")
 [ "$n" -eq 12 ] || fail "after rmdir: ptcopy_forks_total{cgroup=\"$label\"} = $n, want 12"
 ! grep -q 'comm=' "$WORK/cgroup.prom" || fail "a comm label with --labels=cgroup"
-grep -q '^ptcopy_label_values_folded_total ' "$WORK/cgroup.prom" || fail "no ptcopy_label_values_folded_total"
+grep -q '^ptcopy_labels_folded_total ' "$WORK/cgroup.prom" || fail "no ptcopy_labels_folded_total"
 stop_exporter TERM
 
 start_exporter none --labels=none

@@ -2,7 +2,7 @@
 # 150 processes of distinct names (ptx001..ptx150) fork once each under the
 # default --max-label-values=128: exactly 128 comm values are kept (each of
 # ours with exactly 1 fork), the rest fold into comm="other", whose forks
-# equal ptcopy_forks_folded_total, and ptcopy_label_values_folded_total
+# equal ptcopy_forks_folded_total, and ptcopy_labels_folded_total
 # counts at least the 22 of ours that cannot fit. Then, with 128 label
 # values, scrape latency (wrk, as plain text and as Prometheus asks:
 # OpenMetrics + gzip, or protobuf + gzip with native histograms) and the
@@ -30,8 +30,8 @@ other=$(metric "$WORK/fold.prom" 'ptcopy_forks_total{comm="other"}')
 [ "$((kept - 1))" -eq 128 ] || fail "$((kept - 1)) comm values kept besides other, want 128"
 [ "$other" -eq "$(metric "$WORK/fold.prom" ptcopy_forks_folded_total)" ] ||
 	fail "comm=\"other\" has $other forks, ptcopy_forks_folded_total says $(metric "$WORK/fold.prom" ptcopy_forks_folded_total)"
-folded=$(metric "$WORK/fold.prom" ptcopy_label_values_folded_total)
-[ "$folded" -ge $((NAMES - 128)) ] || fail "ptcopy_label_values_folded_total = $folded, want >= $((NAMES - 128))"
+folded=$(metric "$WORK/fold.prom" ptcopy_labels_folded_total)
+[ "$folded" -ge $((NAMES - 128)) ] || fail "ptcopy_labels_folded_total = $folded, want >= $((NAMES - 128))"
 ours=$(grep -c '^ptcopy_forks_total{comm="ptx[0-9]*"} ' "$WORK/fold.prom" || true)
 [ "$ours" -gt 0 ] || fail "none of ptx001..ptx$NAMES kept"
 bad=$(grep '^ptcopy_forks_total{comm="ptx[0-9]*"} ' "$WORK/fold.prom" | grep -v ' 1$' || true)

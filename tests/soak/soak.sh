@@ -75,7 +75,7 @@ EXP=
 ok=$(jq -s 'map(select(.type == "summary"))[0].ok' "$W/forkload.json")
 counted=$(( $(awk -v s="ptcopy_forks_total{comm=\"$COMM\"}" '$1 == s { print $2 }' "$W/end.prom") - base ))
 traced=$(jq -s --argjson p "$FL" 'map(select(.type == "fork" and .pid == $p)) | length' "$W/ptcopy.json")
-lost=$(awk '$1 ~ /^ptcopy_fork_events_lost_total/ { n += $2 } END { print n + 0 }' "$W/end.prom")
+lost=$(awk '$1 ~ /^ptcopy_events_lost_total/ { n += $2 } END { print n + 0 }' "$W/end.prom")
 echo "soak: ${t} s, forkload forked $ok times; exporter counted $counted, tracer recorded $traced (events lost $lost)"
 echo "soak: $scrapes scrapes, $failed failed"
 echo "soak: exporter RSS KiB start $rss0, after ${WARM} s ${rss_warm:-?}, end $rss1; open files $fds0 / ${fds_warm:-?} / $fds1"

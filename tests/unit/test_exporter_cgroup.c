@@ -80,10 +80,41 @@ static void test_names(void **state)
 	rmdir(root);
 }
 
+/*
+ * The first cgroup2 entry of a mounts table, its octal escapes undone
+ * (getmntent); a cgroup (v1) entry or a path merely containing "cgroup2"
+ * is not one.
+ */
+static void test_mount_from(void **state)
+{
+	static const char mounts[] =
+		"sysfs /sys sysfs rw,nosuid 0 0\n"
+		"cgroup /sys/fs/cgroup2x cgroup rw,memory 0 0\n"
+		"cgroup2 /run/my\\040cgroup\\011v2 cgroup2 rw,nsdelegate 0 0\n"
+		"cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n";
+	static const char none[] = "proc /proc proc rw 0 0\ncgroup /sys/fs/cgroup cgroup rw 0 0\n";
+	FILE *f;
+	char *mnt;
+
+	(void)state;
+	f = fmemopen((void *)mounts, sizeof(mounts) - 1, "r");
+	assert_non_null(f);
+	mnt = cgroup_names_mount_from(f);
+	fclose(f);
+	assert_non_null(mnt);
+	assert_string_equal(mnt, "/run/my cgroup\tv2");
+	free(mnt);
+	f = fmemopen((void *)none, sizeof(none) - 1, "r");
+	assert_non_null(f);
+	assert_null(cgroup_names_mount_from(f));
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_mount_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

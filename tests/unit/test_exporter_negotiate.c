@@ -7,6 +7,12 @@
 #include <cmocka.h>
 #include "negotiate.h"
 
+/* A header's value for a failure message; "(none)" when absent. */
+static const char *shown(const char *header)
+{
+	return header ? header : "(none)";
+}
+
 static void test_format(void **state)
 {
 	static const struct {
@@ -51,7 +57,7 @@ static void test_format(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (negotiate_format(cases[i].accept) != cases[i].want)
-			fail_msg("Accept: %s", cases[i].accept ? cases[i].accept : "(none)");
+			fail_msg("Accept %s", shown(cases[i].accept));
 }
 
 static void test_gzip(void **state)
@@ -73,7 +79,7 @@ static void test_gzip(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (negotiate_gzip(cases[i].enc) != cases[i].want)
-			fail_msg("Accept-Encoding: %s", cases[i].enc ? cases[i].enc : "(none)");
+			fail_msg("Accept-Encoding %s", shown(cases[i].enc));
 }
 
 int main(void)

@@ -115,6 +115,9 @@ static void test_usage_errors(void **state)
 		     "-c", "a-very-long-process-name", NULL);
 	expect_usage("invalid interval '0': expected whole seconds > 0", "0", NULL);
 	expect_usage("invalid interval '1.5': expected whole seconds > 0", "1.5", NULL);
+	/* strtoul() would take the blank and the sign: args_ulong() does not */
+	expect_usage("invalid interval ' 5': expected whole seconds > 0", " 5", NULL);
+	expect_usage("invalid interval '+5': expected whole seconds > 0", "+5", NULL);
 	expect_usage("invalid count '0': expected a number > 0", "1", "0", NULL);
 	expect_usage("unexpected argument '3': usage is [interval [count]]", "1", "2", "3", NULL);
 	expect_usage("invalid tier 'fast': expected patched, inline, fentry, kprobe, tracepoint or auto",

@@ -42,17 +42,17 @@ static void test_delta(void **state)
 	(void)state;
 	before.forks = 10;
 	before.window_ns_max = 5;
-	before.retries[PTCOPY_PASS_FIRST] = 100;
-	before.retries[PTCOPY_PASS_LOCK_BREAK] = 1;
+	before.pass_reasons[PTCOPY_PASS_FIRST] = 100;
+	before.pass_reasons[PTCOPY_PASS_LOCK_BREAK] = 1;
 	now = before;
 	now.forks = 14;
 	now.window_ns_max = 8;
-	now.retries[PTCOPY_PASS_FIRST] = 150;
-	now.retries[PTCOPY_PASS_SWAP_CONT] = 2;
+	now.pass_reasons[PTCOPY_PASS_FIRST] = 150;
+	now.pass_reasons[PTCOPY_PASS_SWAP_CONT] = 2;
 	stats_delta(&d, &now, &before);
 	assert_int_equal(d.forks, 4);
 	assert_int_equal(d.window_ns_max, 8);	/* maxima are cumulative */
-	assert_int_equal(d.retries[PTCOPY_PASS_FIRST], 50);
+	assert_int_equal(d.pass_reasons[PTCOPY_PASS_FIRST], 50);
 	assert_int_equal(stats_retries(&d), 2);
 	assert_int_equal(stats_retries(&now), 3);
 }

@@ -45,6 +45,7 @@ static void test_patched_is_best(void **state)
 
 	(void)state;
 	c.tp_patched = true;
+	c.patched_enums = true;
 	c.fentry = true;
 	c.btf_copy_pte_range = true;
 	strcpy(c.sym_copy_pte_range, "copy_pte_range");
@@ -53,6 +54,21 @@ static void test_patched_is_best(void **state)
 	assert_string_equal(why, "forced with --tier, on copy_pte_range");
 	assert_int_equal(choose(&c, TIER_TRACEPOINT, why), TIER_TRACEPOINT);
 	assert_string_equal(why, "forced with --tier");
+}
+
+/* The tracepoints are there but their enums are not ptcopy's: refused, with why. */
+static void test_patched_enums_differ(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.tp_patched = true;
+	strcpy(c.why_patched_enums, "kernel's enum copy_pte_stop has no COPY_PTE_STOP_HWPOISON");
+	assert_int_equal(choose(&c, TIER_PATCHED, why), TIER_COUNT);
+	assert_string_equal(why, "tier patched unavailable: the kernel patch's enums differ from "
+			    "ptcopy's: kernel's enum copy_pte_stop has no COPY_PTE_STOP_HWPOISON");
+	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_TRACEPOINT);
 }
 
 static void test_fentry_per_pmd_or_per_vma(void **state)
@@ -133,6 +149,7 @@ static void test_inline_between_patched_and_fentry(void **state)
 	assert_int_equal(choose(&c, TIER_FENTRY, why), TIER_FENTRY);
 
 	c.tp_patched = true;
+	c.patched_enums = true;
 	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_PATCHED);
 }
 
@@ -189,6 +206,7 @@ static void test_window_needs_are_everyones(void **state)
 	c.privileged = false;
 	strcpy(c.why_privileged, "need root, or CAP_BPF and CAP_PERFMON (uid 1000 has neither)");
 	c.tp_patched = true;
+	c.patched_enums = true;
 	assert_int_equal(choose(&c, TIER_AUTO, why), TIER_COUNT);
 	assert_string_equal(why, "need root, or CAP_BPF and CAP_PERFMON (uid 1000 has neither)");
 
@@ -242,7 +260,7 @@ static struct preempt_obs dynamic(bool calls, const char *mode)
 
 static __u32 tier2_have(const struct kernel_caps *c, enum tier t)
 {
-	return probe_obj.have(c, t);
+	return calls_obj.have(c, t);
 }
 
 /* cond_resched() counts exist exactly when cond_resched() calls __cond_resched. */
@@ -333,6 +351,7 @@ static void test_patched_refused_on_rt(void **state)
 
 	(void)state;
 	c.tp_patched = true;
+	c.patched_enums = true;
 	preempt_decide(&c, &o);
 	assert_true(c.preempt_rt);
 	assert_string_equal(c.preempt_mode, "rt");
@@ -367,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stock_host_gets_tracepoint),
 		cmocka_unit_test(test_patched_is_best),
+		cmocka_unit_test(test_patched_enums_differ),
 		cmocka_unit_test(test_fentry_per_pmd_or_per_vma),
 		cmocka_unit_test(test_kprobe_when_fentry_refused),
 		cmocka_unit_test(test_kprobe_needs_a_symbol),

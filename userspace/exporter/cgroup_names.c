@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <mntent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,57 +25,34 @@ struct cgroup_names {
 	size_t cap;
 };
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
+/*
+ * glibc's getmntent() reads the mounts table and undoes its octal escapes.
+ * /proc/self/mounts, not mountinfo: only the mount point is needed, since
+ * ids are inode numbers found by walking the tree below it; mountinfo's
+ * extra fields (the mount's root within its file system, peer groups) name
+ * nothing ptcopy uses.
+ */
 char *cgroup_names_mount_from(FILE *f)
 {
-	char *line = NULL, *found = NULL;
-	size_t len = 0;
+	struct mntent m;
+	char buf[4096];
 
-	while (!found && getline(&line, &len, f) > 0) {
-		char *sep = strstr(line, " - "), *mnt, *save = NULL;
-		int i;
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
-			continue;
-		/* id parent major:minor root mount-point ... */
-		mnt = strtok_r(line, " ", &save);
-		for (i = 0; mnt && i < 4; i++)
-			mnt = strtok_r(NULL, " ", &save);
-		if (mnt) {
-			unescape_octal(mnt);
-			found = strdup(mnt);
-		}
-	}
-	free(line);
-	return found;
+	while (getmntent_r(f, &m, buf, sizeof(buf)))
+		if (!strcmp(m.mnt_type, "cgroup2"))
+			return strdup(m.mnt_dir);
+	return NULL;
 }
 
 /* The first cgroup2 mount point (hybrid hosts mount it at .../unified). */
 static char *find_cgroup2(void)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = setmntent("/proc/self/mounts", "re");
 	char *found;
 
 	if (!f)
 		return NULL;
 	found = cgroup_names_mount_from(f);
-	fclose(f);
+	endmntent(f);
 	return found;
 }
 

@@ -22,15 +22,15 @@ struct cgroup_names;
 
 /*
  * root: the cgroup2 mount to walk, or NULL to find it in
- * /proc/self/mountinfo. Without one, ids stay decimal (logged once).
+ * /proc/self/mounts. Without one, ids stay decimal (logged once).
  */
 struct cgroup_names *cgroup_names_new(const char *root);
 void cgroup_names_free(struct cgroup_names *c);
 /*
- * The mount point of the first cgroup2 line of a mountinfo file
- * (proc_pid_mountinfo(5)), unescaped; NULL if none (malloc()ed).
+ * The mount point of the first cgroup2 entry of a mounts table
+ * (/proc/self/mounts, getmntent(3)), unescaped; NULL if none (malloc()ed).
  */
-char *cgroup_names_mount_from(FILE *mountinfo);
+char *cgroup_names_mount_from(FILE *mounts);
 /* A cgroup_names_fn (labelset.h): ctx is the struct cgroup_names. */
 int cgroup_names_get(void *ctx, const __u64 *ids, size_t n, char **names);
 

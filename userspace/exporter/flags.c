@@ -40,7 +40,7 @@ static const struct argp_option argp_options[] = {
 	  "Label per-fork metrics by comm (default), cgroup (path), or none", 0 },
 	{ "max-label-values", OPT_MAX_LABELS, "N", 0,
 	  "Label values kept (default 128); further values are accounted under \"other\" "
-	  "and counted in ptcopy_label_values_folded_total", 0 },
+	  "and counted in ptcopy_labels_folded_total", 0 },
 	{ "web.config.file", OPT_WEB_CONFIG, "FILE", 0,
 	  "TLS and basic authentication, in the Prometheus exporter-toolkit's web "
 	  "configuration format (see ptcopy_exporter(8))", 0 },

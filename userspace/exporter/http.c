@@ -292,8 +292,9 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void)cls;
 	(void)c;
 	while (*in) {
-		if (in[0] == '%' && (hi = hex_digit(in[1])) >= 0 && (lo = hex_digit(in[2])) >= 0 &&
-		    (hi || lo)) {
+		hi = in[0] == '%' ? hex_digit(in[1]) : -1;
+		lo = hi >= 0 ? hex_digit(in[2]) : -1;
+		if (lo >= 0 && (hi || lo)) {
 			*out++ = (char)(hi << 4 | lo);
 			in += 3;
 		} else {

@@ -2,12 +2,14 @@
 /*
  * One table row per metric family: its name, type and help, which
  * PTCOPY_HAVE_* bits it needs, and how one label value's ptcopy_stats
- * becomes its samples. Histograms are in the unit the loader was given
- * (hist_unit_ns = 1: slot i holds [2^i, 2^(i+1) - 1] ns).
+ * becomes its samples. Label values (cause, reason, error) and the health
+ * families come from bpf/ptcopy.h's name tables. No state is kept between
+ * scrapes: every sample is a counter as BPF holds it. Histograms are in the
+ * unit the loader was given (hist_unit_ns = 1: slot i holds
+ * [2^i, 2^(i+1) - 1] ns).
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include "metrics.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -16,21 +18,9 @@
 struct metrics {
 	struct metrics_config cfg;
 	const char *label_name;		/* "comm", "cgroup" or NULL */
-	/*
-	 * ptcopy_cond_resched_total{rescheduled="false"} is calls - done, two
-	 * fields the BPF side adds to one after the other: a scrape between
-	 * the two additions would see the difference drop back. The last
-	 * value exposed per label value keeps it from going backwards.
-	 */
-	struct resched_floor {
-		char *value;
-		__u64 not_done;
-	} *floors;
-	size_t nfloors;
 };
 
 struct render {
-	struct metrics *m;
 	struct expo *e;
 	const struct series *s;
 	struct expo_label labels[MAX_LABELS];
@@ -89,30 +79,23 @@ static void emit_wait(struct render *r, const struct expo_family *f)
 	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->wait, st(r)->wait_ns_sum);
 }
 
+/* Label values: the names of bpf/ptcopy.h's tables, the kernel patch's. */
 static void emit_breaks(struct render *r, const struct expo_family *f)
 {
-	static const char *const cause[PTCOPY_STOPS] = {
-		[PTCOPY_STOP_NEED_RESCHED] = "need_resched",
-		[PTCOPY_STOP_SRC_CONTENDED] = "parent_contended",
-		[PTCOPY_STOP_DST_CONTENDED] = "child_contended",
-	};
-	int i;
-
-	for (i = PTCOPY_STOP_NEED_RESCHED; i <= PTCOPY_STOP_DST_CONTENDED; i++)
-		value_with(r, f, "cause", cause[i], st(r)->stops[i]);
+#define STOP(id, value, name, lock_break)				\
+	if (lock_break)							\
+		value_with(r, f, "cause", #name, st(r)->stops[PTCOPY_STOP_##id]);
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
 }
 
 static void emit_retries(struct render *r, const struct expo_family *f)
 {
-	static const char *const reason[PTCOPY_PASS_REASONS] = {
-		[PTCOPY_PASS_LOCK_BREAK] = "lock_break",
-		[PTCOPY_PASS_SWAP_CONT] = "swap_continuation",
-		[PTCOPY_PASS_PREALLOC] = "prealloc",
-	};
-	int i;
-
-	for (i = PTCOPY_PASS_FIRST + 1; i < PTCOPY_PASS_REASONS; i++)
-		value_with(r, f, "reason", reason[i], st(r)->retries[i]);
+#define RETRY(id, value, name)						\
+	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
+		value_with(r, f, "reason", #name, st(r)->pass_reasons[PTCOPY_PASS_##id]);
+	PTCOPY_PASS_REASON_TABLE(RETRY)
+#undef RETRY
 }
 
 static void emit_calls(struct render *r, const struct expo_family *f)
@@ -122,61 +105,24 @@ static void emit_calls(struct render *r, const struct expo_family *f)
 
 static void emit_aborts(struct render *r, const struct expo_family *f)
 {
-	static const char *const error[PTCOPY_ABORTS] = {
-		[PTCOPY_ABORT_ENOMEM] = "ENOMEM",
-		[PTCOPY_ABORT_EBUSY] = "EBUSY",
-		[PTCOPY_ABORT_EHWPOISON] = "EHWPOISON",
-		[PTCOPY_ABORT_OTHER] = "other",
-	};
-	int i;
-
-	for (i = 0; i < PTCOPY_ABORTS; i++)
-		value_with(r, f, "error", error[i], st(r)->aborts[i]);
+#define ABORT(id, value, name)	value_with(r, f, "error", #name, st(r)->aborts[PTCOPY_ABORT_##id]);
+	PTCOPY_ABORT_TABLE(ABORT)
+#undef ABORT
 }
 
-static int cmp_floor(const void *a, const void *b)
+/*
+ * The raw counters: calls, and calls that rescheduled. The BPF side adds
+ * to them one after the other, so their difference, taken here, could go
+ * back between two scrapes; PromQL subtracts them instead.
+ */
+static void emit_resched_calls(struct render *r, const struct expo_family *f)
 {
-	const struct resched_floor *x = a, *y = b;
-
-	return strcmp(x->value, y->value);
+	expo_value(r->e, f, r->labels, r->nlabels, st(r)->resched_calls);
 }
 
-/* The floor of a label value, created at 0 when first seen; NULL if out of memory. */
-static struct resched_floor *floor_of(struct metrics *m, const char *value)
+static void emit_resched_done(struct render *r, const struct expo_family *f)
 {
-	struct resched_floor key = { .value = (char *)value }, *f, *more;
-
-	f = m->nfloors ? bsearch(&key, m->floors, m->nfloors, sizeof(*f), cmp_floor) : NULL;
-	if (f)
-		return f;
-	more = realloc(m->floors, (m->nfloors + 1) * sizeof(*more));
-	if (!more)
-		return NULL;
-	m->floors = more;
-	key.value = strdup(value);
-	if (!key.value)
-		return NULL;
-	m->floors[m->nfloors++] = key;
-	qsort(m->floors, m->nfloors, sizeof(*m->floors), cmp_floor);
-	return bsearch(&key, m->floors, m->nfloors, sizeof(*f), cmp_floor);
-}
-
-static void emit_resched(struct render *r, const struct expo_family *f)
-{
-	const struct ptcopy_stats *s = st(r);
-	struct resched_floor *fl = floor_of(r->m, r->s->value ? r->s->value : "");
-	__u64 not_done = s->resched_calls > s->resched_done ?
-			 s->resched_calls - s->resched_done : 0;
-
-	if (!fl) {
-		r->e->buf.oom = true;
-		return;
-	}
-	if (not_done < fl->not_done)
-		not_done = fl->not_done;
-	fl->not_done = not_done;
-	value_with(r, f, "rescheduled", "true", s->resched_done);
-	value_with(r, f, "rescheduled", "false", not_done);
+	expo_value(r->e, f, r->labels, r->nlabels, st(r)->resched_done);
 }
 
 static void emit_swap_cont(struct render *r, const struct expo_family *f)
@@ -224,17 +170,23 @@ static const struct family families[] = {
 	{ { "ptcopy_fork_aborts_total", EXPO_COUNTER, NULL,
 	    "Page-table copies that failed, failing the fork, by error." },
 	  PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS, emit_aborts },
-	{ { "ptcopy_cond_resched_total", EXPO_COUNTER, NULL,
-	    "cond_resched() calls after copy_pte_range() passes, by whether the task was "
-	    "rescheduled." },
-	  PTCOPY_HAVE_RESCHED, emit_resched },
-	{ { "ptcopy_swap_continuations_total", EXPO_COUNTER, NULL,
+	{ { "ptcopy_cond_resched_calls_total", EXPO_COUNTER, NULL,
+	    "cond_resched() calls after copy_pte_range() passes." },
+	  PTCOPY_HAVE_RESCHED, emit_resched_calls },
+	{ { "ptcopy_cond_resched_rescheduled_total", EXPO_COUNTER, NULL,
+	    "cond_resched() calls after copy_pte_range() passes that rescheduled the task; "
+	    "ptcopy_cond_resched_calls_total minus this is the calls that did not." },
+	  PTCOPY_HAVE_RESCHED, emit_resched_done },
+	{ { "ptcopy_swap_cont_total", EXPO_COUNTER, NULL,
 	    "Swap-count continuations (add_swap_count_continuation) during page-table "
 	    "copies, by result; a failed one fails the fork with ENOMEM." },
 	  PTCOPY_HAVE_SWAP_CONT, emit_swap_cont },
 };
 
-/* The tool's health: enum ptcopy_counter. */
+/*
+ * The tool's health, one family per row of PTCOPY_COUNTER_TABLE:
+ * ptcopy_<name>_total with the table's help.
+ */
 struct health {
 	struct expo_family f;
 	enum ptcopy_counter ctr;
@@ -242,37 +194,13 @@ struct health {
 	__u32 have;			/* only when the tier has one of these; 0: all */
 };
 
+#define HEALTH(id, name, have, labelled, help)				\
+	{ { "ptcopy_" #name "_total", EXPO_COUNTER, NULL, help },		\
+	  PTCOPY_CTR_##id, labelled, have },
 static const struct health health[] = {
-	{ { "ptcopy_label_values_folded_total", EXPO_COUNTER, NULL,
-	    "Distinct label values beyond --max-label-values, accounted under the label "
-	    "value \"other\"." },
-	  PTCOPY_CTR_LABELS_FOLDED, true, 0 },
-	{ { "ptcopy_forks_folded_total", EXPO_COUNTER, NULL,
-	    "Forks accounted under the label value \"other\"." },
-	  PTCOPY_CTR_FORKS_FOLDED, true, 0 },
-	{ { "ptcopy_fork_events_lost_total", EXPO_COUNTER, NULL,
-	    "Per-fork events dropped because the ring buffer was full; the forks are "
-	    "still in every other metric." },
-	  PTCOPY_CTR_EVENTS_LOST, false, 0 },
-	{ { "ptcopy_fork_windows_unclosed_total", EXPO_COUNTER, NULL,
-	    "Forks whose copy window opened but whose end was never seen; they are "
-	    "missing from every other metric." },
-	  PTCOPY_CTR_WINDOWS_UNCLOSED, false, 0 },
-	{ { "ptcopy_forks_untracked_total", EXPO_COUNTER, NULL,
-	    "Forks not traced because too many were in flight at once." },
-	  PTCOPY_CTR_FORKS_UNTRACKED, false, 0 },
-	{ { "ptcopy_sibling_waits_untracked_total", EXPO_COUNTER, NULL,
-	    "mmap_lock waits of forking processes' threads not tracked because too many "
-	    "were in flight at once." },
-	  PTCOPY_CTR_WAITS_UNTRACKED, false, 0 },
-	{ { "ptcopy_orphan_copy_events_total", EXPO_COUNTER, NULL,
-	    "Page-table copy events seen outside any traced fork." },
-	  PTCOPY_CTR_ORPHAN_EVENTS, false, PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS },
-	{ { "ptcopy_copy_call_exits_missed_total", EXPO_COUNTER, NULL,
-	    "Page-table copy calls whose return was not seen (kretprobe instances "
-	    "exhausted); those calls are missing from the call metrics." },
-	  PTCOPY_CTR_CALL_EXITS_MISSED, false, PTCOPY_HAVE_CALLS },
+	PTCOPY_COUNTER_TABLE(HEALTH)
 };
+#undef HEALTH
 
 static const struct expo_family build_info = {
 	"ptcopy_build_info", EXPO_INFO, NULL,
@@ -313,13 +241,8 @@ struct metrics *metrics_new(const struct metrics_config *cfg)
 
 void metrics_free(struct metrics *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
-	for (i = 0; i < m->nfloors; i++)
-		free(m->floors[i].value);
-	free(m->floors);
 	free(m);
 }
 
@@ -340,7 +263,7 @@ static void render_info(struct metrics *m, struct expo *e)
 
 static void render_families(struct metrics *m, const struct labelset *ls, struct expo *e)
 {
-	struct render r = { .m = m, .e = e };
+	struct render r = { .e = e };
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(families); i++) {

@@ -4,7 +4,6 @@
  * status 2, so that scripts and tests can tell it from a runtime failure.
  */
 #include <argp.h>
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "args.h"
 #include "forkload.h"
 
 #ifndef PTCOPY_VERSION
@@ -74,29 +74,15 @@ static void usage_error(const char *opt, const char *arg, const char *why)
 	fprintf(stderr, "forkload: %s: invalid value '%s': %s\n", opt, arg, why);
 }
 
-/*
- * A decimal integer in [min, max]. strtoull() alone would accept leading
- * blanks, a sign ("-1" wraps around to a huge value) and trailing garbage.
- */
-static int parse_ull(const char *opt, const char *arg, unsigned long long min,
-		     unsigned long long max, unsigned long long *out)
+/* A decimal integer in [min, max] (args_ulong: no blanks, sign or suffix). */
+static int parse_ull(const char *opt, const char *arg, unsigned long min, unsigned long max,
+		     unsigned long long *out)
 {
+	unsigned long v;
 	char why[96];
-	unsigned long long v;
-	char *end;
 
-	if (!isdigit((unsigned char)arg[0])) {
-		usage_error(opt, arg, "not a non-negative decimal integer");
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end) {
-		usage_error(opt, arg, "not a non-negative decimal integer");
-		return -1;
-	}
-	if (errno == ERANGE || v < min || v > max) {
-		snprintf(why, sizeof(why), "out of range (%llu to %llu)", min, max);
+	if (!args_ulong(arg, min, max, &v)) {
+		snprintf(why, sizeof(why), "not a decimal integer from %lu to %lu", min, max);
 		usage_error(opt, arg, why);
 		return -1;
 	}

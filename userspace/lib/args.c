@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,8 @@ bool args_ulong(const char *s, unsigned long min, unsigned long max, unsigned lo
 	unsigned long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoul() alone takes leading blanks and a sign ("-1" wraps around) */
+	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	v = strtoul(s, &end, 10);

@@ -53,13 +53,13 @@ static bool has_resched(const struct kernel_caps *c)
 	return !c->inline_sites.resched_patched_out;
 }
 
-static void *inline_open(struct bpf_object **obj)
+static void *inline_open(struct bpf_object **obj, const char *btf_path)
 {
 	struct inline_obj *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
-	o->skel = inline_bpf__open_opts(obj_open_opts());
+	o->skel = inline_bpf__open_opts(obj_open_opts(btf_path));
 	if (!o->skel) {
 		free(o);
 		return NULL;

@@ -5,9 +5,9 @@
 #include "tier_obj.h"
 #include "patched.skel.h"
 
-static void *patched_open(struct bpf_object **obj)
+static void *patched_open(struct bpf_object **obj, const char *btf_path)
 {
-	struct patched_bpf *skel = patched_bpf__open_opts(obj_open_opts());
+	struct patched_bpf *skel = patched_bpf__open_opts(obj_open_opts(btf_path));
 
 	if (skel)
 		*obj = skel->obj;

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "inline_text.h"
+#include "kernel_enums.h"
 #include "kread.h"
 #include "log.h"
 #include "probe.h"
@@ -288,6 +289,12 @@ static void probe_events(struct kernel_caps *caps, const struct btf *btf)
 			break;
 		}
 	}
+	/* the patched tier reads the patch's enums through CO-RE: BTF must name them */
+	if (caps->tp_patched && btf)
+		caps->patched_enums = kernel_enums_match(btf, caps->why_patched_enums,
+							 PROBE_NOTE_LEN);
+	else if (caps->tp_patched)
+		snprintf(caps->why_patched_enums, PROBE_NOTE_LEN, "no kernel BTF");
 }
 
 /*

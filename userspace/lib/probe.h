@@ -26,6 +26,7 @@ struct kernel_caps {
 	bool tp_mmap_lock;		/* mmap_lock_{start_locking,acquire_returned,released} */
 	bool tp_sched_switch;
 	bool tp_patched;		/* every copy_pte:* event of kernel-patch/ */
+	bool patched_enums;		/* BTF names the patch's enums as ptcopy does */
 	bool mmap_lock_memcg;		/* mmap_lock events carry memcg_path (< 6.14) */
 
 	/* kernel functions: names as in kallsyms (may carry .isra/.constprop) */
@@ -59,6 +60,7 @@ struct kernel_caps {
 	char why_kprobe[PROBE_NOTE_LEN];
 	char missing_tp[PROBE_NOTE_LEN];	/* first required tracepoint missing */
 	char missing_patched[PROBE_NOTE_LEN];	/* first copy_pte event missing */
+	char why_patched_enums[PROBE_NOTE_LEN];	/* kernel_enums_match()'s reason */
 };
 
 /* What probe_kernel() saw of the preemption model; see preempt_decide(). */

@@ -39,8 +39,8 @@ struct session {
 static const struct tier_obj *const tier_objs[TIER_COUNT] = {
 	[TIER_PATCHED] = &patched_obj,
 	[TIER_INLINE] = &inline_obj,
-	[TIER_FENTRY] = &probe_obj,
-	[TIER_KPROBE] = &probe_obj,
+	[TIER_FENTRY] = &calls_obj,
+	[TIER_KPROBE] = &calls_obj,
 };
 
 void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)
@@ -60,14 +60,18 @@ void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf)
  * mm_rss_stat___pre62), libbpf would next search the modules' BTF, whose
  * enumeration (BPF_BTF_GET_NEXT_ID) needs CAP_SYS_ADMIN: with CAP_BPF and
  * CAP_PERFMON alone the load would fail. Naming vmlinux's BTF keeps the
- * search there; no program of ptcopy reads a module's types.
+ * search there; no program of ptcopy reads a module's types. btf_path, if
+ * given, is a BTF file of another kernel (the BPF tests' patched BTF).
  */
-const struct bpf_object_open_opts *obj_open_opts(void)
+const struct bpf_object_open_opts *obj_open_opts(const char *btf_path)
 {
 	static const char vmlinux[] = "/sys/kernel/btf/vmlinux";
 	static struct bpf_object_open_opts opts = { .sz = sizeof(opts) };
 
-	opts.btf_custom_path = access(vmlinux, R_OK) ? NULL : vmlinux;
+	if (btf_path)
+		opts.btf_custom_path = btf_path;
+	else
+		opts.btf_custom_path = access(vmlinux, R_OK) ? NULL : vmlinux;
 	return &opts;
 }
 
@@ -212,7 +216,7 @@ static int open_window(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	s->window = window_bpf__open_opts(obj_open_opts());
+	s->window = window_bpf__open_opts(obj_open_opts(o->btf_custom_path));
 	if (!s->window) {
 		err = -errno;
 		pr_err("opening the BPF object failed: %s", strerror(errno));
@@ -231,11 +235,11 @@ static int open_window(struct session *s, const struct session_opts *o)
 	return 0;
 }
 
-static int open_tier_obj(struct session *s)
+static int open_tier_obj(struct session *s, const struct session_opts *o)
 {
 	int err;
 
-	s->tier_skel = s->ops->open(&s->tier_bpf);
+	s->tier_skel = s->ops->open(&s->tier_bpf, o->btf_custom_path);
 	if (!s->tier_skel) {
 		err = -errno;
 		pr_err("opening the %s tier's BPF object failed: %s", tier_name(s->tier),
@@ -298,7 +302,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	if (err)
 		goto fail;
 	if (s->ops) {
-		err = open_tier_obj(s);
+		err = open_tier_obj(s, o);
 		if (err)
 			goto fail;
 	}

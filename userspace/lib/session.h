@@ -43,6 +43,13 @@ struct session_opts {
 	 * BPF_PROG_TEST_RUN.
 	 */
 	bool load_only;
+	/*
+	 * CO-RE relocations against this BTF file instead of the kernel's
+	 * (NULL: the kernel's): lets tests load the patched tier's object on
+	 * a kernel without the patch, with the patch's enums numbered as they
+	 * choose.
+	 */
+	const char *btf_custom_path;
 };
 
 /* An attached BPF program, for --probe and the exporter's health metrics. */

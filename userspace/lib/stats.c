@@ -81,8 +81,14 @@ __u64 hist_slot_high(unsigned int i)
 
 __u64 stats_lock_breaks(const struct ptcopy_stats *s)
 {
-	return s->stops[PTCOPY_STOP_NEED_RESCHED] + s->stops[PTCOPY_STOP_SRC_CONTENDED] +
-	       s->stops[PTCOPY_STOP_DST_CONTENDED];
+	__u64 n = 0;
+
+#define STOP(id, value, name, lock_break)				\
+	if (lock_break)							\
+		n += s->stops[PTCOPY_STOP_##id];
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	return n;
 }
 
 __u64 stats_retries(const struct ptcopy_stats *s)
@@ -91,7 +97,7 @@ __u64 stats_retries(const struct ptcopy_stats *s)
 	int i;
 
 	for (i = PTCOPY_PASS_FIRST + 1; i < PTCOPY_PASS_REASONS; i++)
-		n += s->retries[i];
+		n += s->pass_reasons[i];
 	return n;
 }
 

@@ -104,6 +104,11 @@ bool tier_available(const struct kernel_caps *c, enum tier t, char *why, size_t 
 				 c->missing_patched);
 			return false;
 		}
+		if (!c->patched_enums) {
+			snprintf(why, len, "the kernel patch's enums differ from ptcopy's: %s",
+				 c->why_patched_enums);
+			return false;
+		}
 		/*
 		 * The PTE lock hold is kept per CPU: exact while the locks are
 		 * spinning locks (no sleep, no preemption). Under PREEMPT_RT

@@ -2,7 +2,7 @@
 /*
  * A tier's own BPF object, loaded next to the window object and sharing its
  * maps (bpf_map__reuse_fd): tier 1 (patched.bpf.c), inline (inline.bpf.c) and
- * tier 2 (probe.bpf.c).
+ * tier 2 (calls.bpf.c).
  * Each lives in its own obj_<name>.c and is listed in session.c.
  */
 #ifndef __PTCOPY_TIER_OBJ_H
@@ -18,8 +18,11 @@ struct bpf_object;
 struct bpf_program;
 
 struct tier_obj {
-	/* Open the skeleton; returns it, its bpf_object in *obj; NULL on error. */
-	void *(*open)(struct bpf_object **obj);
+	/*
+	 * Open the skeleton, CO-RE against btf_path (NULL: the kernel's BTF);
+	 * returns it, its bpf_object in *obj; NULL on error.
+	 */
+	void *(*open)(struct bpf_object **obj, const char *btf_path);
 	/* Set the config and choose which programs load, before load. */
 	int (*configure)(void *skel, const struct ptcopy_config *cfg,
 			 const struct kernel_caps *caps, enum tier t);
@@ -38,7 +41,7 @@ struct tier_obj {
 };
 
 extern const struct tier_obj patched_obj;
-extern const struct tier_obj probe_obj;
+extern const struct tier_obj calls_obj;
 extern const struct tier_obj inline_obj;
 
 /*
@@ -48,7 +51,11 @@ extern const struct tier_obj inline_obj;
 void obj_pick_tp_variant(struct bpf_object *obj, bool tp_btf);
 
 struct bpf_object_open_opts;
-/* How every object is opened: CO-RE against vmlinux's BTF alone. */
-const struct bpf_object_open_opts *obj_open_opts(void);
+/*
+ * How every object is opened: CO-RE against btf_path (a test's BTF file),
+ * or else against vmlinux's BTF alone. Not reentrant: the options are
+ * static, read by the open call that takes them.
+ */
+const struct bpf_object_open_opts *obj_open_opts(const char *btf_path);
 
 #endif /* __PTCOPY_TIER_OBJ_H */

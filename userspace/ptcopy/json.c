@@ -61,58 +61,47 @@ static struct json_object *hist_object(const struct ptcopy_hist *h, __u64 sum_ns
 	return o;
 }
 
+#define STAT_COUNT(o, key, s, field)	add_u64(o, key, (s)->field)
+#define STAT_HIST(o, key, s, field)						\
+	json_object_object_add(o, key, hist_object(&(s)->field, (s)->field##_ns_sum,	\
+						   (s)->field##_ns_max, true))
+#define STAT_HIST_SUM(o, key, s, field)						\
+	json_object_object_add(o, key, hist_object(&(s)->field, (s)->field##_ns_sum, 0, false))
+
 static struct json_object *stats_object(const struct output *out, const struct ptcopy_stats *s)
 {
-	struct json_object *o = json_object_new_object(), *x;
+	struct json_object *o = json_object_new_object(), *x, *y;
 
-	add_u64(o, "forks", s->forks);
-	json_object_object_add(o, "window", hist_object(&s->window, s->window_ns_sum,
-							s->window_ns_max, true));
-	add_u64(o, "ctxsw_voluntary", s->ctxsw_voluntary);
-	add_u64(o, "ctxsw_involuntary", s->ctxsw_involuntary);
-	json_object_object_add(o, "stall", hist_object(&s->stall, s->stall_ns_sum,
-						       s->stall_ns_max, true));
+#define STAT(kind, key, field, have_bits)				\
+	if (out->have & (have_bits))					\
+		STAT_##kind(o, #key, s, field);
+	PTCOPY_STATS_FIELD_TABLE(STAT)
+#undef STAT
 	if (out->have & PTCOPY_HAVE_PASSES) {
-		add_u64(o, "passes", s->passes);
-		json_object_object_add(o, "hold", hist_object(&s->hold, s->hold_ns_sum,
-							      s->hold_ns_max, true));
-		json_object_object_add(o, "wait", hist_object(&s->wait, s->wait_ns_sum, 0, false));
-		add_u64(o, "first_passes", s->retries[PTCOPY_PASS_FIRST]);
+		add_u64(o, "first_passes", s->pass_reasons[PTCOPY_PASS_FIRST]);
 		x = json_object_new_object();
-		add_u64(x, "lock_break", s->retries[PTCOPY_PASS_LOCK_BREAK]);
-		add_u64(x, "swap_cont", s->retries[PTCOPY_PASS_SWAP_CONT]);
-		add_u64(x, "prealloc", s->retries[PTCOPY_PASS_PREALLOC]);
+#define RETRY(id, value, name)						\
+		if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)			\
+			add_u64(x, #name, s->pass_reasons[PTCOPY_PASS_##id]);
+		PTCOPY_PASS_REASON_TABLE(RETRY)
+#undef RETRY
 		json_object_object_add(o, "retries", x);
 	}
 	if (out->have & PTCOPY_HAVE_LOOP) {
-		add_u64(o, "ptes", s->ptes);
-		add_u64(o, "copy_ns", s->copy_ns_sum);
 		x = json_object_new_object();
-		add_u64(x, "need_resched", s->stops[PTCOPY_STOP_NEED_RESCHED]);
-		add_u64(x, "parent_contended", s->stops[PTCOPY_STOP_SRC_CONTENDED]);
-		add_u64(x, "child_contended", s->stops[PTCOPY_STOP_DST_CONTENDED]);
+		y = json_object_new_object();
+#define STOP(id, value, name, lock_break)				\
+		add_u64(lock_break ? x : y, #name, s->stops[PTCOPY_STOP_##id]);
+		PTCOPY_STOP_TABLE(STOP)
+#undef STOP
 		json_object_object_add(o, "lock_breaks", x);
-
-		x = json_object_new_object();
-		add_u64(x, "done", s->stops[PTCOPY_STOP_DONE]);
-		add_u64(x, "swap_cont", s->stops[PTCOPY_STOP_SWAP_CONT]);
-		add_u64(x, "device_busy", s->stops[PTCOPY_STOP_DEVICE_BUSY]);
-		add_u64(x, "prealloc", s->stops[PTCOPY_STOP_PREALLOC]);
-		add_u64(x, "hwpoison", s->stops[PTCOPY_STOP_HWPOISON]);
-		json_object_object_add(o, "loop_ends", x);
-		add_u64(o, "prealloc_failed", s->prealloc_failed);
-	}
-	if (out->have & PTCOPY_HAVE_CALLS) {
-		add_u64(o, "calls", s->calls);
-		json_object_object_add(o, "call", hist_object(&s->call, s->call_ns_sum,
-							      s->call_ns_max, true));
+		json_object_object_add(o, "loop_ends", y);
 	}
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS)) {
 		x = json_object_new_object();
-		add_u64(x, "ENOMEM", s->aborts[PTCOPY_ABORT_ENOMEM]);
-		add_u64(x, "EBUSY", s->aborts[PTCOPY_ABORT_EBUSY]);
-		add_u64(x, "EHWPOISON", s->aborts[PTCOPY_ABORT_EHWPOISON]);
-		add_u64(x, "other", s->aborts[PTCOPY_ABORT_OTHER]);
+#define ABORT(id, value, name)	add_u64(x, #name, s->aborts[PTCOPY_ABORT_##id]);
+		PTCOPY_ABORT_TABLE(ABORT)
+#undef ABORT
 		json_object_object_add(o, "aborts", x);
 	}
 	if (out->have & PTCOPY_HAVE_RESCHED) {
@@ -153,53 +142,18 @@ void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 	add_u64(o, "cgroup_id", ev->cgroup_id);
 	add_u64(o, "rss_bytes", ev->rss_pages * out->page_size);
 	add_u64(o, "window_ns", ev->window_ns);
-	add_u64(o, "ctxsw_voluntary", ev->ctxsw_voluntary);
-	add_u64(o, "ctxsw_involuntary", ev->ctxsw_involuntary);
-	add_u64(o, "stalls", ev->stalls);
-	add_u64(o, "stall_ns_sum", ev->stall_ns_sum);
-	add_u64(o, "stall_ns_max", ev->stall_ns_max);
-	if (out->have & PTCOPY_HAVE_PASSES) {
-		add_u64(o, "passes", ev->passes);
-		add_u64(o, "lock_breaks", ev->lock_breaks);
-		add_u64(o, "retries", ev->retries);
-		add_u64(o, "hold_ns_sum", ev->hold_ns_sum);
-		add_u64(o, "hold_ns_max", ev->hold_ns_max);
-	}
-	if (out->have & PTCOPY_HAVE_LOOP) {
-		add_u64(o, "ptes", ev->ptes);
-		add_u64(o, "copy_ns", ev->copy_ns);
-		add_u64(o, "prealloc_failed", ev->prealloc_failed);
-	}
-	if (out->have & PTCOPY_HAVE_CALLS) {
-		add_u64(o, "calls", ev->calls);
-		add_u64(o, "call_ns_sum", ev->call_ns_sum);
-		add_u64(o, "call_ns_max", ev->call_ns_max);
-	}
+#define FIELD(type, name, have_bits, help)			\
+	if (out->have & (have_bits))				\
+		add_u64(o, #name, ev->name);
+	PTCOPY_FORK_FIELD_TABLE(FIELD)
+#undef FIELD
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		json_object_object_add(o, "result", json_object_new_int(ev->result));
-	if (out->have & PTCOPY_HAVE_RESCHED) {
-		add_u64(o, "resched_calls", ev->resched_calls);
-		add_u64(o, "resched_done", ev->resched_done);
-	}
-	if (out->have & PTCOPY_HAVE_SWAP_CONT) {
-		add_u64(o, "swap_cont_ok", ev->swap_cont_ok);
-		add_u64(o, "swap_cont_failed", ev->swap_cont_failed);
-	}
 	emit(out, o);
 }
 
 void json_report(const struct output *out, const struct report *r)
 {
-	static const char *const counter_names[PTCOPY_COUNTERS] = {
-		[PTCOPY_CTR_EVENTS_LOST] = "events_lost",
-		[PTCOPY_CTR_FORKS_UNTRACKED] = "forks_untracked",
-		[PTCOPY_CTR_LABELS_FOLDED] = "labels_folded",
-		[PTCOPY_CTR_FORKS_FOLDED] = "forks_folded",
-		[PTCOPY_CTR_WAITS_UNTRACKED] = "waits_untracked",
-		[PTCOPY_CTR_ORPHAN_EVENTS] = "orphan_events",
-		[PTCOPY_CTR_WINDOWS_UNCLOSED] = "windows_unclosed",
-		[PTCOPY_CTR_CALL_EXITS_MISSED] = "call_exits_missed",
-	};
 	struct json_object *o = common(out, "summary", r->now_ns), *labels, *health;
 	size_t i;
 
@@ -226,12 +180,12 @@ void json_report(const struct output *out, const struct report *r)
 	json_object_object_add(o, "labels", labels);
 
 	health = json_object_new_object();
-	for (i = 0; i < PTCOPY_COUNTERS; i++) {
-		/* only tier 2 has copy calls whose exit can be missed */
-		if (i == PTCOPY_CTR_CALL_EXITS_MISSED && !(out->have & PTCOPY_HAVE_CALLS))
-			continue;
-		add_u64(health, counter_names[i], r->counters[i]);
-	}
+	/* a counter that cannot move on this tier is absent */
+#define COUNTER(id, name, have_bits, labelled, help)			\
+	if (!(have_bits) || (out->have & (have_bits)))			\
+		add_u64(health, #name, r->counters[PTCOPY_CTR_##id]);
+	PTCOPY_COUNTER_TABLE(COUNTER)
+#undef COUNTER
 	json_object_object_add(o, "health", health);
 	emit(out, o);
 }

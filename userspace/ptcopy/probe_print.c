@@ -68,6 +68,10 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	fprintf(f, "sched_switch          %s\n", yes_no(c->tp_sched_switch));
 	fprintf(f, "copy_pte tracepoints  %s%s%s\n", yes_no(c->tp_patched),
 		c->tp_patched ? "" : ": missing ", c->missing_patched);
+	if (c->tp_patched)
+		fprintf(f, "copy_pte enums        %s%s%s\n", c->patched_enums ?
+			"as ptcopy names them (values through CO-RE)" : "no", c->patched_enums ? "" : ": ",
+			c->why_patched_enums);
 	fprintf(f, "copy_pte_range        %s%s\n", sym_or_no(c->sym_copy_pte_range),
 		c->btf_copy_pte_range ? " (in BTF)" : "");
 	fprintf(f, "copy_page_range       %s%s\n", sym_or_no(c->sym_copy_page_range),

@@ -122,14 +122,15 @@ void text_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 		format_clock(out, ev->start_ns, clock, sizeof(clock));
 		fprintf(f, "%-8s ", clock);
 	}
-	fprintf(f, "%-7u %-7u %-16.16s %8.1f %10.3f %7u %7u %6u %11.3f", ev->pid, ev->tid, ev->comm,
-		(double)ev->rss_pages * out->page_size / (1 << 20), ev->window_ns / 1e6,
-		ev->ctxsw_voluntary, ev->ctxsw_involuntary, ev->stalls, ev->stall_ns_max / 1e6);
+	fprintf(f, "%-7u %-7u %-16.16s %8.1f %10.3f %7u %7u %6llu %11.3f", ev->pid, ev->tid,
+		ev->comm, (double)ev->rss_pages * out->page_size / (1 << 20), ev->window_ns / 1e6,
+		ev->ctxsw_voluntary, ev->ctxsw_involuntary, (unsigned long long)ev->stalls,
+		ev->stall_ns_max / 1e6);
 	if (out->have & PTCOPY_HAVE_PASSES)
 		fprintf(f, " %7u %6u %7u %11.3f", ev->passes, ev->lock_breaks, ev->retries,
 			ev->hold_ns_max / 1e3);
 	if (out->have & PTCOPY_HAVE_CALLS)
-		fprintf(f, " %6u %11.3f", ev->calls, ev->call_ns_max / 1e3);
+		fprintf(f, " %6llu %11.3f", (unsigned long long)ev->calls, ev->call_ns_max / 1e3);
 	if (out->have & PTCOPY_HAVE_SWAP_CONT)
 		fprintf(f, " %9u", ev->swap_cont_failed);
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
@@ -186,26 +187,39 @@ static void passes_section(const struct output *out, const struct ptcopy_stats *
 	hist_section(out, "PTE lock hold (both PTE locks held, per pass):", &s->hold);
 	hist_section(out, "PTE lock wait (pass start to both PTE locks taken):", &s->wait);
 	fprintf(f, "\npasses %llu (first %llu, retries %llu)",
-		(unsigned long long)s->passes, (unsigned long long)s->retries[PTCOPY_PASS_FIRST],
+		(unsigned long long)s->passes, (unsigned long long)s->pass_reasons[PTCOPY_PASS_FIRST],
 		(unsigned long long)stats_retries(s));
 	if (out->have & PTCOPY_HAVE_LOOP)
 		fprintf(f, ", PTEs walked %llu, in copy_pte_range %.3f ms",
 			(unsigned long long)s->ptes, s->copy_ns_sum / 1e6);
 	fprintf(f, ", hold sum %.3f ms, hold max %.3f us\n", s->hold_ns_sum / 1e6,
 		s->hold_ns_max / 1e3);
-	fprintf(f, "retries: lock-break %llu, swap continuation %llu, prealloc %llu\n", (unsigned long long)s->retries[PTCOPY_PASS_LOCK_BREAK],
-		(unsigned long long)s->retries[PTCOPY_PASS_SWAP_CONT],
-		(unsigned long long)s->retries[PTCOPY_PASS_PREALLOC]);
+	fprintf(f, "retries:");
+#define RETRY(id, value, name)						\
+	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
+		fprintf(f, " %s %llu", #name,					\
+			(unsigned long long)s->pass_reasons[PTCOPY_PASS_##id]);
+	PTCOPY_PASS_REASON_TABLE(RETRY)
+#undef RETRY
+	fputc('\n', f);
 	if (!(out->have & PTCOPY_HAVE_LOOP))
 		return;
-	fprintf(f, "lock-breaks: need_resched %llu, parent lock contended %llu, child lock contended %llu\n",
-		(unsigned long long)s->stops[PTCOPY_STOP_NEED_RESCHED],
-		(unsigned long long)s->stops[PTCOPY_STOP_SRC_CONTENDED],
-		(unsigned long long)s->stops[PTCOPY_STOP_DST_CONTENDED]);
-	fprintf(f, "loop ends: done %llu, swap entry %llu, device busy %llu, pinned page %llu, hwpoison %llu\n",
-		(unsigned long long)s->stops[PTCOPY_STOP_DONE], (unsigned long long)s->stops[PTCOPY_STOP_SWAP_CONT],
-		(unsigned long long)s->stops[PTCOPY_STOP_DEVICE_BUSY],
-		(unsigned long long)s->stops[PTCOPY_STOP_PREALLOC], (unsigned long long)s->stops[PTCOPY_STOP_HWPOISON]);
+	/* the kernel's names, as copy_pte:copy_pte_loop_end prints them */
+	fprintf(f, "lock_breaks:");
+#define STOP(id, value, name, lock_break)				\
+	if (lock_break)							\
+		fprintf(f, " %s %llu", #name,					\
+			(unsigned long long)s->stops[PTCOPY_STOP_##id]);
+	PTCOPY_STOP_TABLE(STOP)
+	fprintf(f, "\nloop_ends:");
+#undef STOP
+#define STOP(id, value, name, lock_break)				\
+	if (!(lock_break))						\
+		fprintf(f, " %s %llu", #name,					\
+			(unsigned long long)s->stops[PTCOPY_STOP_##id]);
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	fputc('\n', f);
 	fprintf(f, "prealloc failures: %llu\n", (unsigned long long)s->prealloc_failed);
 }
 
@@ -216,23 +230,27 @@ static void calls_section(const struct output *out, const struct ptcopy_stats *s
 		s->call_ns_sum / 1e6, s->call_ns_max / 1e3);
 }
 
+static void aborts_line(FILE *f, const struct ptcopy_stats *s)
+{
+	fprintf(f, "aborts:");
+#define ABORT(id, value, name)						\
+	fprintf(f, " %s %llu", #name, (unsigned long long)s->aborts[PTCOPY_ABORT_##id]);
+	PTCOPY_ABORT_TABLE(ABORT)
+#undef ABORT
+	fputc('\n', f);
+}
+
 static void health(const struct output *out, const __u64 *c)
 {
-	static const char *const names[PTCOPY_COUNTERS] = {
-		[PTCOPY_CTR_EVENTS_LOST] = "fork events lost (ring buffer full; still in the report)",
-		[PTCOPY_CTR_FORKS_UNTRACKED] = "forks not traced (too many at once)",
-		[PTCOPY_CTR_LABELS_FOLDED] = "label values folded into \"other\"",
-		[PTCOPY_CTR_FORKS_FOLDED] = "forks counted under \"other\"",
-		[PTCOPY_CTR_WAITS_UNTRACKED] = "sibling waits not tracked (table full)",
-		[PTCOPY_CTR_ORPHAN_EVENTS] = "copy events outside a traced fork",
-		[PTCOPY_CTR_WINDOWS_UNCLOSED] = "forks whose copy window never closed (in no figure)",
-		[PTCOPY_CTR_CALL_EXITS_MISSED] = "copy calls whose exit was missed (not counted)",
-	};
-	int i;
+	const __u32 have = out->have;
 
-	for (i = 0; i < PTCOPY_COUNTERS; i++)
-		if (c[i])
-			fprintf(out->f, "note: %s: %llu\n", names[i], (unsigned long long)c[i]);
+	/* a counter that cannot move on this tier stays silent, as in JSON */
+#define COUNTER(id, name, have_bits, labelled, help)			\
+	if (c[PTCOPY_CTR_##id] && (!(have_bits) || (have & (have_bits))))	\
+		fprintf(out->f, "note: %s %llu: %s\n", #name,			\
+			(unsigned long long)c[PTCOPY_CTR_##id], help);
+	PTCOPY_COUNTER_TABLE(COUNTER)
+#undef COUNTER
 }
 
 void text_report(const struct output *out, const struct report *r)
@@ -264,14 +282,10 @@ void text_report(const struct output *out, const struct report *r)
 			fprintf(f, "cond_resched: %llu calls, %llu rescheduled\n",
 				(unsigned long long)s->resched_calls, (unsigned long long)s->resched_done);
 		if (out->have & PTCOPY_HAVE_SWAP_CONT)
-			fprintf(f, "swap-count continuations: %llu ok, %llu failed\n",
+			fprintf(f, "swap_cont (swap-count continuations): %llu ok, %llu failed\n",
 				(unsigned long long)s->swap_cont_ok, (unsigned long long)s->swap_cont_failed);
 		if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
-			fprintf(f, "fork aborts: ENOMEM %llu, EBUSY %llu, EHWPOISON %llu, other %llu\n",
-				(unsigned long long)s->aborts[PTCOPY_ABORT_ENOMEM],
-				(unsigned long long)s->aborts[PTCOPY_ABORT_EBUSY],
-				(unsigned long long)s->aborts[PTCOPY_ABORT_EHWPOISON],
-				(unsigned long long)s->aborts[PTCOPY_ABORT_OTHER]);
+			aborts_line(f, s);
 		if (r->label_mode != PTCOPY_LABEL_NONE)
 			label_table(out, r);
 	}

@@ -282,12 +282,9 @@ while read -r series _; do
 	ptcopy_fork_sibling_stall_seconds_count) p=$(ptx $comm .stall.count) ;;
 	ptcopy_copy_call_seconds_count) p=$(ptx $comm .call.count) ;;
 	ptcopy_fork_aborts_total) p=$(ptx $comm ".aborts.$(sed -n 's/.*error="\([^"]*\)".*/\1/p' <<< "$labels")") ;;
-	ptcopy_cond_resched_total)
-		case $labels in
-		*'rescheduled="true"'*) p=$(ptx $comm .cond_resched.rescheduled) ;;
-		*) p=$(( $(ptx $comm .cond_resched.calls) - $(ptx $comm .cond_resched.rescheduled) )) ;;
-		esac ;;
-	ptcopy_swap_continuations_total) p=$(ptx $comm ".swap_cont.$(sed -n 's/.*result="\([^"]*\)".*/\1/p' <<< "$labels")") ;;
+	ptcopy_cond_resched_calls_total) p=$(ptx $comm .cond_resched.calls) ;;
+	ptcopy_cond_resched_rescheduled_total) p=$(ptx $comm .cond_resched.rescheduled) ;;
+	ptcopy_swap_cont_total) p=$(ptx $comm ".swap_cont.$(sed -n 's/.*result="\([^"]*\)".*/\1/p' <<< "$labels")") ;;
 	*_sum|*_bucket) continue ;;
 	*) fail "the exporter exposes $name, which this check does not compare with ptcopy"; continue ;;
 	esac
@@ -309,13 +306,11 @@ done
 # the session detached. The two sessions need not lose the same events, so
 # they are shown, not compared; the per-comm counts above are exact anyway.
 health=
-for hc in fork_events_lost_total:events_lost forks_untracked_total:forks_untracked \
-	label_values_folded_total:labels_folded forks_folded_total:forks_folded \
-	sibling_waits_untracked_total:waits_untracked orphan_copy_events_total:orphan_events; do
-	s=ptcopy_${hc%%:*}
+for hc in $(jq -s -r 'map(select(.type == "summary")) | last | .health | keys[]' "$out/ptcopy.json"); do
+	s=ptcopy_${hc}_total
 	grep -q "^$s " "$out/after.prom" || continue
-	p=$(jq -s -r --arg k "${hc##*:}" 'map(select(.type == "summary")) | last | .health[$k] // 0' "$out/ptcopy.json")
-	health="$health ${hc##*:} +$(rise "$s")/$p"
+	p=$(jq -s -r --arg k "$hc" 'map(select(.type == "summary")) | last | .health[$k] // 0' "$out/ptcopy.json")
+	health="$health $hc +$(rise "$s")/$p"
 done
 observed "health counters, exporter rise/ptcopy:$health"
 [ $compared -gt 0 ] || fail "the exporter exposed no series for ptfork or swapfork"
@@ -327,8 +322,8 @@ done
 for comm in ptfork swapfork; do
 	observed "exporter $comm: forks +$(rise "ptcopy_forks_total{comm=\"$comm\"}")" \
 		"copy calls +$(rise "ptcopy_copy_call_seconds_count{comm=\"$comm\"}")" \
-		"cond_resched +$(rise "ptcopy_cond_resched_total{comm=\"$comm\",rescheduled=\"false\"}")/+$(rise "ptcopy_cond_resched_total{comm=\"$comm\",rescheduled=\"true\"}")" \
-		"swap continuations ok/failed +$(rise "ptcopy_swap_continuations_total{comm=\"$comm\",result=\"ok\"}")/+$(rise "ptcopy_swap_continuations_total{comm=\"$comm\",result=\"failed\"}")" \
+		"cond_resched calls/rescheduled +$(rise "ptcopy_cond_resched_calls_total{comm=\"$comm\"}")/+$(rise "ptcopy_cond_resched_rescheduled_total{comm=\"$comm\"}")" \
+		"swap continuations ok/failed +$(rise "ptcopy_swap_cont_total{comm=\"$comm\",result=\"ok\"}")/+$(rise "ptcopy_swap_cont_total{comm=\"$comm\",result=\"failed\"}")" \
 		"(ptcopy: forks $(ptx $comm .forks), calls $(ptx $comm .calls))"
 done
 observed "exporter: $compared series compared with ptcopy; promtool check metrics clean on before.prom and after.prom"

@@ -51,6 +51,12 @@ pt() {
 	jq -s -r --arg c "$1" "map(select(.type == \"summary\" or .type == \"report\")) | last |
 		[.labels[]? | select(.comm == \$c)] | (.[0] // {}) | $2 // 0" "$out/ptcopy.json"
 }
+# names COMM GROUP: the keys of one of ptcopy's groups (lock_breaks, retries,
+# aborts): the names of bpf/ptcopy.h's tables, which the exporter's label
+# values are too
+names() {
+	pt "$1" "(.$2 // {} | keys | join(\" \"))"
+}
 # has FAMILY: the exporter exposes it
 has() {
 	grep -q "^# TYPE $1 " "$out/after.prom"
@@ -70,13 +76,13 @@ for c in ptfork swapfork pinfork; do
 	sums="window $(d "ptcopy_fork_copy_seconds_sum{$L}")/$(pt $c .window.sum_ns)"
 	if has ptcopy_pte_passes_total; then
 		same "$c passes" "$(d "ptcopy_pte_passes_total{$L}")" "$(pt $c .passes)"
-		for cause in need_resched parent_contended child_contended; do
+		for cause in $(names $c lock_breaks); do
 			same "$c lock_breaks $cause" "$(d "ptcopy_lock_breaks_total{$L,cause=\"$cause\"}")" \
 				"$(pt $c ".lock_breaks.$cause")"
 		done
-		for r in lock_break:lock_break swap_continuation:swap_cont prealloc:prealloc; do
-			same "$c retries ${r%%:*}" "$(d "ptcopy_retries_total{$L,reason=\"${r%%:*}\"}")" \
-				"$(pt $c ".retries.${r##*:}")"
+		for r in $(names $c retries); do
+			same "$c retries $r" "$(d "ptcopy_retries_total{$L,reason=\"$r\"}")" \
+				"$(pt $c ".retries.$r")"
 		done
 		for h in hold:pte_lock_hold wait:pte_lock_wait; do
 			same "$c ${h%%:*} observations" "$(d "ptcopy_${h##*:}_seconds_count{$L}")" \
@@ -89,27 +95,27 @@ for c in ptfork swapfork pinfork; do
 		sums="$sums call $(d "ptcopy_copy_call_seconds_sum{$L}")/$(pt $c .call.sum_ns)"
 	fi
 	if has ptcopy_fork_aborts_total; then
-		for e in ENOMEM EBUSY EHWPOISON other; do
+		for e in $(names $c aborts); do
 			same "$c aborts $e" "$(d "ptcopy_fork_aborts_total{$L,error=\"$e\"}")" "$(pt $c ".aborts.$e")"
 		done
 	fi
-	if has ptcopy_cond_resched_total; then
-		same "$c cond_resched rescheduled" "$(d "ptcopy_cond_resched_total{$L,rescheduled=\"true\"}")" \
+	if has ptcopy_cond_resched_calls_total; then
+		same "$c cond_resched calls" "$(d "ptcopy_cond_resched_calls_total{$L}")" \
+			"$(pt $c .cond_resched.calls)"
+		same "$c cond_resched rescheduled" "$(d "ptcopy_cond_resched_rescheduled_total{$L}")" \
 			"$(pt $c .cond_resched.rescheduled)"
-		same "$c cond_resched not rescheduled" "$(d "ptcopy_cond_resched_total{$L,rescheduled=\"false\"}")" \
-			"$(( $(pt $c .cond_resched.calls) - $(pt $c .cond_resched.rescheduled) ))"
 	fi
-	if has ptcopy_swap_continuations_total; then
+	if has ptcopy_swap_cont_total; then
 		for r in ok failed; do
-			same "$c swap continuations $r" "$(d "ptcopy_swap_continuations_total{$L,result=\"$r\"}")" \
+			same "$c swap continuations $r" "$(d "ptcopy_swap_cont_total{$L,result=\"$r\"}")" \
 				"$(pt $c ".swap_cont.$r")"
 		done
 	fi
 	observed "$c: forks=$(d "ptcopy_forks_total{$L}")" \
 		"passes=$(d "ptcopy_pte_passes_total{$L}") calls=$(d "ptcopy_copy_call_seconds_count{$L}")" \
-		"breaks=$(d "ptcopy_lock_breaks_total{$L,cause=\"need_resched\"}")/$(d "ptcopy_lock_breaks_total{$L,cause=\"parent_contended\"}")/$(d "ptcopy_lock_breaks_total{$L,cause=\"child_contended\"}")" \
-		"retries=$(d "ptcopy_retries_total{$L,reason=\"lock_break\"}")/$(d "ptcopy_retries_total{$L,reason=\"swap_continuation\"}")/$(d "ptcopy_retries_total{$L,reason=\"prealloc\"}")" \
-		"continuations ok/failed=$(d "ptcopy_swap_continuations_total{$L,result=\"ok\"}")/$(d "ptcopy_swap_continuations_total{$L,result=\"failed\"}")" \
+		"breaks=$(d "ptcopy_lock_breaks_total{$L,cause=\"need_resched\"}")/$(d "ptcopy_lock_breaks_total{$L,cause=\"src_contended\"}")/$(d "ptcopy_lock_breaks_total{$L,cause=\"dst_contended\"}")" \
+		"retries=$(d "ptcopy_retries_total{$L,reason=\"lock_break\"}")/$(d "ptcopy_retries_total{$L,reason=\"swap_cont\"}")/$(d "ptcopy_retries_total{$L,reason=\"prealloc\"}")" \
+		"continuations ok/failed=$(d "ptcopy_swap_cont_total{$L,result=\"ok\"}")/$(d "ptcopy_swap_cont_total{$L,result=\"failed\"}")" \
 		"ENOMEM=$(d "ptcopy_fork_aborts_total{$L,error=\"ENOMEM\"}"): equal to ptcopy's;" \
 		"sums exporter/ptcopy (ns): $sums"
 done
@@ -118,19 +124,20 @@ S='comm="swapfork"'
 if [ "$VARIANT" = patched ]; then
 	[ "$tier" = patched ] || fail "the exporter runs tier '$tier' on the patched kernel"
 	for m in ptcopy_pte_lock_hold_seconds ptcopy_pte_lock_wait_seconds ptcopy_pte_passes_total \
-		ptcopy_lock_breaks_total ptcopy_retries_total ptcopy_swap_continuations_total \
-		ptcopy_fork_aborts_total ptcopy_cond_resched_total; do
+		ptcopy_lock_breaks_total ptcopy_retries_total ptcopy_swap_cont_total \
+		ptcopy_fork_aborts_total ptcopy_cond_resched_calls_total \
+		ptcopy_cond_resched_rescheduled_total; do
 		has $m || fail "$m is not exposed on the patched tier"
 	done
 	b=0
-	for cause in need_resched parent_contended child_contended; do
+	for cause in $(names ptfork lock_breaks); do
 		b=$((b + $(d "ptcopy_lock_breaks_total{comm=\"ptfork\",cause=\"$cause\"}")))
 	done
 	[ $b -ge 1 ] || fail "lockbreak: no lock-break of ptfork in the metrics"
-	[ "$(d "ptcopy_swap_continuations_total{$S,result=\"ok\"}" before.prom mid.prom)" -ge 1 ] ||
+	[ "$(d "ptcopy_swap_cont_total{$S,result=\"ok\"}" before.prom mid.prom)" -ge 1 ] ||
 		fail "swapcont: no successful continuation in the metrics"
-	[ "$(d "ptcopy_retries_total{$S,reason=\"swap_continuation\"}" before.prom mid.prom)" -ge 1 ] ||
-		fail "swapcont: no swap_continuation retry in the metrics"
+	[ "$(d "ptcopy_retries_total{$S,reason=\"swap_cont\"}" before.prom mid.prom)" -ge 1 ] ||
+		fail "swapcont: no swap_cont retry in the metrics"
 	[ "$(d 'ptcopy_retries_total{comm="pinfork",reason="prealloc"}')" -ge 1 ] ||
 		fail "prealloc: no prealloc retry in the metrics"
 elif [ "$tier" = inline ]; then
@@ -157,8 +164,8 @@ else
 		! has $m || fail "$m is exposed on the unpatched kernel (tier $tier)"
 	done
 fi
-if has ptcopy_swap_continuations_total; then
-	[ "$(d "ptcopy_swap_continuations_total{$S,result=\"failed\"}" mid.prom after.prom)" -ge 1 ] ||
+if has ptcopy_swap_cont_total; then
+	[ "$(d "ptcopy_swap_cont_total{$S,result=\"failed\"}" mid.prom after.prom)" -ge 1 ] ||
 		fail "contfail: no failed continuation in the metrics"
 fi
 if has ptcopy_fork_aborts_total; then

@@ -101,15 +101,18 @@ if [ "$VARIANT" = patched ]; then
 
 		same passes "$(pt "$d" $comm .passes)" "$(trs passes)"
 		same first_passes "$(pt "$d" $comm .first_passes)" "$(trs first)"
-		for r in lock_break swap_cont prealloc; do
+		# ptcopy's keys are the names the tracepoints print (bpf/ptcopy.h's
+		# tables): each has the trace's count of that name
+		for r in $(pt "$d" $comm '.retries | keys[]'); do
 			same "retries.$r" "$(pt "$d" $comm .retries.$r)" "$(trs retry_$r)"
 		done
-		for s in done swap_cont device_busy prealloc hwpoison; do
-			same "loop_ends.$s" "$(pt "$d" $comm .loop_ends.$s)" "$(trs stop_$s)"
+		for s in $(pt "$d" $comm '.loop_ends, .lock_breaks | keys[]'); do
+			g=loop_ends
+			[ "$(pt "$d" $comm ".lock_breaks.$s // empty")" = "" ] || g=lock_breaks
+			same "$g.$s" "$(pt "$d" $comm .$g.$s)" "$(trs stop_$s)"
 		done
-		for s in need_resched:need_resched parent_contended:src_contended child_contended:dst_contended; do
-			same "lock_breaks.${s%%:*}" "$(pt "$d" $comm .lock_breaks.${s%%:*})" "$(trs stop_${s##*:})"
-		done
+		[ "$(pt "$d" $comm '[.loop_ends, .lock_breaks | keys[]] | length')" = 8 ] ||
+			fail "$what: ptcopy has $(pt "$d" $comm '[.loop_ends, .lock_breaks | keys[]] | length') loop stops, the kernel's enum copy_pte_stop 8"
 		same ptes "$(pt "$d" $comm .ptes)" "$(trs ptes)"
 		same "lock waits" "$(pt "$d" $comm .wait.count)" "$(trs locked)"
 		same "lock holds" "$(pt "$d" $comm .hold.count)" "$(trs unlocked)"

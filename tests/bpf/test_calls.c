@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tier 2's handlers (bpf/probe.bpf.c, through tests/bpf/probe_calls.bpf.c)
+ * Tier 2's handlers (bpf/calls.bpf.c, through tests/bpf/calls_testrun.bpf.c)
  * driven through BPF_PROG_TEST_RUN on the window object's maps: copy calls,
  * the cond_resched gate, and a copy call whose exit is missed (a kretprobe
  * out of instances), found and undone at the next call or when the fork's
@@ -17,14 +17,14 @@
 #include "testrun.h"
 #include "tier_obj.h"
 #include "window.skel.h"
-#include "probe_calls.skel.h"
+#include "calls_testrun.skel.h"
 
 #define MM	0xffff888012345000ULL
 #define HAVE	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED)
 
 struct fixture {
 	struct window_bpf *window;
-	struct probe_calls_bpf *probe;
+	struct calls_testrun_bpf *calls;
 };
 
 static int setup(void **state)
@@ -41,20 +41,20 @@ static int setup(void **state)
 	obj_pick_tp_variant(fx->window->obj, false);
 	assert_int_equal(window_bpf__load(fx->window), 0);
 
-	fx->probe = probe_calls_bpf__open();
-	assert_non_null(fx->probe);
-	fx->probe->rodata->cfg = fx->window->rodata->cfg;
-	bpf_object__for_each_program(p, fx->probe->obj)
+	fx->calls = calls_testrun_bpf__open();
+	assert_non_null(fx->calls);
+	fx->calls->rodata->cfg = fx->window->rodata->cfg;
+	bpf_object__for_each_program(p, fx->calls->obj)
 		bpf_program__set_autoload(p, !strncmp(bpf_program__name(p), "ptcopy_t_", 9));
 	/* as the session does: the tier's object shares the window's maps */
-	bpf_object__for_each_map(m, fx->probe->obj) {
+	bpf_object__for_each_map(m, fx->calls->obj) {
 		if (bpf_map__is_internal(m))
 			continue;
 		wm = bpf_object__find_map_by_name(fx->window->obj, bpf_map__name(m));
 		assert_non_null(wm);
 		assert_int_equal(bpf_map__reuse_fd(m, bpf_map__fd(wm)), 0);
 	}
-	assert_int_equal(probe_calls_bpf__load(fx->probe), 0);
+	assert_int_equal(calls_testrun_bpf__load(fx->calls), 0);
 	*state = fx;
 	return 0;
 }
@@ -63,7 +63,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	probe_calls_bpf__destroy(fx->probe);
+	calls_testrun_bpf__destroy(fx->calls);
 	window_bpf__destroy(fx->window);
 	free(fx);
 	return 0;
@@ -76,17 +76,17 @@ static void run(struct bpf_program *prog, __u64 arg)
 
 static void call_entry(struct fixture *fx)
 {
-	run(fx->probe->progs.ptcopy_t_call_entry, 0);
+	run(fx->calls->progs.ptcopy_t_call_entry, 0);
 }
 
 static void call_exit(struct fixture *fx, int ret)
 {
-	run(fx->probe->progs.ptcopy_t_call_exit, (__u64)(long)ret);
+	run(fx->calls->progs.ptcopy_t_call_exit, (__u64)(long)ret);
 }
 
 static void resched(struct fixture *fx, int ret)
 {
-	run(fx->probe->progs.ptcopy_t_resched, (__u64)(long)ret);
+	run(fx->calls->progs.ptcopy_t_resched, (__u64)(long)ret);
 }
 
 /* mmap_lock_{acquire_returned,released}(mm, write[, success]): the window */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tier 2's object: bpf/probe.bpf.c, fentry/fexit or kprobe/kretprobe on
+ * Tier 2's object: bpf/calls.bpf.c, fentry/fexit or kprobe/kretprobe on
  * copy_pte_range (per PMD range) or copy_page_range (per VMA where
  * copy_pte_range is inlined), __cond_resched and add_swap_count_continuation.
  */
@@ -9,11 +9,11 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "tier_obj.h"
-#include "probe.skel.h"
+#include "calls.skel.h"
 
-static void *probe_open(struct bpf_object **obj)
+static void *calls_open(struct bpf_object **obj, const char *btf_path)
 {
-	struct probe_bpf *skel = probe_bpf__open_opts(obj_open_opts());
+	struct calls_bpf *skel = calls_bpf__open_opts(obj_open_opts(btf_path));
 
 	if (skel)
 		*obj = skel->obj;
@@ -30,10 +30,10 @@ static bool has_swap_cont(const struct kernel_caps *c, enum tier t)
 	return t == TIER_FENTRY ? c->btf_swap_cont : c->sym_swap_cont[0];
 }
 
-static int probe_configure(void *skel, const struct ptcopy_config *cfg,
+static int calls_configure(void *skel, const struct ptcopy_config *cfg,
 			   const struct kernel_caps *caps, enum tier t)
 {
-	struct probe_bpf *s = skel;
+	struct calls_bpf *s = skel;
 	bool fentry = t == TIER_FENTRY, pmd = tier_per_pmd(caps, t);
 	struct bpf_program *p;
 
@@ -57,9 +57,9 @@ static int probe_configure(void *skel, const struct ptcopy_config *cfg,
 	return 0;
 }
 
-static int probe_load(void *skel)
+static int calls_load(void *skel)
 {
-	return probe_bpf__load(skel);
+	return calls_bpf__load(skel);
 }
 
 static int attach_kprobe(struct bpf_program *p, struct bpf_link **link, bool ret,
@@ -78,14 +78,14 @@ static int attach_kprobe(struct bpf_program *p, struct bpf_link **link, bool ret
 	return err;
 }
 
-static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
+static int calls_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 {
-	struct probe_bpf *s = skel;
+	struct calls_bpf *s = skel;
 	const char *target;
 	int err;
 
 	if (t == TIER_FENTRY) {
-		err = probe_bpf__attach(s);
+		err = calls_bpf__attach(s);
 		if (err)
 			pr_err("attaching fentry/fexit programs failed: %s", strerror(-err));
 		return err;
@@ -106,10 +106,10 @@ static int probe_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 	return err;
 }
 
-static const char *probe_target(void *skel, const struct bpf_program *p,
+static const char *calls_target(void *skel, const struct bpf_program *p,
 				const struct kernel_caps *caps, enum tier t)
 {
-	struct probe_bpf *s = skel;
+	struct calls_bpf *s = skel;
 
 	if (t != TIER_KPROBE)
 		return NULL;
@@ -122,12 +122,12 @@ static const char *probe_target(void *skel, const struct bpf_program *p,
 	return NULL;
 }
 
-static void probe_destroy(void *skel)
+static void calls_destroy(void *skel)
 {
-	probe_bpf__destroy(skel);
+	calls_bpf__destroy(skel);
 }
 
-static __u32 probe_have(const struct kernel_caps *caps, enum tier t)
+static __u32 calls_have(const struct kernel_caps *caps, enum tier t)
 {
 	__u32 have = PTCOPY_HAVE_CALLS;
 
@@ -138,12 +138,12 @@ static __u32 probe_have(const struct kernel_caps *caps, enum tier t)
 	return have;
 }
 
-const struct tier_obj probe_obj = {
-	.open = probe_open,
-	.configure = probe_configure,
-	.load = probe_load,
-	.attach = probe_attach,
-	.destroy = probe_destroy,
-	.have = probe_have,
-	.target = probe_target,
+const struct tier_obj calls_obj = {
+	.open = calls_open,
+	.configure = calls_configure,
+	.load = calls_load,
+	.attach = calls_attach,
+	.destroy = calls_destroy,
+	.have = calls_have,
+	.target = calls_target,
 };

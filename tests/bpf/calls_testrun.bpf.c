@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tier 2's programs (bpf/probe.bpf.c, included whole) with raw_tp entry
+ * Tier 2's programs (bpf/calls.bpf.c, included whole) with raw_tp entry
  * points, for BPF_PROG_TEST_RUN: fentry/fexit and kprobe programs cannot be
  * test-run, and fentry does not even load on every test host. The handlers
  * are the same code the fentry, fexit, kprobe and kretprobe programs run;
  * the test loads only these entry points and the fork-end programs.
  */
-#include "probe.bpf.c"
+#include "calls.bpf.c"
 
 /* args[0]: the function's return value where there is one */
 SEC("raw_tp")
