@@ -144,8 +144,8 @@ faults() {
 	[ "$ours" -eq "$(grep -c '^ptcopy_forks_total{comm="ptx' "$WORK/labels.prom" || true)" ] ||
 		fail "a kept ptx value without exactly 1 fork"
 	[ "$other" -ge $((10 - ours)) ] || fail "other has $other forks, but $((10 - ours)) ptx values were not kept"
-	folded=$(metric "$WORK/labels.prom" ptcopy_label_values_folded_total)
-	[ "$folded" -ge $((10 - ours)) ] || fail "ptcopy_label_values_folded_total = $folded < $((10 - ours))"
+	folded=$(metric "$WORK/labels.prom" ptcopy_labels_folded_total)
+	[ "$folded" -ge $((10 - ours)) ] || fail "ptcopy_labels_folded_total = $folded < $((10 - ours))"
 	echo "ok: 4 label values kept ($ours ptx), $folded folded, other = forks folded = $other"
 
 	# --- a stopped exporter (SIGSTOP over 3000 forks): the aggregates live in
@@ -158,8 +158,8 @@ faults() {
 	scrape "$WORK/storm.prom"
 	n=$(metric "$WORK/storm.prom" "ptcopy_forks_total{$F}")
 	[ "$n" -eq 3000 ] || fail "ptcopy_forks_total{$F} = $n after the stop, forkload made 3000"
-	grep -q '^ptcopy_fork_events_lost_total 0$' "$WORK/storm.prom" ||
-		fail "fork events lost: $(grep '^ptcopy_fork_events_lost_total' "$WORK/storm.prom")"
+	grep -q '^ptcopy_events_lost_total 0$' "$WORK/storm.prom" ||
+		fail "fork events lost: $(grep '^ptcopy_events_lost_total' "$WORK/storm.prom")"
 	stop_exporter TERM
 	echo "ok: 3000 forks counted across SIGSTOP/SIGCONT, no event lost"
 }

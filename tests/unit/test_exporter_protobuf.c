@@ -17,13 +17,13 @@
 #include "expo_proto.h"
 #include "exposition.h"
 
-typedef Io__Prometheus__Client__MetricFamily pb_family;
-typedef Io__Prometheus__Client__Histogram pb_histogram;
+#define pb_family	Io__Prometheus__Client__MetricFamily
+#define pb_histogram	Io__Prometheus__Client__Histogram
 
 #define MAX_FAMILIES	8
 
 struct decoded {
-	pb_family *f[MAX_FAMILIES];
+	struct Io__Prometheus__Client__MetricFamily *f[MAX_FAMILIES];
 	size_t n;
 };
 

@@ -13,12 +13,12 @@
 #include "expo_proto.h"
 
 /* protoc-c's names of the client model's messages, shortened */
-typedef Io__Prometheus__Client__MetricFamily pb_family;
-typedef Io__Prometheus__Client__Metric pb_metric;
-typedef Io__Prometheus__Client__LabelPair pb_label;
-typedef Io__Prometheus__Client__Histogram pb_histogram;
-typedef Io__Prometheus__Client__Bucket pb_bucket;
-typedef Io__Prometheus__Client__BucketSpan pb_span;
+#define pb_family	Io__Prometheus__Client__MetricFamily
+#define pb_metric	Io__Prometheus__Client__Metric
+#define pb_label	Io__Prometheus__Client__LabelPair
+#define pb_histogram	Io__Prometheus__Client__Histogram
+#define pb_bucket	Io__Prometheus__Client__Bucket
+#define pb_span	Io__Prometheus__Client__BucketSpan
 
 #define ARENA_BLOCK	16384
 #define NR_LE		((EXPO_LE_LAST_SLOT - EXPO_LE_FIRST_SLOT) / EXPO_LE_STEP + 1)

@@ -146,7 +146,8 @@ elif [ "$tier" = inline ]; then
 	# cond_resched and continuations it measures; the loop's end (the
 	# lock-break's cause) and errors it cannot see.
 	for m in ptcopy_pte_lock_hold_seconds ptcopy_pte_lock_wait_seconds ptcopy_pte_passes_total \
-		ptcopy_retries_total ptcopy_swap_continuations_total ptcopy_cond_resched_total; do
+		ptcopy_retries_total ptcopy_swap_cont_total ptcopy_cond_resched_calls_total \
+		ptcopy_cond_resched_rescheduled_total; do
 		has $m || fail "$m is not exposed on the inline tier"
 	done
 	for m in ptcopy_lock_breaks_total ptcopy_fork_aborts_total; do
@@ -154,8 +155,8 @@ elif [ "$tier" = inline ]; then
 	done
 	[ "$(d 'ptcopy_retries_total{comm="ptfork",reason="lock_break"}')" -ge 1 ] ||
 		fail "lockbreak: no lock_break retry of ptfork in the metrics"
-	[ "$(d "ptcopy_retries_total{$S,reason=\"swap_continuation\"}" before.prom mid.prom)" -ge 1 ] ||
-		fail "swapcont: no swap_continuation retry in the metrics"
+	[ "$(d "ptcopy_retries_total{$S,reason=\"swap_cont\"}" before.prom mid.prom)" -ge 1 ] ||
+		fail "swapcont: no swap_cont retry in the metrics"
 	[ "$(d 'ptcopy_retries_total{comm="pinfork",reason="prealloc"}')" -ge 1 ] ||
 		fail "prealloc: no prealloc retry in the metrics"
 else
