@@ -2,7 +2,9 @@
 # Run every test suite and summarize; exit 1 if any failed.
 #
 #   BUILD      normal build (build/), SAN_BUILD: the ASan+UBSan build
-#   TESTS      comma-separated suites to run: style,unit,bpf,host,vm (default all)
+#   TESTS      comma-separated suites to run: style,unit,bpf,host,host-san,vm
+#              (default all); host-san: the host tests again on the ASan+UBSan
+#              build, but those whose first lines say "# host-san: no (why)"
 #   PHASE_TIMES  "PHASE SECONDS" lines of earlier phases (make test: deps,
 #              builds), printed with this run's at the end
 #
@@ -14,7 +16,7 @@ cd "$top"
 export BUILD=${BUILD:-build} SAN_BUILD=${SAN_BUILD:-build/san}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-suites=${TESTS:-style,unit,bpf,host,vm}
+suites=${TESTS:-style,unit,bpf,host,host-san,vm}
 logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 
@@ -72,6 +74,17 @@ if want host; then
 		[ -f "$t" ] && run "host/$(basename "$t" .sh)" bash "$t"
 	done
 	phase_end host
+fi
+if want host-san; then
+	# Every tracer and exporter run again with AddressSanitizer and UBSan
+	# in the binaries: a memory error or a leak fails the test (exit status
+	# checked by every stop_*), where the plain build would go on silently
+	for t in tests/host/[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		head -n 20 "$t" | grep -q '^# host-san: no' && continue
+		run "host-san/$(basename "$t" .sh)" env BUILD="$SAN_BUILD" PLAIN_BUILD="$BUILD" bash "$t"
+	done
+	phase_end host-san
 fi
 if want vm; then
 	run "vm/vmtest" scripts/vm/vmtest.sh

@@ -2,6 +2,7 @@
 # The ASan+UBSan build of ptcopy through a real session: forks, a report per
 # interval, text and JSON, a signal at the end. Any memory error or undefined
 # behaviour aborts it with a non-zero exit.
+# host-san: no (it is the sanitized tracer's own test)
 . tests/host/lib.sh
 need_root
 SAN=${SAN_BUILD:-build/san}

@@ -2,6 +2,7 @@
 # `make bench` in miniature (scripts/bench/bench.sh --smoke): every figure and
 # every target line is produced, for each tracer bpftrace included. Nothing
 # about speed is asserted: that is the benchmark's own output.
+# host-san: no (a benchmark: sanitizers would only measure themselves)
 . tests/host/lib.sh
 need_root
 [ -x "$BUILD/hotpath" ] || fail "$BUILD/hotpath missing (make all builds it)"

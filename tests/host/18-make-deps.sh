@@ -2,6 +2,7 @@
 # The Makefile reads the compiler's dependency files of the test objects too:
 # after a header that only a test includes changes, the test is rebuilt.
 # Built in a copy of the tree (timestamps kept) so that nothing here is touched.
+# host-san: no (tests the build, not the binaries)
 . tests/host/lib.sh
 
 tree=$WORK/tree

@@ -7,6 +7,7 @@
 # to the memory cgroup) is no fault, and ptcopy traces exactly without it. All of it twice: the
 # normal build and the ASan+UBSan one (whose reports would add lines or
 # change the exit status).
+# host-san: no (runs every case on both builds itself)
 . tests/host/lib.sh
 need_root
 need_cmd() {

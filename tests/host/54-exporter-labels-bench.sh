@@ -8,6 +8,7 @@
 # OpenMetrics + gzip, or protobuf + gzip with native histograms) and the
 # exporter's memory, printed as "bench:" lines;
 # its RSS must not grow over thousands of scrapes.
+# host-san: no (a benchmark: sanitizers would only measure themselves)
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root

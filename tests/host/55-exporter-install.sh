@@ -5,6 +5,7 @@
 # warnings. Then the installed exporter runs as the unit would have it
 # (setpriv: the unit's CapabilityBoundingSet and no_new_privs), counts
 # forkload's 3 forks exactly and ends with no capability left.
+# host-san: no (tests make install, not the binaries)
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root

@@ -4,6 +4,7 @@
 # scrapes, forks between them, a signal at the end. A memory error,
 # undefined behaviour or a leak (LeakSanitizer runs at exit) makes it exit
 # non-zero or leaves a report in its log.
+# host-san: no (it is the sanitized exporter's own test)
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root

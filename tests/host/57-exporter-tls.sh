@@ -245,7 +245,8 @@ no_progs_left "after refused web configs"
 echo "19 broken web configs refused at start, each in one line naming the key"
 
 # --- the fully static exporter (VM initramfs) has no TLS and says so ---
-STATIC=$BUILD/static/ptcopy_exporter
+# made by the plain build only (host-san runs this test with BUILD=build/san)
+STATIC=${PLAIN_BUILD:-$BUILD}/static/ptcopy_exporter
 [ -x "$STATIC" ] || fail "$STATIC is missing: make static"
 refuse_static() {
 	local rc=0

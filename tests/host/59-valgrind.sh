@@ -4,6 +4,7 @@
 # stopped by SIGTERM) while forkload forks. Zero errors and zero leaks of any
 # kind, with only tests/valgrind.supp's libbpf/kernel false positives
 # suppressed (each says why there).
+# host-san: no (valgrind cannot run an ASan binary)
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root

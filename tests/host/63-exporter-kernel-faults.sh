@@ -7,6 +7,7 @@
 # map is a counted loss with the totals exact, and a stopped exporter loses
 # nothing (it asks BPF for no per-fork records, only aggregates). All of it
 # twice: the normal build and the ASan+UBSan one.
+# host-san: no (runs every case on both builds itself)
 . tests/host/lib.sh
 . tests/host/lib-exporter.sh
 need_root
