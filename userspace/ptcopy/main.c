@@ -121,6 +121,8 @@ static int run_probe(const struct options *o)
 	r.why = why;
 	r.frame_why = frame_why;
 	r.frame = frame_choose(&caps, o->frame, frame_why, sizeof(frame_why));
+	if (r.frame == FRAME_COUNT)
+		pr_err("%s", frame_why);
 	r.verbose = o->verbose > 0;
 	r.chosen = tier_choose(&caps, o->tier, why, sizeof(why));
 	if (r.chosen != TIER_COUNT && r.frame != FRAME_COUNT && !session_open(&s, &so, &caps)) {

@@ -6,10 +6,14 @@
 # fentry/fexit links include the frame's (8 on 6.1; 9 on 6.12, which has
 # dup_userfaultfd_fail). Forced to the mmap_lock frame it holds the three
 # mmap_lock links. With either frame: exactly forkload's 6 forks, each
-# window at most forkload's wall time of that fork and, in the median fork,
-# at least half its CPU time in fork() (as tests/host/10); every fork saw
-# its two faulting threads stall (as tests/host/11), no stall longer than
-# its window.
+# window at most forkload's wall time of that fork (as tests/host/10), every
+# fork saw its faulting threads stall (as tests/host/11), no stall longer
+# than its window. The two frames time the same hold, so their median
+# windows agree within a factor 1.5 (seen: 6.1 4.5 vs 4.5 ms, 6.12 7.5 vs
+# 6.7 ms; a TCG vCPU stalled by a busy host moves single forks, not the
+# median of six). No bound by forkload's CPU time in fork() as on the host:
+# under TCG the rest of fork() costs 1-3x the copy, the window is not most
+# of it.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -51,20 +55,24 @@ for frame in auto mmap_lock; do
 		[$trace[] | select(.ts_ns >= $f.start_ns and .ts_ns <= $f.start_ns + $f.wall_ns)] as $w |
 		"\($f.i) \($f.wall_ns) \($f.cpu_ns) \($w | length) \($w[0].window_ns // 0) \($w[0].stalls // 0) \($w[0].stall_ns_max // 0) \($w[0].stall_ns_sum // 0)"
 	' "$d/forkload.json" > "$d/pairs"
-	covered=0 with=0 figures=
+	with=0 figures=
 	while read -r i wall cpu nwin window stalls max sum; do
 		[ "$nwin" -eq 1 ] || fail "$frame: fork $i: $nwin copy windows opened inside it (expected 1)"
 		[ "$window" -le "$wall" ] || fail "$frame: fork $i: window $window ns > forkload's $wall ns"
-		[ $((window * 2)) -ge "$cpu" ] && covered=$((covered + 1))
 		[ "$max" -le "$window" ] || fail "$frame: fork $i: a stall of $max ns is longer than its window of $window ns"
 		[ "$sum" -le $((stalls * window)) ] || fail "$frame: fork $i: stall sum $sum ns exceeds $stalls x window $window ns"
 		[ "$stalls" -gt 0 ] && with=$((with + 1))
 		figures="$figures $((window / 1000))/$((wall / 1000))us:${stalls}st"
 	done < "$d/pairs"
-	[ $((covered * 2)) -ge 6 ] ||
-		fail "$frame: only $covered of 6 copy windows are at least half of forkload's CPU time in fork()"
+	awk '{ print $5 }' "$d/pairs" | sort -n | awk '{ v[NR] = $1 } END { print (v[3] + v[4]) / 2 }' > "$d/median"
 	want "$frame: forks with sibling stalls" "$with" 6
 	observed "$frame: links $(sort "$d/links.txt" | uniq -c | awk '{ printf "%s%s x%d", sep, $2 " " $3, $1; sep = ", " }');" \
 		"window/wall and stalls per fork:$figures"
 done
+if [ -s "$out/auto/median" ] && [ -s "$out/mmap_lock/median" ]; then
+	a=$(cat "$out/auto/median") m=$(cat "$out/mmap_lock/median")
+	awk -v a="$a" -v m="$m" 'BEGIN { exit !(a > 0 && m > 0 && a <= 1.5 * m && m <= 1.5 * a) }' ||
+		fail "median window: fentry frame $a ns, mmap_lock frame $m ns: more than 1.5x apart"
+	observed "median window: fentry frame $((${a%.*} / 1000)) us, mmap_lock frame $((${m%.*} / 1000)) us"
+fi
 finish
