@@ -251,12 +251,19 @@ static __always_inline struct ptcopy_fork *fork_enter(__u64 mm)
  */
 static __always_inline bool forker_start_locking(__u64 mm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task;
 	struct ptcopy_fork *f = NULL;
+	__u32 tid;
 
-	if (forks_in_flight)
+	/*
+	 * Cheapest first: the common case (no fork in flight, a write lock of
+	 * some mm) pays one global load, one helper call and two loads before
+	 * the syscall number; the tid only while forks are in flight.
+	 */
+	if (forks_in_flight) {
+		tid = (__u32)bpf_get_current_pid_tgid();
 		f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	}
 	if (f) {
 		/* the child's mm, locked nested inside the window */
 		if (mm != f->mm)
@@ -271,6 +278,7 @@ static __always_inline bool forker_start_locking(__u64 mm)
 		counter_inc(PTCOPY_CTR_WINDOWS_UNCLOSED);
 		fork_forget(f, tid);
 	}
+	task = bpf_get_current_task_btf();
 	if ((__u64)task->mm != mm || !in_fork_syscall(task))
 		return false;
 	fork_enter(mm);
@@ -526,13 +534,15 @@ static __always_inline void window_open(struct ptcopy_fork *f, __u64 mm)
  */
 static __always_inline int on_start_locking(__u64 mm, bool write)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ptcopy_forking *m;
+	__u32 tid;
 
 	if (write && forker_start_locking(mm))
 		return 0;
+	/* a read lock (every page fault that takes mmap_lock) ends here */
 	if (!forks_in_flight)
 		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
 	if (!m)
 		return 0;

@@ -43,7 +43,7 @@ kernels=${kernels:-6.1 6.12}
 all_variants="patched unpatched symbol distro distro-full"
 variants=${variants:-$all_variants}
 symbol_suites="precise"
-distro_suites="distro inline frame"
+distro_suites="distro inline frame bench"
 full_suites="preemptfull"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
