@@ -94,7 +94,7 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	}
 	fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
 	fprintf(f, "frame                 %s: %s\n",
-		r->frame == FRAME_COUNT ? "none" : frame_name(r->frame), r->frame_why);
+		r->frame == FRAME_COUNT ? "none" : frame_name(r->frame), r->frame_why ? r->frame_why : "");
 	if (!r->loaded) {
 		fprintf(f, "attach points         not loaded (see the error above)\n");
 		return;
@@ -213,7 +213,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	json_object_object_add(o, "why", json_object_new_string(why));
 	json_object_object_add(o, "frame", r->frame == FRAME_COUNT ? NULL :
 				json_object_new_string(frame_name(r->frame)));
-	json_object_object_add(o, "frame_why", json_object_new_string(r->frame_why));
+	json_object_object_add(o, "frame_why", json_object_new_string(r->frame_why ? r->frame_why : ""));
 	json_object_object_add(o, "attach", json_attach(r));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
