@@ -8,12 +8,14 @@
 # mmap_lock links. With either frame: exactly forkload's 6 forks, each
 # window at most forkload's wall time of that fork (as tests/host/10), every
 # fork saw its faulting threads stall (as tests/host/11), no stall longer
-# than its window. The two frames time the same hold, so their median
-# windows agree within a factor 1.5 (seen: 6.1 4.5 vs 4.5 ms, 6.12 7.5 vs
-# 6.7 ms; a TCG vCPU stalled by a busy host moves single forks, not the
-# median of six). No bound by forkload's CPU time in fork() as on the host:
-# under TCG the rest of fork() costs 1-3x the copy, the window is not most
-# of it.
+# than its window. The windows' lower bound, the kernel's own trace of the
+# copy (the span of copy_page_range calls), is held in tests/vm/distro,
+# whose tiers run on the frame chosen by itself (fentry) there. The two
+# frames' median windows are shown, not compared: they run one after the
+# other, and a busy host slowing the TCG guest for one of them moved a
+# median 3x (6.12: 7.1 vs 23.6 ms, with forkload's CPU time in fork() up
+# alike; 6.7 vs 7.5 ms in the run before). No bound by that CPU time as on
+# the host either: under TCG the rest of fork() costs 1-3x the copy.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -71,8 +73,6 @@ for frame in auto mmap_lock; do
 done
 if [ -s "$out/auto/median" ] && [ -s "$out/mmap_lock/median" ]; then
 	a=$(cat "$out/auto/median") m=$(cat "$out/mmap_lock/median")
-	awk -v a="$a" -v m="$m" 'BEGIN { exit !(a > 0 && m > 0 && a <= 1.5 * m && m <= 1.5 * a) }' ||
-		fail "median window: fentry frame $a ns, mmap_lock frame $m ns: more than 1.5x apart"
-	observed "median window: fentry frame $((${a%.*} / 1000)) us, mmap_lock frame $((${m%.*} / 1000)) us"
+	observed "median window: $(awk -v a="$a" -v m="$m" 'BEGIN { printf "fentry frame %.0f us, mmap_lock frame %.0f us", a / 1000, m / 1000 }')"
 fi
 finish

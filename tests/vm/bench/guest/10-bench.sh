@@ -18,8 +18,8 @@
 # Per-program cost: the exporter with --bpf-stats on one hot pass per frame
 # (its ptcopy_bpf_program_* counters, scraped before and after).
 #
-# Kernel command line: ptcopy.bench=full (counts as scripts/bench/bench.sh,
-# all configurations), ptcopy.bench_rounds=N (default 2 smoke, 10 full).
+# Kernel command line: ptcopy.bench=full (larger counts, all
+# configurations), ptcopy.bench_rounds=N (default 2 smoke, 10 full).
 # Output: raw.txt  "CONFIG LOOP SIDE ROUND VALUE" (SIDE base|traced);
 #         progs.txt "FRAME PROGRAM RUNS RUN_NS"; info.txt.
 . $TESTS/lib/guest.sh
@@ -31,7 +31,8 @@ cmdarg() {
 mode=$(cmdarg bench)
 rounds=$(cmdarg bench_rounds)
 if [ "$mode" = full ]; then
-	n_getpid=200000 n_fault=20000 n_mmap=5000 n_pipe=10000 fork_mib=256 forks=6
+	# a tenth of bench.sh's counts, 128 MiB forks: TCG runs ~10-50x slower
+	n_getpid=100000 n_fault=10000 n_mmap=3000 n_pipe=5000 fork_mib=128 forks=6
 	configs="before after fentry kprobe tracepoint fentry-mml kprobe-mml tracepoint-mml exporter"
 	rounds=${rounds:-10}
 else
