@@ -18,7 +18,7 @@ fi
 r=$out/report.txt
 num='[0-9][0-9.e+-]*'
 configs="before after fentry kprobe tracepoint exporter"
-grep -q '^mode=full' "$out/info.txt" && configs="$configs fentry-mml kprobe-mml tracepoint-mml"
+grep -q '^mode=full' "$out/info.txt" && configs="$configs fentry-mml"
 for c in $configs; do
 	for p in getpid fault mmap pipe fork; do
 		grep -Eq "^$c +$p +$num \[$num-$num\] +[0-9]+$" "$r" || fail "no $c $p ratio in the report"

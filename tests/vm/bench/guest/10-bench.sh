@@ -10,7 +10,7 @@
 #   after       ptcopy (inline tier, fentry frame: chosen by itself)
 #   fentry, kprobe, tracepoint
 #               ptcopy --tier=T (fentry frame); with ptcopy.bench=full also
-#               each with --frame=mmap_lock (T-mml)
+#               fentry-mml: --tier=fentry --frame=mmap_lock
 #   exporter    ptcopy_exporter with its defaults
 # Per round, untraced and traced alternate, the order flipped every round:
 # hotpath getpid, fault, mmap and pipe (process CPU ns per event) and a
@@ -33,7 +33,7 @@ rounds=$(cmdarg bench_rounds)
 if [ "$mode" = full ]; then
 	# a tenth of bench.sh's counts, 128 MiB forks: TCG runs ~10-50x slower
 	n_getpid=100000 n_fault=10000 n_mmap=3000 n_pipe=5000 fork_mib=128 forks=6
-	configs="before after fentry kprobe tracepoint fentry-mml kprobe-mml tracepoint-mml exporter"
+	configs="before after fentry-mml fentry kprobe tracepoint exporter"
 	rounds=${rounds:-10}
 else
 	n_getpid=20000 n_fault=2000 n_mmap=1000 n_pipe=1000 fork_mib=32 forks=3
