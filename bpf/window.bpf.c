@@ -218,21 +218,21 @@ static __always_inline bool in_fork_syscall(struct task_struct *task)
  * per-fork state is created here (not at the syscall's entry) and lives until
  * the window closes, or until the lock is refused.
  */
-static __always_inline struct ptcopy_fork *fork_enter(__u64 mm)
+static __always_inline void fork_enter(__u64 mm)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct ptcopy_fork *f;
 
 	if (!traced(tgid))
-		return NULL;
+		return;
 	if (bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST)) {
 		counter_inc(PTCOPY_CTR_FORKS_UNTRACKED);
-		return NULL;
+		return;
 	}
 	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
 	if (!f)
-		return NULL;
+		return;
 	__sync_fetch_and_add(&forks_in_flight, 1);
 	f->mm = mm;
 	f->ev.pid = tgid;
@@ -241,7 +241,6 @@ static __always_inline struct ptcopy_fork *fork_enter(__u64 mm)
 	f->ev.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(f->ev.comm, sizeof(f->ev.comm));
 	f->mm_registered = mm_forking_get(mm);
-	return f;
 }
 
 /*
@@ -289,9 +288,7 @@ static long stall_cb(struct bpf_map *map, __u32 *tid, struct ptcopy_wait *w,
 		     struct stall_ctx *c)
 {
 	struct stall_sum *s = c->sum;
-	__u64 start, d;
-
-	__u64 end = c->close_ns;
+	__u64 start, d, end = c->close_ns;
 
 	if (w->mm != c->mm)
 		return 0;
