@@ -14,7 +14,8 @@ dir=${1:?usage: vm-report.sh OUTDIR}
 raw=$dir/raw.txt
 
 echo "ptcopy bench under qemu TCG: $(sed -n 1p "$dir/info.txt") (ratios only)"
-echo "$(sed -n 2p "$dir/info.txt"); fork: forkload, first fork of each run left out"
+sed -n 2p "$dir/info.txt"
+echo "$(sed -n 3p "$dir/info.txt"); fork: forkload, first fork of each run left out"
 printf '%-15s %-7s %-26s %s\n' config path "ratio traced/untraced" "rounds"
 configs=$(awk '!seen[$1]++ { print $1 }' "$raw")
 for c in $configs; do
