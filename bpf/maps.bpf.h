@@ -69,6 +69,7 @@ struct {
 struct ptcopy_wait {
 	__u64 mm;
 	__u64 start_ns;
+	__u64 end_ns;	/* fentry frame: ended while its fork was in flight; else 0 */
 };
 
 /* tid of a thread waiting for the mmap_lock of a forking process -> its wait */

@@ -250,12 +250,19 @@ static __always_inline void fork_enter(__u64 mm)
  */
 static __always_inline bool forker_start_locking(__u64 mm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task;
 	struct ptcopy_fork *f = NULL;
+	__u32 tid;
 
-	if (forks_in_flight)
+	/*
+	 * Cheapest first: the common case (no fork in flight, a write lock of
+	 * some mm) pays one global load, one helper call and two loads before
+	 * the syscall number; the tid only while forks are in flight.
+	 */
+	if (forks_in_flight) {
+		tid = (__u32)bpf_get_current_pid_tgid();
 		f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	}
 	if (f) {
 		/* the child's mm, locked nested inside the window */
 		if (mm != f->mm)
@@ -270,6 +277,7 @@ static __always_inline bool forker_start_locking(__u64 mm)
 		counter_inc(PTCOPY_CTR_WINDOWS_UNCLOSED);
 		fork_forget(f, tid);
 	}
+	task = bpf_get_current_task_btf();
 	if ((__u64)task->mm != mm || !in_fork_syscall(task))
 		return false;
 	fork_enter(mm);
@@ -280,15 +288,22 @@ static long stall_cb(struct bpf_map *map, __u32 *tid, struct ptcopy_wait *w,
 		     struct stall_ctx *c)
 {
 	struct stall_sum *s = c->sum;
-	__u64 start, d;
+	__u64 start, d, end = c->close_ns;
 
 	if (w->mm != c->mm)
 		return 0;
+	if (w->end_ns) {
+		/* ended while this fork was in flight (fentry frame): it goes now */
+		if (w->end_ns < end)
+			end = w->end_ns;
+		if (!bpf_map_delete_elem(&ptcopy_waits, tid))
+			__sync_fetch_and_add(&waits_in_flight, -1);
+	}
 	/* Only the part of the wait inside the window is the fork's doing. */
 	start = w->start_ns > c->open_ns ? w->start_ns : c->open_ns;
-	if (start >= c->close_ns)
+	if (start >= end)
 		return 0;
-	d = c->close_ns - start;
+	d = end - start;
 	s->count++;
 	s->sum += d;
 	if (d > s->max)
@@ -478,6 +493,38 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
 	fork_forget(f, tid);
 }
 
+/* Thread tid, not a forker, starts waiting for the mmap_lock of forking mm. */
+static __always_inline void wait_begin(struct ptcopy_forking *m, __u64 mm, __u32 tid)
+{
+	struct ptcopy_wait w = { .mm = mm };
+	struct ptcopy_wait *old;
+
+	w.start_ns = bpf_ktime_get_ns();
+	m->waited = 1;
+	old = bpf_map_lookup_elem(&ptcopy_waits, &tid);
+	if (old) {
+		/* a wait whose end we missed: this one replaces it */
+		*old = w;
+		return;
+	}
+	if (bpf_map_update_elem(&ptcopy_waits, &tid, &w, BPF_NOEXIST))
+		counter_inc(PTCOPY_CTR_WAITS_UNTRACKED);
+	else
+		__sync_fetch_and_add(&waits_in_flight, 1);
+}
+
+/*
+ * The forker holds its mm's write lock: the window opens (the mm is checked
+ * by the caller).
+ */
+static __always_inline void window_open(struct ptcopy_fork *f, __u64 mm)
+{
+	f->ev.start_ns = bpf_ktime_get_ns();
+	f->ev.rss_pages = mm_rss_pages((struct mm_struct *)mm);
+	ctxsw_open(f, bpf_get_current_task_btf());
+	f->window_open = 1;
+}
+
 /*
  * The mmap_lock events' arguments: (mm, write[, success]) since 6.14, and
  * (mm, memcg_path, write[, success]) before; the loader reads which from the
@@ -485,33 +532,22 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
  */
 static __always_inline int on_start_locking(__u64 mm, bool write)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ptcopy_forking *m;
-	struct ptcopy_wait w, *old;
+	__u32 tid;
 
 	if (write && forker_start_locking(mm))
 		return 0;
+	/* a read lock (every page fault that takes mmap_lock) ends here */
 	if (!forks_in_flight)
 		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
 	if (!m)
 		return 0;
 	/* The forking thread's own locking is the window, not a stall. */
 	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
 		return 0;
-	w.mm = mm;
-	w.start_ns = bpf_ktime_get_ns();
-	m->waited = 1;
-	old = bpf_map_lookup_elem(&ptcopy_waits, &tid);
-	if (old) {
-		/* a wait whose end we missed: this one replaces it */
-		*old = w;
-		return 0;
-	}
-	if (bpf_map_update_elem(&ptcopy_waits, &tid, &w, BPF_NOEXIST))
-		counter_inc(PTCOPY_CTR_WAITS_UNTRACKED);
-	else
-		__sync_fetch_and_add(&waits_in_flight, 1);
+	wait_begin(m, mm, tid);
 	return 0;
 }
 
@@ -535,10 +571,7 @@ static __always_inline int on_acquire_returned(__u64 mm, bool write, bool succes
 			fork_forget(f, tid);
 			return 0;
 		}
-		f->ev.start_ns = bpf_ktime_get_ns();
-		f->ev.rss_pages = mm_rss_pages((struct mm_struct *)mm);
-		ctxsw_open(f, bpf_get_current_task_btf());
-		f->window_open = 1;
+		window_open(f, mm);
 		return 0;
 	}
 	/*
@@ -645,3 +678,6 @@ int ptcopy_mml_start_raw(__u64 *ctx)
 {
 	return cfg.mmap_lock_memcg ? mml_start_memcg(ctx) : mml_start(ctx);
 }
+
+/* Where fentry works and the mmap_lock events are costly: see the file. */
+#include "frame_fentry.bpf.h"

@@ -8,5 +8,31 @@ $(OUTPUT)/hotpath: scripts/bench/hotpath.c
 
 .PHONY: bench
 bench: deps-test
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/hotpath
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/hotpath $(OUTPUT)/handler-cost
 	$(Q)BUILD=$(OUTPUT) scripts/bench/bench.sh $(BENCH_ARGS)
+
+# Per-event cost of the frame's hot handlers (BPF_PROG_TEST_RUN + bpf_stats)
+all: $(OUTPUT)/handler-cost
+
+$(OUTPUT)/handler-cost: scripts/bench/handler-cost.c $(OUTPUT)/skel/frame_calls.skel.h $(OUTPUT)/libptcopy.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libptcopy.a $(LIBS_BPF) -o $@
+
+# hotpath for the VM initramfs: tests/vm/bench runs it in the guest
+.PHONY: static
+static: $(OUTPUT)/static/hotpath
+
+$(OUTPUT)/static/hotpath: scripts/bench/hotpath.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -static -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lpthread -o $@
+
+# The benchmark under qemu TCG on Debian's 6.1 and 6.12 kernels, full rounds
+# (tests/vm/bench; BENCH_VM_ROUNDS, default 10): one report per kernel.
+.PHONY: bench-vm
+bench-vm:
+	$(Q)VMTEST_APPEND="ptcopy.bench=full ptcopy.bench_rounds=$(or $(BENCH_VM_ROUNDS),10)" \
+		VMTEST_TIMEOUT=$(or $(BENCH_VM_TIMEOUT),7200) scripts/vm/vmtest.sh -k 6.1 -k 6.12 -V distro bench; \
+	rc=$$?; for k in 6.1 6.12; do \
+		[ -s build/vm/$$k-distro/bench/report.txt ] && cat build/vm/$$k-distro/bench/report.txt; \
+	done; exit $$rc

@@ -241,6 +241,15 @@ for t in "${tlist[@]}"; do
 	fi
 done
 
+# The hot handlers alone: BPF_PROG_TEST_RUN with the statistics on
+if [ -x "$build/handler-cost" ]; then
+	if [ "$smoke" -eq 1 ]; then hc_runs=20000; else hc_runs=200000; fi
+	echo "per-handler cost (handler-cost: BPF_PROG_TEST_RUN x $hc_runs, bpf_stats; floor = a flag test)"
+	"$build/handler-cost" "$hc_runs" | tail -n +2
+else
+	echo "per-handler cost: $build/handler-cost missing (make bench builds it)"
+fi
+
 echo "targets (issue 9):"
 for t in ptcopy exporter; do
 	[ -e "$work/$t.getpid.rmed" ] || continue

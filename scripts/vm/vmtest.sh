@@ -24,12 +24,14 @@
 # exit status 1 if any failed, the guest panicked or timed out.
 #
 # Environment: PTCOPY_CACHE (kernels and packages, default /var/cache/ptcopy),
-# VMTEST_TIMEOUT (seconds per boot, default 1200), JOBS (kernel build).
+# VMTEST_TIMEOUT (seconds per boot, default 1200), VMTEST_APPEND (kernel
+# command line added to every boot, e.g. by make bench-vm), JOBS (kernel build).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernels=${KERNEL:-}
 variants=${VARIANT:-}
+caller_append=${VMTEST_APPEND:-}
 suites=${SUITES:-}
 while getopts k:V:h opt; do
 	case $opt in
@@ -44,7 +46,7 @@ kernels=${kernels:-6.1 6.12}
 all_variants="patched unpatched symbol distro distro-full"
 variants=${variants:-$all_variants}
 symbol_suites="precise"
-distro_suites="distro inline"
+distro_suites="distro inline frame bench"
 full_suites="preemptfull"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
@@ -165,13 +167,14 @@ for k in $kernels; do
 	for v in $variants; do
 		vsuites=$(variant_suites $v)
 		[ -n "$vsuites" ] || continue
-		append=
+		# the caller's VMTEST_APPEND (e.g. make bench-vm's) goes to every boot
+		append=${caller_append}
 		case $v in
 		distro|distro-full)
 			[ -n "$distro" ] || continue
 			# One boot with preempt=full is enough: on 6.12
 			[ $v = distro-full ] && [ $k != 6.12 ] && continue
-			[ $v = distro-full ] && append=preempt=full
+			[ $v = distro-full ] && append="preempt=full${append:+ $append}"
 			dir=$distro image=$distro/vmlinuz initrd=$vmdir/initramfs-$k-distro.cpio
 			;;
 		*)

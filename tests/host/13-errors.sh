@@ -20,12 +20,18 @@ expect 2 "invalid PID 'abc'" "$PTCOPY" -p abc
 expect 2 "unrecognized option '--nope'" "$PTCOPY" --nope
 expect 2 "invalid interval '0'" "$PTCOPY" 0
 expect 2 "invalid tier 'bogus'" "$PTCOPY" --tier=bogus
+expect 2 "invalid frame 'bogus': expected fentry, mmap_lock or auto" "$PTCOPY" --frame=bogus
 expect 2 "option '--comm' requires an argument" "$PTCOPY" --comm
 
 # a tier this kernel lacks
 expect 1 "tier patched unavailable: kernel not patched" "$PTCOPY" --tier=patched
 expect 1 "tier fentry unavailable" "$PTCOPY" --tier=fentry
 expect 1 "tier kprobe unavailable" "$PTCOPY" --tier=kprobe
+# a frame this kernel cannot run (no fentry here), and --probe says why too
+if ! "$PTCOPY" --probe | grep -q '^fentry  *yes'; then
+	expect 1 "frame fentry cannot run here: fentry unavailable" "$PTCOPY" --frame=fentry
+	expect 1 "frame fentry cannot run here: fentry unavailable" "$PTCOPY" --probe --frame=fentry
+fi
 
 # a cgroup path that is not a cgroup
 expect 1 "--cgroup /tmp: not a cgroup v2 directory" "$PTCOPY" --cgroup /tmp

@@ -6,6 +6,7 @@
 . tests/host/lib.sh
 need_root
 [ -x "$BUILD/hotpath" ] || fail "$BUILD/hotpath missing (make all builds it)"
+[ -x "$BUILD/handler-cost" ] || fail "$BUILD/handler-cost missing (make all builds it)"
 command -v bpftrace > /dev/null || fail "bpftrace missing (scripts/install-deps.sh installs it)"
 
 # this test already holds the host-test lock that bench.sh takes
@@ -26,6 +27,9 @@ for t in ptcopy exporter; do
 		grep -Eq "^(PASS|MISS)  $t $p added <= 1/2 of bpftrace's " "$out" || fail "no $t $p bpftrace target"
 	done
 	grep -Eq "^(PASS|MISS)  $t program ptcopy_[a-z_]+ <= 50 ns/event" "$out" || fail "no $t program target"
+done
+for h in start_read start_write_own start_write_other acquire release floor; do
+	grep -Eq "^$h +ptcopy_[a-z_]+ +[0-9]+ runs +[0-9.]+ ns/run$" "$out" || fail "no handler cost for $h: $(cat "$out")"
 done
 grep -Eq "^targets missed: [0-9]+$" "$out" || fail "no target summary"
 no_progs_left "after the bench"

@@ -304,6 +304,8 @@ static void test_probe(void **state)
 	struct probe_report r = {
 		.caps = &caps, .chosen = TIER_TRACEPOINT,
 		.why = "no patched tracepoints, fentry or kprobes usable",
+		.frame = FRAME_MMAP_LOCK,
+		.frame_why = "fentry unavailable: fentry program refused: Operation not permitted",
 		.progs = progs, .nprogs = 2, .loaded = true,
 	};
 	struct json_object *obj, *tiers, *v, *a;
@@ -338,6 +340,9 @@ static void test_probe(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "section")), "kprobe");
 	assert_string_equal(json_object_get_string(json_object_object_get(obj, "preempt_mode")),
 			    "full");
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "frame")), "mmap_lock");
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "frame_why")),
+			    "fentry unavailable: fentry program refused: Operation not permitted");
 	assert_true(json_object_get_boolean(json_object_object_get(obj, "preempt_dynamic")));
 	assert_false(json_object_get_boolean(json_object_object_get(obj, "preempt_rt")));
 	assert_false(json_object_get_boolean(json_object_object_get(obj, "cond_resched_calls")));

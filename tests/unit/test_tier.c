@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "frame.h"
 #include "tier.h"
 #include "tier_obj.h"
 
@@ -381,6 +382,72 @@ static void test_names(void **state)
 	assert_string_equal(tier_name(TIER_COUNT), "none");
 }
 
+/* The frame: fentry where it works and the mmap_lock events carry memcg_path. */
+static void test_frame_choice(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	/* this host: no fentry, so the mmap_lock events, whatever they carry */
+	c.frame_fns = true;
+	c.mmap_lock_memcg = true;
+	assert_int_equal(frame_choose(&c, FRAME_AUTO, why, sizeof(why)), FRAME_MMAP_LOCK);
+	assert_string_equal(why, "fentry unavailable: fentry program refused: Operation not permitted");
+	/* Debian's 6.1 and 6.12: fentry, and memcg_path on the events */
+	c.fentry = true;
+	assert_int_equal(frame_choose(&c, FRAME_AUTO, why, sizeof(why)), FRAME_FENTRY);
+	assert_non_null(strstr(why, "memcg_path"));
+	/* 6.14 and later: the events cost a flag test, they stay */
+	c.mmap_lock_memcg = false;
+	assert_int_equal(frame_choose(&c, FRAME_AUTO, why, sizeof(why)), FRAME_MMAP_LOCK);
+	/* no mmap_lock events at all: fentry is the only frame */
+	c.tp_mmap_lock = false;
+	strcpy(c.missing_tp, "mmap_lock:mmap_lock_start_locking");
+	assert_int_equal(frame_choose(&c, FRAME_AUTO, why, sizeof(why)), FRAME_FENTRY);
+	assert_string_equal(why, "no mmap_lock tracepoints");
+	/* a frame function inlined away, and no events: none */
+	c.frame_fns = false;
+	strcpy(c.why_frame_fns, "uprobe_dup_mmap is not a kernel function (inlined or renamed)");
+	assert_int_equal(frame_choose(&c, FRAME_AUTO, why, sizeof(why)), FRAME_COUNT);
+	assert_string_equal(why, "no frame: tracepoint mmap_lock:mmap_lock_start_locking missing, "
+			    "and uprobe_dup_mmap is not a kernel function (inlined or renamed)");
+}
+
+static void test_frame_forced(void **state)
+{
+	struct kernel_caps c = stock();
+	char why[256];
+
+	(void)state;
+	c.frame_fns = true;
+	c.mmap_lock_memcg = true;
+	assert_int_equal(frame_choose(&c, FRAME_FENTRY, why, sizeof(why)), FRAME_COUNT);
+	assert_string_equal(why, "frame fentry cannot run here: fentry unavailable: "
+			    "fentry program refused: Operation not permitted");
+	assert_int_equal(frame_choose(&c, FRAME_MMAP_LOCK, why, sizeof(why)), FRAME_MMAP_LOCK);
+	assert_string_equal(why, "forced");
+	c.fentry = true;
+	assert_int_equal(frame_choose(&c, FRAME_FENTRY, why, sizeof(why)), FRAME_FENTRY);
+	/* the mmap_lock frame forced where its events are cheap or costly alike */
+	assert_int_equal(frame_choose(&c, FRAME_MMAP_LOCK, why, sizeof(why)), FRAME_MMAP_LOCK);
+	c.tp_mmap_lock = false;
+	strcpy(c.missing_tp, "mmap_lock:mmap_lock_released");
+	assert_int_equal(frame_choose(&c, FRAME_MMAP_LOCK, why, sizeof(why)), FRAME_COUNT);
+	assert_string_equal(why, "frame mmap_lock cannot run here: tracepoint mmap_lock:mmap_lock_released missing");
+}
+
+static void test_frame_names(void **state)
+{
+	(void)state;
+	assert_int_equal(frame_from_name("auto"), FRAME_AUTO);
+	assert_int_equal(frame_from_name("fentry"), FRAME_FENTRY);
+	assert_int_equal(frame_from_name("mmap_lock"), FRAME_MMAP_LOCK);
+	assert_int_equal(frame_from_name("kprobe"), FRAME_COUNT);
+	assert_string_equal(frame_name(FRAME_FENTRY), "fentry");
+	assert_string_equal(frame_name(FRAME_COUNT), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +464,9 @@ int main(void)
 		cmocka_unit_test(test_resched_by_preemption),
 		cmocka_unit_test(test_patched_refused_on_rt),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_frame_choice),
+		cmocka_unit_test(test_frame_forced),
+		cmocka_unit_test(test_frame_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@ enum {
 	OPT_CONN_TIMEOUT,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
+	OPT_FRAME,
 };
 
 static const struct argp_option argp_options[] = {
@@ -36,6 +37,9 @@ static const struct argp_option argp_options[] = {
 	{ "tier", OPT_TIER, "NAME", 0,
 	  "Data source: patched, inline, fentry, kprobe, tracepoint or auto (default auto: the best "
 	  "this kernel offers)", 0 },
+	{ "frame", OPT_FRAME, "NAME", 0,
+	  "Frame the fork with: fentry, mmap_lock or auto (default auto: fentry where the "
+	  "mmap_lock events carry memcg_path)", 0 },
 	{ "labels", OPT_LABELS, "KIND", 0,
 	  "Label per-fork metrics by comm (default), cgroup (path), or none", 0 },
 	{ "max-label-values", OPT_MAX_LABELS, "N", 0,
@@ -115,6 +119,11 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 		if (f->tier == TIER_COUNT)
 			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
 				    arg);
+		break;
+	case OPT_FRAME:
+		f->frame = frame_from_name(arg);
+		if (f->frame == FRAME_COUNT)
+			return fail(ps, "invalid frame '%s': expected fentry, mmap_lock or auto", arg);
 		break;
 	case OPT_LABELS:
 		if (!strcmp(arg, "comm"))
@@ -214,6 +223,7 @@ int exporter_flags_parse(int argc, char **argv, struct exporter_flags *f,
 	f->listen_address = EXPORTER_DEFAULT_LISTEN;
 	f->telemetry_path = EXPORTER_DEFAULT_PATH;
 	f->tier = TIER_AUTO;
+	f->frame = FRAME_AUTO;
 	f->labels = PTCOPY_LABEL_COMM;
 	f->max_label_values = 128;
 	/* Off by default: it times every BPF program on the host (issue 9). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "ptcopy.h"
+#include "frame.h"
 #include "tier.h"
 
 /*
@@ -33,6 +34,7 @@ struct exporter_flags {
 	const char *listen_address;	/* --web.listen-address */
 	const char *telemetry_path;	/* --web.telemetry-path */
 	enum tier tier;
+	enum frame frame;
 	enum ptcopy_label_mode labels;
 	unsigned int max_label_values;
 	bool bpf_stats;			/* --bpf-stats; off by default */

@@ -59,6 +59,7 @@ static int open_session(struct exporter *x)
 {
 	struct session_opts so = {
 		.tier = x->flags.tier,
+		.frame = x->flags.frame,
 		/* ns slots: PTE lock holds are sub-microsecond to microseconds */
 		.hist_unit_ns = 1,
 		.label_mode = x->flags.labels,

@@ -20,6 +20,7 @@
 #include "kernel_enums.h"
 #include "kread.h"
 #include "log.h"
+#include "frame.h"
 #include "probe.h"
 #include "ptcopy.h"
 
@@ -638,6 +639,7 @@ void probe_kernel(struct kernel_caps *caps)
 	} else {
 		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "no kernel BTF");
 	}
+	frame_probe(caps, btf);
 	probe_kprobe(caps);
 	probe_preempt(caps, btf);
 	if (caps->privileged)

@@ -28,6 +28,8 @@ struct kernel_caps {
 	bool tp_patched;		/* every copy_pte:* event of kernel-patch/ */
 	bool patched_enums;		/* BTF names the patch's enums as ptcopy does */
 	bool mmap_lock_memcg;		/* mmap_lock events carry memcg_path (< 6.14) */
+	bool frame_fns;			/* the fentry frame's functions (frame.c) */
+	bool frame_fail_fn;		/* dup_userfaultfd_fail too (6.12+) */
 
 	/* kernel functions: names as in kallsyms (may carry .isra/.constprop) */
 	char sym_copy_pte_range[PROBE_SYM_LEN];
@@ -58,6 +60,7 @@ struct kernel_caps {
 	char why_tracefs[PROBE_NOTE_LEN];
 	char why_fentry[PROBE_NOTE_LEN];
 	char why_kprobe[PROBE_NOTE_LEN];
+	char why_frame_fns[PROBE_NOTE_LEN];
 	char missing_tp[PROBE_NOTE_LEN];	/* first required tracepoint missing */
 	char missing_patched[PROBE_NOTE_LEN];	/* first copy_pte event missing */
 	char why_patched_enums[PROBE_NOTE_LEN];	/* kernel_enums_match()'s reason */

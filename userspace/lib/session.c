@@ -21,6 +21,8 @@
 struct session {
 	enum tier tier;
 	char tier_why[256];
+	enum frame frame;
+	char frame_why[256];
 	struct kernel_caps caps;
 	struct ptcopy_config cfg;
 	struct window_bpf *window;
@@ -73,6 +75,28 @@ const struct bpf_object_open_opts *obj_open_opts(const char *btf_path)
 	else
 		opts.btf_custom_path = access(vmlinux, R_OK) ? NULL : vmlinux;
 	return &opts;
+}
+
+/*
+ * The frame's programs: the mmap_lock tracepoints, or the fentry frame's
+ * ("?" sections, not loaded unless enabled here).
+ */
+static void pick_frame(struct session *s)
+{
+	struct window_bpf *w = s->window;
+	bool fentry = s->frame == FRAME_FENTRY;
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, w->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (!strncmp(name, "ptcopy_mml_", 11) && fentry)
+			bpf_program__set_autoload(prog, false);
+		else if (!strncmp(name, "ptcopy_ff_", 10))
+			bpf_program__set_autoload(prog, fentry);
+	}
+	if (fentry && !s->caps.frame_fail_fn)
+		bpf_program__set_autoload(w->progs.ptcopy_ff_unlocked_fail, false);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -224,6 +248,7 @@ static int open_window(struct session *s, const struct session_opts *o)
 	}
 	s->window->rodata->cfg = s->cfg;
 	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
+	pick_frame(s);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
 	log_libbpf_capture();
@@ -296,6 +321,12 @@ int session_open(struct session **out, const struct session_opts *o,
 			goto fail;
 		}
 	}
+	s->frame = frame_choose(&s->caps, o->frame, s->frame_why, sizeof(s->frame_why));
+	if (s->frame == FRAME_COUNT) {
+		pr_err("%s", s->frame_why);
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
 	make_config(s, o);
 
 	err = open_window(s, o);
@@ -335,7 +366,7 @@ int session_open(struct session **out, const struct session_opts *o,
 	}
 	err = window_bpf__attach(s->window);
 	if (err) {
-		pr_err("attaching to the mmap_lock tracepoints failed: %s", strerror(-err));
+		pr_err("attaching the %s frame failed: %s", frame_name(s->frame), strerror(-err));
 		goto fail;
 	}
 	collect_progs(s);
@@ -410,6 +441,16 @@ enum tier session_tier(const struct session *s)
 const char *session_tier_why(const struct session *s)
 {
 	return s->tier_why;
+}
+
+enum frame session_frame(const struct session *s)
+{
+	return s->frame;
+}
+
+const char *session_frame_why(const struct session *s)
+{
+	return s->frame_why;
 }
 
 const struct kernel_caps *session_caps(const struct session *s)

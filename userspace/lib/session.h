@@ -13,6 +13,7 @@
 #include "ptcopy.h"
 #include "probe.h"
 #include "stats.h"
+#include "frame.h"
 #include "tier.h"
 
 #define SESSION_DEFAULT_LABELS	128
@@ -22,6 +23,7 @@ typedef int (*fork_cb_t)(void *ctx, const struct ptcopy_fork_event *ev);
 
 struct session_opts {
 	enum tier tier;			/* TIER_AUTO: the best available */
+	enum frame frame;		/* FRAME_AUTO: fentry where it is cheaper */
 	pid_t pid;			/* 0: every process */
 	const char *comm;		/* NULL: every comm */
 	const char *cgroup;		/* NULL: every cgroup; else a cgroup v2 path */
@@ -76,6 +78,8 @@ int session_poll_fd(const struct session *s);
 int session_read(struct session *s, struct snapshot *snap);
 enum tier session_tier(const struct session *s);
 const char *session_tier_why(const struct session *s);
+enum frame session_frame(const struct session *s);
+const char *session_frame_why(const struct session *s);
 const struct kernel_caps *session_caps(const struct session *s);
 /* What the tier measures: enum ptcopy_have bits. */
 __u32 session_have(const struct session *s);

@@ -110,18 +110,22 @@ static int report(struct tracer *t)
  */
 static int run_probe(const struct options *o)
 {
-	struct session_opts so = { .tier = o->tier, .load_only = true };
+	struct session_opts so = { .tier = o->tier, .frame = o->frame, .load_only = true };
 	struct probe_report r = {};
 	struct session *s = NULL;
 	struct kernel_caps caps;
-	char why[256];
+	char why[256], frame_why[256];
 
 	probe_kernel(&caps);
 	r.caps = &caps;
 	r.why = why;
+	r.frame_why = frame_why;
+	r.frame = frame_choose(&caps, o->frame, frame_why, sizeof(frame_why));
+	if (r.frame == FRAME_COUNT)
+		pr_err("%s", frame_why);
 	r.verbose = o->verbose > 0;
 	r.chosen = tier_choose(&caps, o->tier, why, sizeof(why));
-	if (r.chosen != TIER_COUNT && !session_open(&s, &so, &caps)) {
+	if (r.chosen != TIER_COUNT && r.frame != FRAME_COUNT && !session_open(&s, &so, &caps)) {
 		r.loaded = true;
 		r.nprogs = session_programs(s, &r.progs);
 	}
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
 	}
 
 	so.tier = t.opts.tier;
+	so.frame = t.opts.frame;
 	so.pid = t.opts.pid;
 	so.comm = t.opts.comm[0] ? t.opts.comm : NULL;
 	so.cgroup = t.opts.cgroup;
@@ -253,7 +258,7 @@ int main(int argc, char **argv)
 	t.out.mono_to_real_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	t.prev_ns = clock_ns(CLOCK_MONOTONIC);
 	if (!t.opts.json) {
-		text_header(&t.out, session_tier_why(t.session));
+		text_header(&t.out, t.session);
 		if (t.opts.forks)
 			text_fork_header(&t.out);
 	} else {
@@ -261,7 +266,7 @@ int main(int argc, char **argv)
 		struct output to_stderr = t.out;
 
 		to_stderr.f = stderr;
-		text_header(&to_stderr, session_tier_why(t.session));
+		text_header(&to_stderr, t.session);
 	}
 	fflush(stdout);
 

@@ -13,6 +13,7 @@
 #define OPT_PROBE	1002
 #define OPT_TIER	1003
 #define OPT_VERSION	1004
+#define OPT_FRAME	1005
 
 static const struct argp_option argp_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace forks of this process only", 0 },
@@ -26,6 +27,8 @@ static const struct argp_option argp_options[] = {
 	{ "json", 'j', NULL, 0, "Print NDJSON objects instead of text (see ptcopy(8))", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this kernel offers and the tier chosen, then exit", 0 },
 	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, inline, fentry, kprobe, tracepoint (default auto)", 0 },
+	{ "frame", OPT_FRAME, "NAME", 0,
+	  "Frame the fork with: fentry, mmap_lock (default auto: fentry where the mmap_lock events carry memcg_path)", 0 },
 	{ "verbose", 'v', NULL, 0, "More messages; twice: libbpf's own", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", OPT_VERSION, NULL, 0, "Show the version", 0 },
@@ -120,6 +123,11 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
 				    arg);
 		break;
+	case OPT_FRAME:
+		o->frame = frame_from_name(arg);
+		if (o->frame == FRAME_COUNT)
+			return fail(ps, "invalid frame '%s': expected fentry, mmap_lock or auto", arg);
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -173,6 +181,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	memset(o, 0, sizeof(*o));
 	o->unit_ns = 1000;
 	o->tier = TIER_AUTO;
+	o->frame = FRAME_AUTO;
 	err[0] = '\0';
 	/*
 	 * argp's own error and help output is several lines and exits; ptcopy

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "ptcopy.h"
+#include "frame.h"
 #include "tier.h"
 
 struct options {
@@ -25,6 +26,7 @@ struct options {
 	bool json;
 	bool probe;
 	enum tier tier;
+	enum frame frame;
 	bool help;
 	bool version;
 };

@@ -35,7 +35,7 @@ void format_clock(const struct output *out, __u64 mono_ns, char *buf, size_t len
 /* ISO 8601 UTC with microseconds, for JSON. */
 void format_iso8601(const struct output *out, __u64 mono_ns, char *buf, size_t len);
 
-void text_header(const struct output *out, const char *why);
+void text_header(const struct output *out, const struct session *s);
 void text_fork_header(const struct output *out);
 void text_fork(const struct output *out, const struct ptcopy_fork_event *ev);
 void text_report(const struct output *out, const struct report *r);

@@ -66,6 +66,9 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	fprintf(f, "mmap_lock tracepoints %s%s\n", yes_no(c->tp_mmap_lock),
 		c->tp_mmap_lock ? (c->mmap_lock_memcg ? " (with memcg_path)" : "") : "");
 	fprintf(f, "sched_switch          %s\n", yes_no(c->tp_sched_switch));
+	fprintf(f, "frame functions       %s%s%s%s\n", yes_no(c->frame_fns),
+		c->frame_fns ? "" : ": ", c->frame_fns ? "" : c->why_frame_fns,
+		c->frame_fns && c->frame_fail_fn ? " (with dup_userfaultfd_fail)" : "");
 	fprintf(f, "copy_pte tracepoints  %s%s%s\n", yes_no(c->tp_patched),
 		c->tp_patched ? "" : ": missing ", c->missing_patched);
 	if (c->tp_patched)
@@ -94,6 +97,8 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		return;
 	}
 	fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
+	fprintf(f, "frame                 %s: %s\n",
+		r->frame == FRAME_COUNT ? "none" : frame_name(r->frame), r->frame_why ? r->frame_why : "");
 	if (!r->loaded) {
 		fprintf(f, "attach points         not loaded (see the error above)\n");
 		return;
@@ -182,6 +187,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	B("tp_mmap_lock", c->tp_mmap_lock);
 	B("mmap_lock_memcg", c->mmap_lock_memcg);
 	B("tp_sched_switch", c->tp_sched_switch);
+	B("frame_fns", c->frame_fns);
 	B("tp_patched", c->tp_patched);
 	S("sym_copy_pte_range", c->sym_copy_pte_range);
 	S("sym_copy_page_range", c->sym_copy_page_range);
@@ -209,6 +215,9 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	json_object_object_add(o, "chosen", chosen == TIER_COUNT ? NULL :
 				json_object_new_string(tier_name(chosen)));
 	json_object_object_add(o, "why", json_object_new_string(why));
+	json_object_object_add(o, "frame", r->frame == FRAME_COUNT ? NULL :
+				json_object_new_string(frame_name(r->frame)));
+	json_object_object_add(o, "frame_why", json_object_new_string(r->frame_why ? r->frame_why : ""));
 	json_object_object_add(o, "attach", json_attach(r));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

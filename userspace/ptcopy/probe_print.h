@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "probe.h"
 #include "session.h"
+#include "frame.h"
 #include "tier.h"
 
 /* What --probe found; progs: the chosen tier's programs, loaded (or none). */
@@ -13,6 +14,8 @@ struct probe_report {
 	const struct kernel_caps *caps;
 	enum tier chosen;
 	const char *why;
+	enum frame frame;		/* FRAME_COUNT: none can run */
+	const char *frame_why;
 	const struct prog_info *progs;
 	size_t nprogs;
 	bool loaded;			/* the programs passed the verifier */

@@ -86,9 +86,10 @@ static double in_unit(const struct output *out, __u64 ns)
 	return (double)ns / (double)out->opts->unit_ns;
 }
 
-void text_header(const struct output *out, const char *why)
+void text_header(const struct output *out, const struct session *s)
 {
-	fprintf(out->f, "Tracing fork page-table copies with tier %s (%s)", tier_name(out->tier), why);
+	fprintf(out->f, "Tracing fork page-table copies with tier %s (%s), frame %s",
+		tier_name(out->tier), session_tier_why(s), frame_name(session_frame(s)));
 	if (out->opts->interval_s)
 		fprintf(out->f, ", reporting every %lu s", out->opts->interval_s);
 	fprintf(out->f, ". Hit Ctrl-C to end.\n");

@@ -1,0 +1,147 @@
+# scripts/bench/bench.sh's measurement inside a qemu TCG guest on Debian's
+# distribution kernel (busybox sh: no bash, jq or bpftool here), for
+# ptcopy's frames and tiers. Raw figures only; the host side
+# (scripts/bench/vm-report.sh, run by check.sh and `make bench-vm`) turns
+# them into medians, ratios and targets.
+#
+# Configurations (tracer, what runs traced):
+#   before      ptcopy --frame=mmap_lock (its own tier: inline): the frame
+#               on the mmap_lock events, whose memcg_path costs every event
+#   after       ptcopy (inline tier, fentry frame: chosen by itself)
+#   fentry, kprobe, tracepoint
+#               ptcopy --tier=T (fentry frame); with ptcopy.bench=full also
+#               fentry-mml: --tier=fentry --frame=mmap_lock
+#   exporter    ptcopy_exporter with its defaults
+# Per round, untraced and traced alternate, the order flipped every round:
+# hotpath getpid, fault, mmap and pipe (process CPU ns per event) and a
+# forkload run (its first fork left out; the median of the others).
+# Per-program cost: the exporter with --bpf-stats on one hot pass per frame
+# (its ptcopy_bpf_program_* counters, scraped before and after).
+#
+# Kernel command line: ptcopy.bench=full (larger counts, all
+# configurations), ptcopy.bench_rounds=N (default 2 smoke, 10 full).
+# Output: raw.txt  "CONFIG LOOP SIDE ROUND VALUE" (SIDE base|traced);
+#         progs.txt "FRAME PROGRAM RUNS RUN_NS"; info.txt.
+. $TESTS/lib/guest.sh
+cmdarg() {
+	for w in $(cat /proc/cmdline); do
+		case $w in "ptcopy.$1="*) echo "${w#*=}"; return ;; esac
+	done
+}
+mode=$(cmdarg bench)
+rounds=$(cmdarg bench_rounds)
+if [ "$mode" = full ]; then
+	# a tenth of bench.sh's counts, 128 MiB forks: TCG runs ~10-50x slower
+	n_getpid=100000 n_fault=10000 n_mmap=3000 n_pipe=5000 fork_mib=128 forks=6
+	configs="before after fentry-mml fentry kprobe tracepoint exporter"
+	rounds=${rounds:-10}
+else
+	n_getpid=20000 n_fault=2000 n_mmap=1000 n_pipe=1000 fork_mib=32 forks=3
+	configs="before after fentry kprobe tracepoint exporter"
+	rounds=${rounds:-2}
+fi
+port=9435
+# Run as a service does on a systemd host: in a nested memory cgroup. While
+# a probe is attached to the mmap_lock events of these kernels, every event
+# builds this cgroup's path (memcg_path); in the root cgroup it would be "/".
+cg=/sys/fs/cgroup/system.slice/ptcopy-bench.service
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p $cg
+echo +memory > /sys/fs/cgroup/system.slice/cgroup.subtree_control
+echo $$ > $cg/cgroup.procs || { echo "cannot enter $cg"; exit 1; }
+{
+	echo "mode=${mode:-smoke} rounds=$rounds kernel=$(uname -r) cpus=$(nproc)"
+	echo "cgroup $(cat /proc/self/cgroup)"
+	echo "counts getpid=$n_getpid fault=$n_fault mmap=$n_mmap pipe=$n_pipe fork_mib=$fork_mib forks=$forks"
+} > info.txt
+: > raw.txt
+
+tracer=
+start_tracer() {	# start_tracer CONFIG [EXTRA ARG...]
+	local c=$1
+	shift
+	case $c in
+	before) set -- ptcopy --frame=mmap_lock "$@" ;;
+	after) set -- ptcopy "$@" ;;
+	*-mml) set -- ptcopy --tier=${c%-mml} --frame=mmap_lock "$@" ;;
+	exporter) set -- ptcopy_exporter --web.listen-address=127.0.0.1:$port "$@" ;;
+	*) set -- ptcopy --tier=$c "$@" ;;
+	esac
+	"$@" > tracer.out 2>&1 &
+	tracer=$!
+	i=0
+	while :; do
+		case $1 in
+		ptcopy_exporter) wget -q -O /dev/null http://127.0.0.1:$port/metrics 2> /dev/null && break ;;
+		*) grep -q 'Tracing fork page-table copies' tracer.out && break ;;
+		esac
+		kill -0 $tracer 2> /dev/null || { echo "$c: tracer exited: $(cat tracer.out)"; exit 1; }
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "$c: tracer did not attach in 60 s"; exit 1; }
+		sleep 0.1
+	done
+}
+stop_tracer() {
+	kill -INT $tracer
+	wait $tracer
+	tracer=
+}
+
+side() {	# side CONFIG SIDE ROUND
+	[ $2 = traced ] && start_tracer $1
+	for l in getpid fault mmap pipe; do
+		eval n=\$n_$l
+		v=$(hotpath $l $n | awk '{ print $2 }')
+		[ -n "$v" ] || { echo "$1: hotpath $l failed"; exit 1; }
+		echo "$1 $l $2 $3 $v" >> raw.txt
+	done
+	v=$(forkload --size $fork_mib --forks $forks |
+		sed -n 's/.*"type":"fork".*"wall_ns":\([0-9]*\).*"ok":true.*/\1/p' | tail -n +2 | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	[ -n "$v" ] || { echo "$1: forkload gave no fork times"; exit 1; }
+	echo "$1 fork $2 $3 $v" >> raw.txt
+	[ $2 = traced ] && stop_tracer
+	return 0
+}
+
+for c in $configs; do
+	r=1
+	while [ $r -le $rounds ]; do
+		if [ $((r % 2)) -eq 1 ]; then
+			side $c base $r
+			side $c traced $r
+		else
+			side $c traced $r
+			side $c base $r
+		fi
+		r=$((r + 1))
+	done
+	echo "$c: $rounds rounds done"
+done
+
+# prog_runs FILE: "PROGRAM RUNS RUN_NS" from the exporter's metrics
+prog_runs() {
+	awk '
+		/^ptcopy_bpf_program_runs_total\{/ { split($1, a, "\""); r[a[2]] = $2 }
+		/^ptcopy_bpf_program_run_seconds_total\{/ { split($1, a, "\""); s[a[2]] = $2 }
+		END { for (p in r) printf "%s %.0f %.0f\n", p, r[p], s[p] * 1e9 }' "$1" | sort
+}
+: > progs.txt
+for frame in mmap_lock fentry; do
+	start_tracer exporter --bpf-stats --frame=$frame
+	wget -q -O m0.txt http://127.0.0.1:$port/metrics
+	for l in getpid fault mmap pipe; do
+		eval n=\$n_$l
+		hotpath $l $n > /dev/null
+	done
+	forkload --size $fork_mib --forks $forks > /dev/null
+	wget -q -O m1.txt http://127.0.0.1:$port/metrics
+	stop_tracer
+	prog_runs m0.txt > p0.txt
+	prog_runs m1.txt > p1.txt
+	# runs and time during the pass: after - before
+	awk -v f=$frame 'NR == FNR { r[$1] = $2; t[$1] = $3; next }
+		{ d = $2 - r[$1]; if (d > 0) printf "%s %s %d %d\n", f, $1, d, $3 - t[$1] }' p0.txt p1.txt >> progs.txt
+done
+rm -f m0.txt m1.txt p0.txt p1.txt
+echo "bench done: $(wc -l < raw.txt) figures, $(wc -l < progs.txt) program costs"
