@@ -10,9 +10,16 @@ for t in ptcopy_exporter ptcopy ptfork swapfork pinfork failnext; do
 	command -v $t > /dev/null || { echo "$t is not in the initramfs (make static builds build/static/$t)"; exit 1; }
 done
 
-ptcopy_exporter --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
+# Both tools on one tier. Where the inline tier would be chosen (the
+# unpatched lab kernels), both run tier fentry: the second inline session
+# reads the first one's kprobes in copy_page_range's text and refuses, so
+# which tool got inline depended on which attached first (CI saw both).
+tier=
+ptcopy --probe -j > probe.json 2> probe.err
+grep -q '"chosen": *"inline"' probe.json && tier=--tier=fentry
+ptcopy_exporter $tier --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
 exp=$!
-ptcopy -j > ptcopy.json 2> ptcopy.err &
+ptcopy -j $tier > ptcopy.json 2> ptcopy.err &
 pt=$!
 # The next suites must not run with either of them still attached.
 if ! wait_for exporter.log 'msg="listening on' $exp ||
