@@ -183,27 +183,97 @@ struct ptcopy_label {
 };
 
 /*
- * The scalar and histogram fields of struct ptcopy_stats as exchanged (the
- * JSON "summary" stats objects and their schema): X(kind, key, field, have)
- * with kind COUNT (the counter `field`), HIST (struct ptcopy_hist `field`
- * with field##_ns_sum and field##_ns_max) or HIST_SUM (without a max). The
- * fields kept by enum (stops, pass reasons, aborts) come from the tables
- * above; the cond_resched and swap_cont pairs are their own groups.
+ * The scalar and histogram fields of struct ptcopy_stats as exchanged:
+ * X(kind, key, field, have, metric, help). kind is COUNT (the counter
+ * `field`), HIST (struct ptcopy_hist `field` with field##_ns_sum and
+ * field##_ns_max) or HIST_SUM (without a max); key is the JSON key of the
+ * "summary" stats objects (and their schema's); metric and help are the
+ * exporter's family for it, "" where the exporter has none (the field is
+ * in JSON and text only). The fields kept by name (stops, pass reasons,
+ * aborts, cond_resched and swap_cont outcomes) are PTCOPY_STATS_GROUP_TABLE's.
  */
 #define PTCOPY_STATS_FIELD_TABLE(X)						\
-	X(COUNT, forks, forks, PTCOPY_HAVE_WINDOW)				\
-	X(HIST, window, window, PTCOPY_HAVE_WINDOW)				\
-	X(COUNT, ctxsw_voluntary, ctxsw_voluntary, PTCOPY_HAVE_WINDOW)		\
-	X(COUNT, ctxsw_involuntary, ctxsw_involuntary, PTCOPY_HAVE_WINDOW)	\
-	X(HIST, stall, stall, PTCOPY_HAVE_WINDOW)				\
-	X(COUNT, passes, passes, PTCOPY_HAVE_PASSES)				\
-	X(HIST, hold, hold, PTCOPY_HAVE_PASSES)					\
-	X(HIST_SUM, wait, wait, PTCOPY_HAVE_PASSES)				\
-	X(COUNT, ptes, ptes, PTCOPY_HAVE_LOOP)					\
-	X(COUNT, copy_ns, copy_ns_sum, PTCOPY_HAVE_LOOP)			\
-	X(COUNT, prealloc_failed, prealloc_failed, PTCOPY_HAVE_LOOP)		\
-	X(COUNT, calls, calls, PTCOPY_HAVE_CALLS)				\
-	X(HIST, call, call, PTCOPY_HAVE_CALLS)
+	X(COUNT, forks, forks, PTCOPY_HAVE_WINDOW, "ptcopy_forks_total",	\
+	  "Forks whose page-table copy ended (the parent's mm was copied).")	\
+	X(HIST, window, window, PTCOPY_HAVE_WINDOW, "ptcopy_fork_copy_seconds",	\
+	  "Per fork, how long fork held the parent's mmap_lock for writing to copy its " \
+	  "page tables (dup_mmap): the copy window.")				\
+	X(COUNT, ctxsw_voluntary, ctxsw_voluntary, PTCOPY_HAVE_WINDOW, "", "")	\
+	X(COUNT, ctxsw_involuntary, ctxsw_involuntary, PTCOPY_HAVE_WINDOW, "", "") \
+	X(HIST, stall, stall, PTCOPY_HAVE_WINDOW, "ptcopy_fork_sibling_stall_seconds", \
+	  "Per wait of another thread of the forking process for its mmap_lock, the part " \
+	  "inside the copy window (page faults and mmap calls blocked by the fork).") \
+	X(COUNT, passes, passes, PTCOPY_HAVE_PASSES, "ptcopy_pte_passes_total",	\
+	  "copy_pte_range() passes: first passes and retries after a lock-break, swap " \
+	  "continuation or page preallocation.")				\
+	X(COUNT, first_passes, pass_reasons[PTCOPY_PASS_FIRST], PTCOPY_HAVE_PASSES, "", "") \
+	X(HIST, hold, hold, PTCOPY_HAVE_PASSES, "ptcopy_pte_lock_hold_seconds",	\
+	  "Per copy_pte_range() pass, how long the parent's and the child's PTE locks " \
+	  "were both held.")							\
+	X(HIST_SUM, wait, wait, PTCOPY_HAVE_PASSES, "ptcopy_pte_lock_wait_seconds", \
+	  "Per copy_pte_range() pass, from the pass's start until both PTE locks were " \
+	  "taken (includes the child page-table allocation).")			\
+	X(COUNT, ptes, ptes, PTCOPY_HAVE_LOOP, "", "")				\
+	X(COUNT, copy_ns, copy_ns_sum, PTCOPY_HAVE_LOOP, "", "")		\
+	X(COUNT, prealloc_failed, prealloc_failed, PTCOPY_HAVE_LOOP, "", "")	\
+	X(COUNT, calls, calls, PTCOPY_HAVE_CALLS, "", "")			\
+	X(HIST, call, call, PTCOPY_HAVE_CALLS, "ptcopy_copy_call_seconds",	\
+	  "Per copy_pte_range() (or, where it is inlined, copy_page_range()) call, its " \
+	  "duration: an upper bound of the PTE lock hold, not the hold itself.")
+
+/*
+ * The counters of struct ptcopy_stats kept by name, in groups:
+ * X(key, have, metric, label, help). key is the JSON object holding the
+ * group's members (one key per member); the exporter has one counter
+ * family <metric>_total with the member name as the value of `label`, or,
+ * where label is "", one family <metric>_<member>_total per member (their
+ * counts overlap, so they are no label values of one family); metric ""
+ * is no family at all. Members are PTCOPY_STATS_GROUP_MEMBERS'.
+ */
+#define PTCOPY_STATS_GROUP_TABLE(X)						\
+	X(retries, PTCOPY_HAVE_PASSES, "ptcopy_retries", "reason",		\
+	  "copy_pte_range() passes that retried a range (goto again), by reason.") \
+	X(lock_breaks, PTCOPY_HAVE_LOOP, "ptcopy_lock_breaks", "cause",		\
+	  "PTE-lock breaks in copy_pte_range(), by cause: need_resched, or the parent's " \
+	  "or child's PTE lock contended (spin_needbreak).")			\
+	X(loop_ends, PTCOPY_HAVE_LOOP, "", "", "")				\
+	X(aborts, PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS, "ptcopy_fork_aborts", "error", \
+	  "Page-table copies that failed, failing the fork, by error.")		\
+	X(cond_resched, PTCOPY_HAVE_RESCHED, "ptcopy_cond_resched", "",		\
+	  "cond_resched() calls after copy_pte_range() passes (calls), and those that " \
+	  "rescheduled the task (rescheduled): calls minus rescheduled is the calls that " \
+	  "did not.")								\
+	X(swap_cont, PTCOPY_HAVE_SWAP_CONT, "ptcopy_swap_cont", "result",	\
+	  "Swap-count continuations (add_swap_count_continuation) during page-table " \
+	  "copies, by result; a failed one fails the fork with ENOMEM.")
+
+/*
+ * Every member of every group, as PTCOPY_STATS_MEMBER(group, name, cond,
+ * field): a consumer defines PTCOPY_STATS_MEMBER, then expands this. name
+ * is a string, stringified here, where the name tables' identifiers are
+ * still unexpanded (an abort's ENOMEM is a macro of errno.h); cond
+ * says whether the name table's row is a member at all (a first pass is
+ * no retry, a done loop no lock-break), field is its struct ptcopy_stats
+ * counter. The names are the name tables' above.
+ */
+#define PTCOPY_MEMBER_RETRY(id, value, name)				\
+	PTCOPY_STATS_MEMBER(retries, #name, PTCOPY_PASS_##id != PTCOPY_PASS_FIRST, \
+			    pass_reasons[PTCOPY_PASS_##id])
+#define PTCOPY_MEMBER_BREAK(id, value, name, lock_break)		\
+	PTCOPY_STATS_MEMBER(lock_breaks, #name, lock_break, stops[PTCOPY_STOP_##id])
+#define PTCOPY_MEMBER_END(id, value, name, lock_break)			\
+	PTCOPY_STATS_MEMBER(loop_ends, #name, !(lock_break), stops[PTCOPY_STOP_##id])
+#define PTCOPY_MEMBER_ABORT(id, value, name)				\
+	PTCOPY_STATS_MEMBER(aborts, #name, 1, aborts[PTCOPY_ABORT_##id])
+#define PTCOPY_STATS_GROUP_MEMBERS						\
+	PTCOPY_PASS_REASON_TABLE(PTCOPY_MEMBER_RETRY)				\
+	PTCOPY_STOP_TABLE(PTCOPY_MEMBER_BREAK)					\
+	PTCOPY_STOP_TABLE(PTCOPY_MEMBER_END)					\
+	PTCOPY_ABORT_TABLE(PTCOPY_MEMBER_ABORT)					\
+	PTCOPY_STATS_MEMBER(cond_resched, "calls", 1, resched_calls)		\
+	PTCOPY_STATS_MEMBER(cond_resched, "rescheduled", 1, resched_done)		\
+	PTCOPY_STATS_MEMBER(swap_cont, "ok", 1, swap_cont_ok)			\
+	PTCOPY_STATS_MEMBER(swap_cont, "failed", 1, swap_cont_failed)
 
 /* Aggregates, per label and in total. Counters only ever grow. */
 struct ptcopy_stats {

@@ -59,11 +59,8 @@ static void tables(void)
 		"type", "time", "ts_ns", "tier", "pid", "tid", "comm", "cgroup_id",
 		"rss_bytes", "window_ns", "result",
 	};
-	/* a stats object's groups and label keys, around the table's fields */
-	static const char *const stats_groups[] = {
-		"first_passes", "retries", "lock_breaks", "loop_ends", "aborts", "cond_resched",
-		"swap_cont", "comm", "cgroup_id", "label",
-	};
+	/* a stats object's label keys, around the tables' fields and groups */
+	static const char *const stats_labels[] = { "comm", "cgroup_id", "label" };
 	size_t i;
 
 	memset(&stats_keys, 0, sizeof(stats_keys));
@@ -96,14 +93,17 @@ static void tables(void)
 #undef FIELD
 	for (i = 0; i < ARRAY_SIZE(identity); i++)
 		add(&fork_keys, identity[i]);
-#define STAT(kind, key, field, have)					\
+#define STAT(kind, key, field, have, metric, help)			\
 	add(&stats_keys, #key);						\
 	if ((have) == PTCOPY_HAVE_WINDOW)				\
 		add(&stats_always, #key);
 	PTCOPY_STATS_FIELD_TABLE(STAT)
 #undef STAT
-	for (i = 0; i < ARRAY_SIZE(stats_groups); i++)
-		add(&stats_keys, stats_groups[i]);
+#define GROUP(key, have, metric, label, help)	add(&stats_keys, #key);
+	PTCOPY_STATS_GROUP_TABLE(GROUP)
+#undef GROUP
+	for (i = 0; i < ARRAY_SIZE(stats_labels); i++)
+		add(&stats_keys, stats_labels[i]);
 }
 
 static int setup(void **state)
@@ -357,6 +357,31 @@ static void test_metrics(void **state)
 		fail_msg("metrics: no \"%s\"", want);
 	PTCOPY_COUNTER_TABLE(COUNTER)
 #undef COUNTER
+	/* every field and group with a metric: its family with the table's help */
+#define STAT(kind, key, field, have, metric, help)			\
+	snprintf(want, sizeof(want), "# HELP %s %s\n", metric, help);	\
+	if (metric[0] && !strstr(out, want))				\
+		fail_msg("metrics: no \"%s\"", want);
+	PTCOPY_STATS_FIELD_TABLE(STAT)
+#undef STAT
+#define PTCOPY_STATS_MEMBER(grp, name, cond, field)			\
+	if (!strcmp(#grp, key) && (cond) && !label[0]) {		\
+		snprintf(want, sizeof(want), "# HELP %s_%s_total %s\n", metric, name, help); \
+		if (!strstr(out, want))					\
+			fail_msg("metrics: no \"%s\"", want);		\
+	}
+#define GROUP(grp, have, metric_, label_, help_)			\
+	if (metric_[0]) {						\
+		const char *key = #grp, *metric = metric_, *label = label_, *help = help_; \
+									\
+		snprintf(want, sizeof(want), "# HELP %s_total %s\n", metric, help); \
+		if (label[0] && !strstr(out, want))			\
+			fail_msg("metrics: no \"%s\"", want);		\
+		PTCOPY_STATS_GROUP_MEMBERS				\
+	}
+	PTCOPY_STATS_GROUP_TABLE(GROUP)
+#undef GROUP
+#undef PTCOPY_STATS_MEMBER
 	for (i = 0; i < lock_breaks.n; i++) {
 		snprintf(want, sizeof(want), "cause=\"%s\"}", lock_breaks.v[i]);
 		assert_non_null(strstr(out, want));

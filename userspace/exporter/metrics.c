@@ -1,23 +1,45 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * One table row per metric family: its name, type and help, which
- * PTCOPY_HAVE_* bits it needs, and how one label value's ptcopy_stats
- * becomes its samples. Label values (cause, reason, error) and the health
- * families come from bpf/ptcopy.h's name tables. No state is kept between
- * scrapes: every sample is a counter as BPF holds it. Histograms are in the
- * unit the loader was given (hist_unit_ns = 1: slot i holds
- * [2^i, 2^(i+1) - 1] ns).
+ * The metric families, built from bpf/ptcopy.h's tables: each exchanged
+ * field with a metric (PTCOPY_STATS_FIELD_TABLE), each group of counters
+ * kept by name (PTCOPY_STATS_GROUP_TABLE, label values from the name
+ * tables), the tool's health (PTCOPY_COUNTER_TABLE), and the infos. No
+ * metric name or help is written here. No state is kept between scrapes:
+ * every sample is a counter as BPF holds it. Histograms are in the unit
+ * the loader was given (hist_unit_ns = 1: slot i holds [2^i, 2^(i+1) - 1]
+ * ns).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "metrics.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_LABELS	2
 
+#define MAX_FAMILIES	32
+
+/*
+ * One family of the per-label-value samples: a field of
+ * PTCOPY_STATS_FIELD_TABLE, a group of PTCOPY_STATS_GROUP_TABLE labelled
+ * by member, or one member of a group without a label.
+ */
+struct family {
+	struct expo_family f;
+	__u32 have;			/* exposed if the tier has any of these */
+	int field;			/* enum field_id, or -1 */
+	const char *group;		/* a group's key, with field -1 */
+	const char *label;		/* the group's label name; NULL: member only */
+	const char *member;		/* label NULL: the member this family is */
+	char name[96];			/* f.name when built here */
+};
+
 struct metrics {
 	struct metrics_config cfg;
 	const char *label_name;		/* "comm", "cgroup" or NULL */
+	struct family fam[MAX_FAMILIES];
+	size_t nfam;
 };
 
 struct render {
@@ -27,12 +49,10 @@ struct render {
 	size_t nlabels;			/* the series' own label, if any */
 };
 
-typedef void (*emit_fn)(struct render *r, const struct expo_family *f);
-
-struct family {
-	struct expo_family f;
-	__u32 have;			/* exposed if the tier has any of these */
-	emit_fn emit;
+enum field_id {
+#define FIELD(kind, key, field, have, metric, help)	FIELD_##key,
+	PTCOPY_STATS_FIELD_TABLE(FIELD)
+#undef FIELD
 };
 
 static const struct ptcopy_stats *st(const struct render *r)
@@ -49,139 +69,105 @@ static void value_with(struct render *r, const struct expo_family *f, const char
 	expo_value(r->e, f, r->labels, r->nlabels + 1, v);
 }
 
-static void emit_forks(struct render *r, const struct expo_family *f)
-{
-	expo_value(r->e, f, r->labels, r->nlabels, st(r)->forks);
-}
+#define EMIT_COUNT(r, f, field)						\
+	expo_value((r)->e, f, (r)->labels, (r)->nlabels, st(r)->field)
+#define EMIT_HIST(r, f, field)						\
+	expo_histogram((r)->e, f, (r)->labels, (r)->nlabels, &st(r)->field,	\
+		       st(r)->field##_ns_sum)
+#define EMIT_HIST_SUM	EMIT_HIST
 
-static void emit_copy(struct render *r, const struct expo_family *f)
+static void emit_field(struct render *r, const struct family *fam)
 {
-	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->window, st(r)->window_ns_sum);
-}
-
-static void emit_stall(struct render *r, const struct expo_family *f)
-{
-	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->stall, st(r)->stall_ns_sum);
-}
-
-static void emit_passes(struct render *r, const struct expo_family *f)
-{
-	expo_value(r->e, f, r->labels, r->nlabels, st(r)->passes);
-}
-
-static void emit_hold(struct render *r, const struct expo_family *f)
-{
-	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->hold, st(r)->hold_ns_sum);
-}
-
-static void emit_wait(struct render *r, const struct expo_family *f)
-{
-	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->wait, st(r)->wait_ns_sum);
+	switch (fam->field) {
+#define FIELD(kind, key, field, have, metric, help)			\
+	case FIELD_##key:						\
+		EMIT_##kind(r, &fam->f, field);				\
+		break;
+	PTCOPY_STATS_FIELD_TABLE(FIELD)
+#undef FIELD
+	}
 }
 
 /* Label values: the names of bpf/ptcopy.h's tables, the kernel patch's. */
-static void emit_breaks(struct render *r, const struct expo_family *f)
+static void emit_group(struct render *r, const struct family *fam)
 {
-#define STOP(id, value, name, lock_break)				\
-	if (lock_break)							\
-		value_with(r, f, "cause", #name, st(r)->stops[PTCOPY_STOP_##id]);
-	PTCOPY_STOP_TABLE(STOP)
-#undef STOP
+#define PTCOPY_STATS_MEMBER(grp, name, cond, field)			\
+	if (!strcmp(#grp, fam->group) && (cond)) {			\
+		if (fam->label)						\
+			value_with(r, &fam->f, fam->label, name, st(r)->field); \
+		else if (!strcmp(name, fam->member))			\
+			EMIT_COUNT(r, &fam->f, field);			\
+	}
+	PTCOPY_STATS_GROUP_MEMBERS
+#undef PTCOPY_STATS_MEMBER
 }
 
-static void emit_retries(struct render *r, const struct expo_family *f)
+static struct family *add_family(struct metrics *m, const char *name, enum expo_type type,
+				 const char *unit, const char *help, __u32 have)
 {
-#define RETRY(id, value, name)						\
-	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
-		value_with(r, f, "reason", #name, st(r)->pass_reasons[PTCOPY_PASS_##id]);
-	PTCOPY_PASS_REASON_TABLE(RETRY)
-#undef RETRY
+	struct family *fam = &m->fam[m->nfam++];
+
+	snprintf(fam->name, sizeof(fam->name), "%s", name);
+	fam->f.name = fam->name;
+	fam->f.type = type;
+	fam->f.unit = unit;
+	fam->f.help = help;
+	fam->have = have;
+	fam->field = -1;
+	return fam;
 }
 
-static void emit_calls(struct render *r, const struct expo_family *f)
-{
-	expo_histogram(r->e, f, r->labels, r->nlabels, &st(r)->call, st(r)->call_ns_sum);
-}
-
-static void emit_aborts(struct render *r, const struct expo_family *f)
-{
-#define ABORT(id, value, name)	value_with(r, f, "error", #name, st(r)->aborts[PTCOPY_ABORT_##id]);
-	PTCOPY_ABORT_TABLE(ABORT)
-#undef ABORT
-}
+#define TYPE_COUNT	EXPO_COUNTER, NULL
+#define TYPE_HIST	EXPO_HISTOGRAM, "seconds"
+#define TYPE_HIST_SUM	TYPE_HIST
 
 /*
- * The raw counters: calls, and calls that rescheduled. The BPF side adds
- * to them one after the other, so their difference, taken here, could go
- * back between two scrapes; PromQL subtracts them instead.
+ * The per-label-value families, in table order: the exchanged fields that
+ * have a metric, then the groups. Only m->fam's bound can fail, and the
+ * tables are fixed: test_exporter_metrics renders them all.
  */
-static void emit_resched_calls(struct render *r, const struct expo_family *f)
+static int build_families(struct metrics *m)
 {
-	expo_value(r->e, f, r->labels, r->nlabels, st(r)->resched_calls);
-}
+	char name[96];
 
-static void emit_resched_done(struct render *r, const struct expo_family *f)
-{
-	expo_value(r->e, f, r->labels, r->nlabels, st(r)->resched_done);
+#define FIELD(kind, key, field_, have, metric, help)			\
+	if (metric[0]) {						\
+		if (m->nfam == MAX_FAMILIES)				\
+			return -E2BIG;					\
+		add_family(m, metric, TYPE_##kind, help, have)->field = FIELD_##key; \
+	}
+	PTCOPY_STATS_FIELD_TABLE(FIELD)
+#undef FIELD
+#define PTCOPY_STATS_MEMBER(grp, name_, cond, field)			\
+	if (!strcmp(#grp, key) && (cond)) {				\
+		if (m->nfam == MAX_FAMILIES)				\
+			return -E2BIG;					\
+		snprintf(name, sizeof(name), "%s_%s_total", metric, name_); \
+		fam = add_family(m, name, EXPO_COUNTER, NULL, help, have); \
+		fam->group = key;					\
+		fam->member = name_;					\
+	}
+#define GROUP(grp, have_, metric_, label_, help_)			\
+	if (metric_[0]) {						\
+		const char *key = #grp, *metric = metric_, *help = help_; \
+		__u32 have = have_;					\
+		struct family *fam;					\
+									\
+		if (label_[0]) {					\
+			if (m->nfam == MAX_FAMILIES)			\
+				return -E2BIG;				\
+			fam = add_family(m, metric_ "_total", EXPO_COUNTER, NULL, help, have); \
+			fam->group = key;				\
+			fam->label = label_;				\
+		} else {						\
+			PTCOPY_STATS_GROUP_MEMBERS			\
+		}							\
+	}
+	PTCOPY_STATS_GROUP_TABLE(GROUP)
+#undef GROUP
+#undef PTCOPY_STATS_MEMBER
+	return 0;
 }
-
-static void emit_swap_cont(struct render *r, const struct expo_family *f)
-{
-	value_with(r, f, "result", "ok", st(r)->swap_cont_ok);
-	value_with(r, f, "result", "failed", st(r)->swap_cont_failed);
-}
-
-/* Per label value (comm or cgroup), in this order. */
-static const struct family families[] = {
-	{ { "ptcopy_forks_total", EXPO_COUNTER, NULL,
-	    "Forks whose page-table copy ended (the parent's mm was copied)." },
-	  PTCOPY_HAVE_WINDOW, emit_forks },
-	{ { "ptcopy_fork_copy_seconds", EXPO_HISTOGRAM, "seconds",
-	    "Per fork, how long fork held the parent's mmap_lock for writing to copy its "
-	    "page tables (dup_mmap): the copy window." },
-	  PTCOPY_HAVE_WINDOW, emit_copy },
-	{ { "ptcopy_fork_sibling_stall_seconds", EXPO_HISTOGRAM, "seconds",
-	    "Per wait of another thread of the forking process for its mmap_lock, the part "
-	    "inside the copy window (page faults and mmap calls blocked by the fork)." },
-	  PTCOPY_HAVE_WINDOW, emit_stall },
-	{ { "ptcopy_pte_passes_total", EXPO_COUNTER, NULL,
-	    "copy_pte_range() passes: first passes and retries after a lock-break, swap "
-	    "continuation or page preallocation." },
-	  PTCOPY_HAVE_PASSES, emit_passes },
-	{ { "ptcopy_pte_lock_hold_seconds", EXPO_HISTOGRAM, "seconds",
-	    "Per copy_pte_range() pass, how long the parent's and the child's PTE locks "
-	    "were both held." },
-	  PTCOPY_HAVE_PASSES, emit_hold },
-	{ { "ptcopy_pte_lock_wait_seconds", EXPO_HISTOGRAM, "seconds",
-	    "Per copy_pte_range() pass, from the pass's start until both PTE locks were "
-	    "taken (includes the child page-table allocation)." },
-	  PTCOPY_HAVE_PASSES, emit_wait },
-	{ { "ptcopy_lock_breaks_total", EXPO_COUNTER, NULL,
-	    "PTE-lock breaks in copy_pte_range(), by cause: need_resched, or the parent's "
-	    "or child's PTE lock contended (spin_needbreak)." },
-	  PTCOPY_HAVE_LOOP, emit_breaks },
-	{ { "ptcopy_retries_total", EXPO_COUNTER, NULL,
-	    "copy_pte_range() passes that retried a range (goto again), by reason." },
-	  PTCOPY_HAVE_PASSES, emit_retries },
-	{ { "ptcopy_copy_call_seconds", EXPO_HISTOGRAM, "seconds",
-	    "Per copy_pte_range() (or, where it is inlined, copy_page_range()) call, its "
-	    "duration: an upper bound of the PTE lock hold, not the hold itself." },
-	  PTCOPY_HAVE_CALLS, emit_calls },
-	{ { "ptcopy_fork_aborts_total", EXPO_COUNTER, NULL,
-	    "Page-table copies that failed, failing the fork, by error." },
-	  PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS, emit_aborts },
-	{ { "ptcopy_cond_resched_calls_total", EXPO_COUNTER, NULL,
-	    "cond_resched() calls after copy_pte_range() passes." },
-	  PTCOPY_HAVE_RESCHED, emit_resched_calls },
-	{ { "ptcopy_cond_resched_rescheduled_total", EXPO_COUNTER, NULL,
-	    "cond_resched() calls after copy_pte_range() passes that rescheduled the task; "
-	    "ptcopy_cond_resched_calls_total minus this is the calls that did not." },
-	  PTCOPY_HAVE_RESCHED, emit_resched_done },
-	{ { "ptcopy_swap_cont_total", EXPO_COUNTER, NULL,
-	    "Swap-count continuations (add_swap_count_continuation) during page-table "
-	    "copies, by result; a failed one fails the fork with ENOMEM." },
-	  PTCOPY_HAVE_SWAP_CONT, emit_swap_cont },
-};
 
 /*
  * The tool's health, one family per row of PTCOPY_COUNTER_TABLE:
@@ -236,6 +222,10 @@ struct metrics *metrics_new(const struct metrics_config *cfg)
 		m->label_name = "comm";
 	else if (cfg->label_mode == PTCOPY_LABEL_CGROUP)
 		m->label_name = "cgroup";
+	if (build_families(m)) {
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -266,10 +256,12 @@ static void render_families(struct metrics *m, const struct labelset *ls, struct
 	struct render r = { .e = e };
 	size_t i, j;
 
-	for (i = 0; i < ARRAY_SIZE(families); i++) {
-		if (!(families[i].have & m->cfg.have))
+	for (i = 0; i < m->nfam; i++) {
+		const struct family *fam = &m->fam[i];
+
+		if (!(fam->have & m->cfg.have))
 			continue;
-		expo_family(e, &families[i].f);
+		expo_family(e, &fam->f);
 		for (j = 0; j < ls->n; j++) {
 			r.s = &ls->series[j];
 			r.nlabels = 0;
@@ -278,7 +270,10 @@ static void render_families(struct metrics *m, const struct labelset *ls, struct
 				r.labels[0].value = r.s->value;
 				r.nlabels = 1;
 			}
-			families[i].emit(&r, &families[i].f);
+			if (fam->field >= 0)
+				emit_field(&r, fam);
+			else
+				emit_group(&r, fam);
 		}
 	}
 }

@@ -3,6 +3,15 @@
  * What ptcopy's tools share in parsing their command lines with argp: the
  * tools ask argp not to print or exit (ARGP_NO_EXIT | ARGP_NO_ERRS), and
  * report every usage error in one line of their own, exit status 2.
+ *
+ * Why not argp_error() with argp_err_exit_status = 2: argp then prints a
+ * second line ("Try `ptcopy --help' or `ptcopy --usage' ...") after every
+ * error, where the tools promise one line, and it exits from inside
+ * argp_parse(), where the parsers must return: the unit tests and the
+ * fuzzers (tests/fuzz) run them in-process, and the caller frees what
+ * the parse allocated. getopt's own message is also off (ARGP_NO_ERRS):
+ * it writes a bad option's bytes as they are, control characters
+ * included; args_fail() shows them escaped.
  */
 #ifndef __PTCOPY_ARGS_H
 #define __PTCOPY_ARGS_H

@@ -70,52 +70,27 @@ static struct json_object *hist_object(const struct ptcopy_hist *h, __u64 sum_ns
 
 static struct json_object *stats_object(const struct output *out, const struct ptcopy_stats *s)
 {
-	struct json_object *o = json_object_new_object(), *x, *y;
+	struct json_object *o = json_object_new_object(), *x;
 
-#define STAT(kind, key, field, have_bits)				\
+#define STAT(kind, key, field, have_bits, metric, help)			\
 	if (out->have & (have_bits))					\
 		STAT_##kind(o, #key, s, field);
 	PTCOPY_STATS_FIELD_TABLE(STAT)
 #undef STAT
-	if (out->have & PTCOPY_HAVE_PASSES) {
-		add_u64(o, "first_passes", s->pass_reasons[PTCOPY_PASS_FIRST]);
-		x = json_object_new_object();
-#define RETRY(id, value, name)						\
-		if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)			\
-			add_u64(x, #name, s->pass_reasons[PTCOPY_PASS_##id]);
-		PTCOPY_PASS_REASON_TABLE(RETRY)
-#undef RETRY
-		json_object_object_add(o, "retries", x);
+#define PTCOPY_STATS_MEMBER(group, name, cond, field)			\
+	if (!strcmp(#group, key) && (cond))				\
+		add_u64(x, name, s->field);
+#define GROUP(group, have_bits, metric, label, help)			\
+	if (out->have & (have_bits)) {					\
+		const char *key = #group;				\
+									\
+		x = json_object_new_object();				\
+		PTCOPY_STATS_GROUP_MEMBERS				\
+		json_object_object_add(o, key, x);			\
 	}
-	if (out->have & PTCOPY_HAVE_LOOP) {
-		x = json_object_new_object();
-		y = json_object_new_object();
-#define STOP(id, value, name, lock_break)				\
-		add_u64(lock_break ? x : y, #name, s->stops[PTCOPY_STOP_##id]);
-		PTCOPY_STOP_TABLE(STOP)
-#undef STOP
-		json_object_object_add(o, "lock_breaks", x);
-		json_object_object_add(o, "loop_ends", y);
-	}
-	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS)) {
-		x = json_object_new_object();
-#define ABORT(id, value, name)	add_u64(x, #name, s->aborts[PTCOPY_ABORT_##id]);
-		PTCOPY_ABORT_TABLE(ABORT)
-#undef ABORT
-		json_object_object_add(o, "aborts", x);
-	}
-	if (out->have & PTCOPY_HAVE_RESCHED) {
-		x = json_object_new_object();
-		add_u64(x, "calls", s->resched_calls);
-		add_u64(x, "rescheduled", s->resched_done);
-		json_object_object_add(o, "cond_resched", x);
-	}
-	if (out->have & PTCOPY_HAVE_SWAP_CONT) {
-		x = json_object_new_object();
-		add_u64(x, "ok", s->swap_cont_ok);
-		add_u64(x, "failed", s->swap_cont_failed);
-		json_object_object_add(o, "swap_cont", x);
-	}
+	PTCOPY_STATS_GROUP_TABLE(GROUP)
+#undef GROUP
+#undef PTCOPY_STATS_MEMBER
 	return o;
 }
 

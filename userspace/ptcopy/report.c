@@ -181,6 +181,21 @@ static void label_table(const struct output *out, const struct report *r)
 	fprintf(f, "(AVG, MAX: copy window in %s; MAX and STALL_MAX since start)\n", u);
 }
 
+/*
+ * "key: name count name count ...": a group of PTCOPY_STATS_GROUP_TABLE
+ * with the kernel's names, as its tracepoints print them.
+ */
+static void group_line(FILE *f, const struct ptcopy_stats *s, const char *key)
+{
+	fprintf(f, "%s:", key);
+#define PTCOPY_STATS_MEMBER(group, name, cond, field)			\
+	if (!strcmp(#group, key) && (cond))				\
+		fprintf(f, " %s %llu", name, (unsigned long long)s->field);
+	PTCOPY_STATS_GROUP_MEMBERS
+#undef PTCOPY_STATS_MEMBER
+	fputc('\n', f);
+}
+
 static void passes_section(const struct output *out, const struct ptcopy_stats *s)
 {
 	FILE *f = out->f;
@@ -195,32 +210,11 @@ static void passes_section(const struct output *out, const struct ptcopy_stats *
 			(unsigned long long)s->ptes, s->copy_ns_sum / 1e6);
 	fprintf(f, ", hold sum %.3f ms, hold max %.3f us\n", s->hold_ns_sum / 1e6,
 		s->hold_ns_max / 1e3);
-	fprintf(f, "retries:");
-#define RETRY(id, value, name)						\
-	if (PTCOPY_PASS_##id != PTCOPY_PASS_FIRST)				\
-		fprintf(f, " %s %llu", #name,					\
-			(unsigned long long)s->pass_reasons[PTCOPY_PASS_##id]);
-	PTCOPY_PASS_REASON_TABLE(RETRY)
-#undef RETRY
-	fputc('\n', f);
+	group_line(f, s, "retries");
 	if (!(out->have & PTCOPY_HAVE_LOOP))
 		return;
-	/* the kernel's names, as copy_pte:copy_pte_loop_end prints them */
-	fprintf(f, "lock_breaks:");
-#define STOP(id, value, name, lock_break)				\
-	if (lock_break)							\
-		fprintf(f, " %s %llu", #name,					\
-			(unsigned long long)s->stops[PTCOPY_STOP_##id]);
-	PTCOPY_STOP_TABLE(STOP)
-	fprintf(f, "\nloop_ends:");
-#undef STOP
-#define STOP(id, value, name, lock_break)				\
-	if (!(lock_break))						\
-		fprintf(f, " %s %llu", #name,					\
-			(unsigned long long)s->stops[PTCOPY_STOP_##id]);
-	PTCOPY_STOP_TABLE(STOP)
-#undef STOP
-	fputc('\n', f);
+	group_line(f, s, "lock_breaks");
+	group_line(f, s, "loop_ends");
 	fprintf(f, "prealloc failures: %llu\n", (unsigned long long)s->prealloc_failed);
 }
 
@@ -229,16 +223,6 @@ static void calls_section(const struct output *out, const struct ptcopy_stats *s
 	hist_section(out, "copy call duration (an upper bound of the PTE lock hold):", &s->call);
 	fprintf(out->f, "\ncalls %llu, sum %.3f ms, max %.3f us\n", (unsigned long long)s->calls,
 		s->call_ns_sum / 1e6, s->call_ns_max / 1e3);
-}
-
-static void aborts_line(FILE *f, const struct ptcopy_stats *s)
-{
-	fprintf(f, "aborts:");
-#define ABORT(id, value, name)						\
-	fprintf(f, " %s %llu", #name, (unsigned long long)s->aborts[PTCOPY_ABORT_##id]);
-	PTCOPY_ABORT_TABLE(ABORT)
-#undef ABORT
-	fputc('\n', f);
 }
 
 static void health(const struct output *out, const __u64 *c)
@@ -280,13 +264,11 @@ void text_report(const struct output *out, const struct report *r)
 		if (out->have & PTCOPY_HAVE_CALLS)
 			calls_section(out, s);
 		if (out->have & PTCOPY_HAVE_RESCHED)
-			fprintf(f, "cond_resched: %llu calls, %llu rescheduled\n",
-				(unsigned long long)s->resched_calls, (unsigned long long)s->resched_done);
+			group_line(f, s, "cond_resched");
 		if (out->have & PTCOPY_HAVE_SWAP_CONT)
-			fprintf(f, "swap_cont (swap-count continuations): %llu ok, %llu failed\n",
-				(unsigned long long)s->swap_cont_ok, (unsigned long long)s->swap_cont_failed);
+			group_line(f, s, "swap_cont");
 		if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
-			aborts_line(f, s);
+			group_line(f, s, "aborts");
 		if (r->label_mode != PTCOPY_LABEL_NONE)
 			label_table(out, r);
 	}
