@@ -82,8 +82,30 @@ ifneq ($(EXPORTER_SRCS),)
 BINS += $(OUTPUT)/ptcopy_exporter
 endif
 
+# The documents that cannot expand bpf/ptcopy.h's tables, written from them
+# by scripts/gen-contract.c: the JSON schema of ptcopy -j and
+# ptcopy_exporter(8) (its METRICS table).
+DOCS := $(OUTPUT)/doc/ptcopy.schema.json $(OUTPUT)/doc/ptcopy_exporter.8
+# a build tool: it runs here, whatever CC targets
+HOSTCC ?= gcc
+
 .PHONY: all
-all: $(BINS)
+all: $(BINS) $(DOCS)
+
+$(OUTPUT)/gen-contract: scripts/gen-contract.c bpf/ptcopy.h
+	$(call msg,HOSTCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(WARN) -std=gnu11 -D_GNU_SOURCE -I bpf $< -ljson-c -o $@
+
+$(OUTPUT)/doc/ptcopy.schema.json: userspace/ptcopy/ptcopy.schema.in.json $(OUTPUT)/gen-contract
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(OUTPUT)/gen-contract schema $< $@
+
+$(OUTPUT)/doc/ptcopy_exporter.8: userspace/exporter/ptcopy_exporter.8.in $(OUTPUT)/gen-contract
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(OUTPUT)/gen-contract man $< $@
 
 $(OUTPUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard bpf/vmlinux/$(ARCH)/vmlinux.h)
 	$(call msg,BPF,$@)

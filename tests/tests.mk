@@ -34,7 +34,8 @@ $(OUTPUT)/bpf/%.tmp.bpf.o: tests/bpf/%.bpf.c $(BPF_SRCS) $(wildcard bpf/*.h) \
 $(OUTPUT)/obj/tests/%.o: tests/%.c $(SKELS) $(TEST_BPF_SKELS) $(OUTPUT)/gen/client_model.pb-c.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -I tests/include -I userspace/ptcopy -I userspace/exporter -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -I tests/include -I userspace/ptcopy -I userspace/exporter \
+		-DDOC_DIR='"$(OUTPUT)/doc"' -c $< -o $@
 
 $(OUTPUT)/tests/unit/%: $(OUTPUT)/obj/tests/unit/%.o $(TOOL_OBJS) $(OUTPUT)/libptcopy.a
 	$(call msg,LINK,$@)
@@ -52,7 +53,7 @@ check:
 	$(Q)scripts/check-style.sh
 
 .PHONY: test-bins
-test-bins: $(UNIT_TESTS) $(BPF_TESTS)
+test-bins: $(UNIT_TESTS) $(BPF_TESTS) $(DOCS)
 
 # Each phase's wall time goes to $(PHASE_TIMES) ("PHASE SECONDS" lines);
 # tests/run.sh adds its own and prints them all at the end.

@@ -47,7 +47,7 @@ n=0
 while IFS= read -r line; do
 	printf '%s\n' "$line" > "$WORK/line.json"
 	type=$(jq -r .type "$WORK/line.json")
-	why=$(python3 tests/include/json_validate.py userspace/ptcopy/ptcopy.schema.json \
+	why=$(python3 tests/include/json_validate.py $BUILD/doc/ptcopy.schema.json \
 		"$type" "$WORK/line.json") || fail "a $type line does not match the schema: $why: $line"
 	n=$((n + 1))
 done < "$WORK/trace.out"

@@ -91,7 +91,7 @@ echo "Prometheus: ptcopy_forks_total{$F} = $want, p99 copy window over 1m = $q99
 DASH=userspace/exporter/grafana-dashboard.json
 jq -e '.panels | length > 0' "$DASH" > /dev/null || fail "$DASH is not a dashboard"
 for m in $(jq -r '.. | .expr? // empty' "$DASH" | grep -o 'ptcopy_[a-z_]*' | sed -E 's/_(bucket|sum|count)$//' | sort -u); do
-	grep -q "^$m|" userspace/exporter/ptcopy_exporter.8 ||
+	grep -q "^$m|" "$BUILD/doc/ptcopy_exporter.8" ||
 		fail "$DASH uses $m, which the exporter does not expose"
 done
 jq -r '.. | .expr? // empty' "$DASH" | sed -e 's/\$instance/.*/g' -e 's/\$comm/forkload/g' \

@@ -22,7 +22,7 @@ for f in usr/sbin/ptcopy usr/sbin/ptcopy_exporter; do
 	[ -x "$R/$f" ] || fail "make install did not install $f"
 	cmp -s "$R/$f" "$BUILD/${f##*/}" || fail "$f differs from $BUILD/${f##*/}"
 done
-for f in usr/share/man/man8/ptcopy.8 usr/share/man/man8/ptcopy_exporter.8 lib/systemd/system/ptcopy_exporter.service; do
+for f in usr/share/man/man8/ptcopy.8 usr/share/man/man8/ptcopy_exporter.8 usr/share/ptcopy/ptcopy.schema.json lib/systemd/system/ptcopy_exporter.service; do
 	[ -f "$R/$f" ] || fail "make install did not install $f"
 	[ "$(stat -c %a "$R/$f")" = 644 ] || fail "$f has mode $(stat -c %a "$R/$f"), want 644"
 done

@@ -19,9 +19,9 @@
 #include "output.h"
 #include "metrics.h"
 
-#define SCHEMA_PATH	"userspace/ptcopy/ptcopy.schema.json"
+#define SCHEMA_PATH	DOC_DIR "/ptcopy.schema.json"
 #define PTCOPY_MAN	"userspace/ptcopy/ptcopy.8"
-#define EXPORTER_MAN	"userspace/exporter/ptcopy_exporter.8"
+#define EXPORTER_MAN	DOC_DIR "/ptcopy_exporter.8"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define HAVE_ALL	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS | \
 			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT | PTCOPY_HAVE_LOOP)

@@ -14,7 +14,7 @@
 #include "output.h"
 #include "probe_print.h"
 
-#define SCHEMA_PATH "userspace/ptcopy/ptcopy.schema.json"
+#define SCHEMA_PATH DOC_DIR "/ptcopy.schema.json"
 
 /* Run fn with an output of the given tier and capture the one line it prints. */
 static struct json_object *capture(enum tier tier, __u32 have, const struct options *o,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * ptcopy's NDJSON output: one object per line, "type" first. The schema is
- * userspace/ptcopy/ptcopy.schema.json (also in ptcopy(8)); a unit test holds
- * this file to it. Times are integer nanoseconds whatever -m/-n say;
+ * written from bpf/ptcopy.h's tables and userspace/ptcopy/ptcopy.schema.in.json
+ * by scripts/gen-contract.c (build/doc/ptcopy.schema.json; also in
+ * ptcopy(8)); unit tests hold this file to it. Times are integer nanoseconds whatever -m/-n say;
  * histogram bucket bounds are in the unit named by "unit".
  */
 #include <string.h>
