@@ -20,7 +20,7 @@ expect 2 "invalid PID 'abc'" "$PTCOPY" -p abc
 expect 2 "unrecognized option '--nope'" "$PTCOPY" --nope
 expect 2 "invalid interval '0'" "$PTCOPY" 0
 expect 2 "invalid tier 'bogus'" "$PTCOPY" --tier=bogus
-expect 2 "invalid frame 'bogus': expected fentry, mmap_lock or auto" "$PTCOPY" --frame=bogus
+expect 2 "invalid frame 'bogus': expected mmap_lock, fentry or auto" "$PTCOPY" --frame=bogus
 expect 2 "option '--comm' requires an argument" "$PTCOPY" --comm
 
 # a tier this kernel lacks

@@ -372,13 +372,19 @@ static void test_patched_refused_on_rt(void **state)
 
 static void test_names(void **state)
 {
+	char err[256] = "";
+
 	(void)state;
-	assert_int_equal(tier_from_name("patched"), TIER_PATCHED);
-	assert_int_equal(tier_from_name("tracepoint"), TIER_TRACEPOINT);
-	assert_int_equal(tier_from_name("auto"), TIER_AUTO);
-	assert_int_equal(tier_from_name("fentryx"), TIER_COUNT);
+	assert_int_equal(tier_from_name("patched", err, sizeof(err)), TIER_PATCHED);
+	assert_int_equal(tier_from_name("tracepoint", err, sizeof(err)), TIER_TRACEPOINT);
+	assert_int_equal(tier_from_name("auto", err, sizeof(err)), TIER_AUTO);
+	assert_string_equal(err, "");
+	assert_int_equal(tier_from_name("fentryx", err, sizeof(err)), TIER_COUNT);
+	/* the usage error names every tier of the table, "auto" last */
+	assert_string_equal(err, "invalid tier 'fentryx': expected patched, inline, fentry, kprobe, "
+			    "tracepoint or auto");
 	assert_string_equal(tier_name(TIER_KPROBE), "kprobe");
-	assert_int_equal(tier_from_name("inline"), TIER_INLINE);
+	assert_int_equal(tier_from_name("inline", err, sizeof(err)), TIER_INLINE);
 	assert_string_equal(tier_name(TIER_COUNT), "none");
 }
 
@@ -439,11 +445,15 @@ static void test_frame_forced(void **state)
 
 static void test_frame_names(void **state)
 {
+	char err[256] = "";
+
 	(void)state;
-	assert_int_equal(frame_from_name("auto"), FRAME_AUTO);
-	assert_int_equal(frame_from_name("fentry"), FRAME_FENTRY);
-	assert_int_equal(frame_from_name("mmap_lock"), FRAME_MMAP_LOCK);
-	assert_int_equal(frame_from_name("kprobe"), FRAME_COUNT);
+	assert_int_equal(frame_from_name("auto", err, sizeof(err)), FRAME_AUTO);
+	assert_int_equal(frame_from_name("fentry", err, sizeof(err)), FRAME_FENTRY);
+	assert_int_equal(frame_from_name("mmap_lock", err, sizeof(err)), FRAME_MMAP_LOCK);
+	assert_string_equal(err, "");
+	assert_int_equal(frame_from_name("kprobe", err, sizeof(err)), FRAME_COUNT);
+	assert_string_equal(err, "invalid frame 'kprobe': expected mmap_lock, fentry or auto");
 	assert_string_equal(frame_name(FRAME_FENTRY), "fentry");
 	assert_string_equal(frame_name(FRAME_COUNT), "?");
 }

@@ -115,15 +115,14 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 		f->telemetry_path = arg;
 		break;
 	case OPT_TIER:
-		f->tier = tier_from_name(arg);
+		f->tier = tier_from_name(arg, ps->err, ps->errlen);
 		if (f->tier == TIER_COUNT)
-			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
-				    arg);
+			return EINVAL;
 		break;
 	case OPT_FRAME:
-		f->frame = frame_from_name(arg);
+		f->frame = frame_from_name(arg, ps->err, ps->errlen);
 		if (f->frame == FRAME_COUNT)
-			return fail(ps, "invalid frame '%s': expected fentry, mmap_lock or auto", arg);
+			return EINVAL;
 		break;
 	case OPT_LABELS:
 		if (!strcmp(arg, "comm"))

@@ -44,6 +44,25 @@ int args_fail(char *err, size_t errlen, const char *fmt, const char *arg)
 	return EINVAL;
 }
 
+int args_choice(const char *what, const char *arg, const char *const *names, int n,
+		char *err, size_t errlen)
+{
+	char fmt[256];
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	len = snprintf(fmt, sizeof(fmt), "invalid %s '%%s': expected ", what);
+	for (i = 1; i < n && len < sizeof(fmt); i++)
+		len += snprintf(fmt + len, sizeof(fmt) - len, "%s%s", i > 1 ? ", " : "", names[i]);
+	if (len < sizeof(fmt))
+		snprintf(fmt + len, sizeof(fmt) - len, " or %s", names[0]);
+	args_fail(err, errlen, fmt, arg);
+	return -1;
+}
+
 int args_key_error(const struct argp_option *options, const struct argp_state *state,
 		   char *err, size_t errlen)
 {

@@ -27,6 +27,15 @@ bool args_ulong(const char *s, unsigned long min, unsigned long max, unsigned lo
 int args_fail(char *err, size_t errlen, const char *fmt, const char *arg);
 
 /*
+ * The index of arg in names[n], or -1 with "invalid WHAT 'ARG': expected
+ * names[1], ..., names[n-1] or names[0]" in err: names[0] is the default
+ * ("auto" of the tier and frame tables), named last. The list is the
+ * caller's table, so the message cannot miss a name.
+ */
+int args_choice(const char *what, const char *arg, const char *const *names, int n,
+		char *err, size_t errlen);
+
+/*
  * For ARGP_KEY_ERROR: getopt saw an unknown option or one missing its
  * argument; name which, from the option at argv[state->next - 1].
  */

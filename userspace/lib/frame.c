@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "args.h"
 #include "frame.h"
 
 static const char *const names[FRAME_COUNT] = {
@@ -33,14 +34,11 @@ const char *frame_name(enum frame f)
 	return f >= 0 && f < FRAME_COUNT ? names[f] : "?";
 }
 
-enum frame frame_from_name(const char *name)
+enum frame frame_from_name(const char *name, char *err, size_t errlen)
 {
-	int f;
+	int f = args_choice("frame", name, names, FRAME_COUNT, err, errlen);
 
-	for (f = 0; f < FRAME_COUNT; f++)
-		if (!strcmp(name, names[f]))
-			return f;
-	return FRAME_COUNT;
+	return f < 0 ? FRAME_COUNT : f;
 }
 
 /* Marks in sym[] the names of want[] (NULL-terminated) that kallsyms has. */

@@ -18,8 +18,11 @@ enum frame {
 };
 
 const char *frame_name(enum frame f);
-/* FRAME_COUNT if name is not a frame ("auto" is FRAME_AUTO). */
-enum frame frame_from_name(const char *name);
+/*
+ * FRAME_COUNT if name is not a frame ("auto" is FRAME_AUTO), with the
+ * one-line usage error, naming every frame, in err.
+ */
+enum frame frame_from_name(const char *name, char *err, size_t errlen);
 
 struct btf;
 /* Fill caps->frame_fns, frame_fail_fn and why_frame_fns from BTF and kallsyms. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include "args.h"
 #include "tier.h"
 
 static const char *const names[TIER_COUNT] = {
@@ -17,14 +18,11 @@ const char *tier_name(enum tier t)
 	return t < TIER_COUNT ? names[t] : "none";
 }
 
-enum tier tier_from_name(const char *name)
+enum tier tier_from_name(const char *name, char *err, size_t errlen)
 {
-	int t;
+	int t = args_choice("tier", name, names, TIER_COUNT, err, errlen);
 
-	for (t = 0; t < TIER_COUNT; t++)
-		if (!strcmp(name, names[t]))
-			return t;
-	return TIER_COUNT;
+	return t < 0 ? TIER_COUNT : t;
 }
 
 static bool window_available(const struct kernel_caps *c, char *why, size_t len)

@@ -18,8 +18,11 @@ enum tier {
 };
 
 const char *tier_name(enum tier t);
-/* TIER_COUNT if name is not a tier ("auto" is TIER_AUTO). */
-enum tier tier_from_name(const char *name);
+/*
+ * TIER_COUNT if name is not a tier ("auto" is TIER_AUTO), with the one-line
+ * usage error, naming every tier, in err.
+ */
+enum tier tier_from_name(const char *name, char *err, size_t errlen);
 
 /*
  * Whether tier t can run on a kernel with caps; if not, why (one line).

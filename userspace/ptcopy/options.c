@@ -118,15 +118,14 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 		o->probe = true;
 		break;
 	case OPT_TIER:
-		o->tier = tier_from_name(arg);
+		o->tier = tier_from_name(arg, ps->err, ps->errlen);
 		if (o->tier == TIER_COUNT)
-			return fail(ps, "invalid tier '%s': expected patched, inline, fentry, kprobe, tracepoint or auto",
-				    arg);
+			return EINVAL;
 		break;
 	case OPT_FRAME:
-		o->frame = frame_from_name(arg);
+		o->frame = frame_from_name(arg, ps->err, ps->errlen);
 		if (o->frame == FRAME_COUNT)
-			return fail(ps, "invalid frame '%s': expected fentry, mmap_lock or auto", arg);
+			return EINVAL;
 		break;
 	case 'v':
 		o->verbose++;
