@@ -33,6 +33,21 @@ grep -q "^attach points" "$WORK/probe.txt" || fail "text --probe lists no attach
 grep -q "^chosen *$chosen" "$WORK/probe.txt" || fail "text --probe does not name $chosen: $(cat "$WORK/probe.txt")"
 no_progs_left "after --probe"
 
+# Without CAP_SYSLOG, kallsyms shows every address as 0 (unless
+# kptr_restrict is 0 and perf_event_paranoid <= 1): the inline tier's
+# recogniser says so, not that the functions are missing.
+if [ "$(cat /proc/sys/kernel/kptr_restrict)" != 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 1 ]; then
+	setpriv --bounding-set -syslog --inh-caps -syslog "$PTCOPY" --probe -j > "$WORK/nosyslog.json" ||
+		fail "ptcopy --probe without CAP_SYSLOG exited $?"
+	why=$(jq -r .inline.why "$WORK/nosyslog.json")
+	case $why in
+	*"hides kernel addresses"*"needs CAP_SYSLOG"*) ;;
+	*) fail "--probe without CAP_SYSLOG: inline says \"$why\"" ;;
+	esac
+	[ "$(jq -r .chosen "$WORK/nosyslog.json")" = "$chosen" ] ||
+		fail "--probe without CAP_SYSLOG chose $(jq -r .chosen "$WORK/nosyslog.json"), not $chosen"
+fi
+
 # --tier=tracepoint forces this tier and says so
 start_ptcopy forced --tier=tracepoint
 stop_ptcopy TERM

@@ -720,6 +720,31 @@ static void test_ksyms_two_clones(void **state)
 	ksyms_free(k);
 }
 
+/* kallsyms read without CAP_SYSLOG: every address 0, which must be told apart */
+static void test_ksyms_hidden(void **state)
+{
+	static const char hidden[] = "0000000000000000 T copy_page_range\n"
+				     "0000000000000000 T _raw_spin_lock\n";
+	static const char shown[] = "ffffffff81602970 T copy_page_range\n"
+				    "ffffffff81e00000 T _raw_spin_lock\n";
+	struct ksyms *k;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen((void *)hidden, sizeof(hidden) - 1, "r");
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	assert_true(ksyms_hidden(k));
+	ksyms_free(k);
+	f = fmemopen((void *)shown, sizeof(shown) - 1, "r");
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	assert_false(ksyms_hidden(k));
+	ksyms_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_ftrace_site_allowed),
 		cmocka_unit_test(test_resched_patched_out),
 		cmocka_unit_test(test_truncated_refused),
+		cmocka_unit_test(test_ksyms_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

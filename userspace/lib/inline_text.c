@@ -23,6 +23,7 @@ struct ksym {
 struct ksyms {
 	struct ksym *sym;
 	size_t n;
+	bool hidden;		/* every address 0: kallsyms hides them from us */
 };
 
 static int cmp_ksym(const void *a, const void *b)
@@ -76,6 +77,8 @@ struct ksyms *ksyms_read(FILE *f)
 		k->n++;
 	}
 	qsort(k->sym, k->n, sizeof(*k->sym), cmp_ksym);
+	/* sorted: the last address is the highest */
+	k->hidden = k->n && !k->sym[k->n - 1].addr;
 	return k;
 nomem:
 	ksyms_free(k);
@@ -97,6 +100,11 @@ static size_t lower_bound(const struct ksyms *k, __u64 addr)
 			hi = mid;
 	}
 	return lo;
+}
+
+bool ksyms_hidden(const struct ksyms *k)
+{
+	return k->hidden;
 }
 
 const char *ksyms_at(void *ctx, __u64 addr)
@@ -195,6 +203,20 @@ static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const
 	return err ? -1 : 0;
 }
 
+/* A sysctl's integer, -1 if it cannot be read. */
+static int sysctl_int(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 void probe_inline(struct kernel_caps *caps)
 {
 	struct ksyms *k;
@@ -212,6 +234,19 @@ void probe_inline(struct kernel_caps *caps)
 	if (!k) {
 		snprintf(caps->why_inline, sizeof(caps->why_inline), "reading /proc/kallsyms: %s",
 			 strerror(errno));
+		return;
+	}
+	/*
+	 * Without the addresses there is no text to read and no call target
+	 * to name: kallsyms shows them to CAP_SYSLOG (or, with kptr_restrict
+	 * 0, to all where perf_event_paranoid <= 1).
+	 */
+	if (ksyms_hidden(k)) {
+		snprintf(caps->why_inline, sizeof(caps->why_inline),
+			 "/proc/kallsyms hides kernel addresses from this process: needs CAP_SYSLOG (kptr_restrict %d, perf_event_paranoid %d)",
+			 sysctl_int("/proc/sys/kernel/kptr_restrict"),
+			 sysctl_int("/proc/sys/kernel/perf_event_paranoid"));
+		ksyms_free(k);
 		return;
 	}
 	/* copy_pte_range where it is a function, else the function it is inlined in */

@@ -6,6 +6,7 @@
 #ifndef __PTCOPY_INLINE_TEXT_H
 #define __PTCOPY_INLINE_TEXT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
 #include "probe.h"
@@ -15,6 +16,8 @@ struct ksyms;
 /* The text symbols (t, T) of a kallsyms listing; NULL with errno on error. */
 struct ksyms *ksyms_read(FILE *f);
 void ksyms_free(struct ksyms *k);
+/* Every address of the listing is 0: kallsyms hides them from the reader. */
+bool ksyms_hidden(const struct ksyms *k);
 /* inline_sym_at_fn over a struct ksyms: the symbol starting at addr. */
 const char *ksyms_at(void *k, __u64 addr);
 /*
