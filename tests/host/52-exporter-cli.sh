@@ -60,6 +60,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$EXPORTER_URL/metrics")
 [ "$code" = 404 ] || fail "/metrics with --web.telemetry-path=/ptcopy: $code, want 404"
 curl -sS --fail -o "$WORK/nostats.prom" "$EXPORTER_URL/ptcopy" || fail "GET /ptcopy failed"
 grep -q '^ptcopy_tier_info{tier="tracepoint"} 1$' "$WORK/nostats.prom" || fail "no ptcopy_tier_info at /ptcopy"
+# the frame as --probe names it (this host: no fentry, so mmap_lock)
+frame=$("$PTCOPY" --probe -j | jq -r .frame)
+grep -q "^ptcopy_frame_info{frame=\"$frame\"} 1\$" "$WORK/nostats.prom" ||
+	fail "no ptcopy_frame_info{frame=\"$frame\"} at /ptcopy: $(grep frame_info "$WORK/nostats.prom")"
 ! grep -q '^ptcopy_bpf_program' "$WORK/nostats.prom" || fail "ptcopy_bpf_program_* exposed without --bpf-stats"
 stop_exporter HUP
 grep -q 'msg="stopping on Hangup"' "$EXPORTER_LOG" || fail "no stop record after SIGHUP"

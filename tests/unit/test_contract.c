@@ -322,6 +322,7 @@ static char *render_all(void)
 		.have = HAVE_ALL,
 		.label_mode = PTCOPY_LABEL_COMM,
 		.tier = "patched",
+		.frame = "fentry",
 		.version = PTCOPY_VERSION,
 		.libbpf_version = "v1.1",
 		.prog_stats = true,

@@ -92,6 +92,7 @@ static int make_metrics(struct exporter *x)
 		.have = session_have(x->session),
 		.label_mode = x->flags.labels,
 		.tier = tier_name(session_tier(x->session)),
+		.frame = frame_name(session_frame(x->session)),
 		.version = PTCOPY_VERSION,
 		.libbpf_version = libbpf_version_string(),
 		.prog_stats = x->flags.bpf_stats,

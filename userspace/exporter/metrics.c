@@ -199,6 +199,13 @@ static const struct expo_family tier_info = {
 	"always 1."
 };
 
+static const struct expo_family frame_info = {
+	"ptcopy_frame_info", EXPO_INFO, NULL,
+	"How the fork is framed (fentry: fentry/fexit on dup_mmap's callees; mmap_lock: "
+	"the mmap_lock tracepoints, whose cost every page fault pays where they build "
+	"memcg_path; see ptcopy(8)); always 1."
+};
+
 static const struct expo_family prog_runs = {
 	"ptcopy_bpf_program_runs_total", EXPO_COUNTER, NULL,
 	"Runs of each of ptcopy's BPF programs since the exporter enabled BPF run "
@@ -249,6 +256,12 @@ static void render_info(struct metrics *m, struct expo *e)
 	l[0].value = m->cfg.tier;
 	expo_family(e, &tier_info);
 	expo_value(e, &tier_info, l, 1, 1);
+	if (m->cfg.frame) {
+		l[0].name = "frame";
+		l[0].value = m->cfg.frame;
+		expo_family(e, &frame_info);
+		expo_value(e, &frame_info, l, 1, 1);
+	}
 }
 
 static void render_families(struct metrics *m, const struct labelset *ls, struct expo *e)

@@ -27,6 +27,7 @@ struct metrics_config {
 	__u32 have;			/* enum ptcopy_have of the tier */
 	enum ptcopy_label_mode label_mode;
 	const char *tier;		/* tier_name() */
+	const char *frame;		/* frame_name(); NULL: no ptcopy_frame_info */
 	const char *version;
 	const char *libbpf_version;
 	bool prog_stats;		/* expose ptcopy_bpf_program_* */
