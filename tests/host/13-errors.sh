@@ -4,18 +4,6 @@
 . tests/host/lib.sh
 need_root
 
-# expect CODE PATTERN CMD...: CMD exits CODE with exactly one stderr line matching PATTERN.
-expect() {
-	local code=$1 pattern=$2 rc=0
-	shift 2
-	"$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
-	[ "$rc" -eq "$code" ] || fail "$*: exit $rc, expected $code (stderr: $(cat "$WORK/err"))"
-	[ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$WORK/err")"
-	grep -q -- "$pattern" "$WORK/err" || fail "$*: stderr '$(cat "$WORK/err")' lacks '$pattern'"
-	no_progs_left "after: $*"
-	echo "ok: $* -> $rc: $(cat "$WORK/err")"
-}
-
 expect 2 "invalid PID 'abc'" "$PTCOPY" -p abc
 expect 2 "unrecognized option '--nope'" "$PTCOPY" --nope
 expect 2 "invalid interval '0'" "$PTCOPY" 0

@@ -17,19 +17,6 @@ need_cmd jq
 need_cmd prlimit
 need_cmd unshare
 
-# expect CODE PATTERN CMD...: CMD exits CODE with exactly one stderr line
-# matching PATTERN, and nothing of ours is left in the kernel.
-expect() {
-	local code=$1 pattern=$2 rc=0
-	shift 2
-	"$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
-	[ "$rc" -eq "$code" ] || fail "$*: exit $rc, expected $code (stderr: $(cat "$WORK/err"))"
-	[ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$WORK/err")"
-	grep -qF -- "$pattern" "$WORK/err" || fail "$*: stderr '$(cat "$WORK/err")' lacks '$pattern'"
-	no_progs_left "after: $*"
-	echo "ok: exit $rc: $(cat "$WORK/err")"
-}
-
 # summary FILE JQ: JQ applied to the one summary line of ptcopy -j output.
 summary() {
 	jq -s "map(select(.type == \"summary\")) | if length == 1 then .[0] | $2 else error(\"\\(length) summaries\") end" "$1"
@@ -184,10 +171,4 @@ faults() {
 	echo "ok: $FORKS forks with the reader stopped: $lines lines, $lost counted in events_lost, summary $total"
 }
 
-PTCOPY=$(realpath "$BUILD/ptcopy")
-faults
-SAN=${SAN_BUILD:-build/san}
-[ -x "$SAN/ptcopy" ] || fail "$SAN/ptcopy missing: run make OUTPUT=$SAN SANITIZE=1"
-echo "--- the same with the ASan+UBSan build"
-PTCOPY=$(realpath "$SAN/ptcopy")
-faults
+plain_then_sanitized PTCOPY ptcopy faults

@@ -165,10 +165,4 @@ faults() {
 	echo "ok: 3000 forks counted across SIGSTOP/SIGCONT, no event lost"
 }
 
-EXPORTER=$(realpath "$EXPORTER")
-faults
-SAN=${SAN_BUILD:-build/san}
-[ -x "$SAN/ptcopy_exporter" ] || fail "$SAN/ptcopy_exporter missing: run make OUTPUT=$SAN SANITIZE=1"
-echo "--- the same with the ASan+UBSan build"
-EXPORTER=$(realpath "$SAN/ptcopy_exporter")
-faults
+plain_then_sanitized EXPORTER ptcopy_exporter faults

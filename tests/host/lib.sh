@@ -105,3 +105,30 @@ stop_ptcopy() {
 	[ "$rc" -eq 0 ] || fail "ptcopy exited $rc after SIG$sig"
 	no_progs_left "after SIG$sig"
 }
+
+# expect CODE TEXT CMD...: CMD exits CODE with exactly one stderr line
+# containing TEXT (a fixed string), and nothing of ours is left in the kernel.
+expect() {
+	local code=$1 text=$2 rc=0
+	shift 2
+	"$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
+	[ "$rc" -eq "$code" ] || fail "$*: exit $rc, expected $code (stderr: $(cat "$WORK/err"))"
+	[ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$*: stderr is not one line: $(cat "$WORK/err")"
+	grep -qF -- "$text" "$WORK/err" || fail "$*: stderr '$(cat "$WORK/err")' lacks '$text'"
+	no_progs_left "after: $*"
+	echo "ok: $* -> $rc: $(cat "$WORK/err")"
+}
+
+# plain_then_sanitized VAR NAME FN: FN with VAR set to the plain build's
+# NAME, then again with the ASan+UBSan build's (tests whose faults are made
+# to happen run both here, where the sanitizers see them).
+plain_then_sanitized() {
+	local var=$1 name=$2 fn=$3 san=${SAN_BUILD:-build/san}
+
+	printf -v "$var" %s "$(realpath "$BUILD/$name")"
+	"$fn"
+	[ -x "$san/$name" ] || fail "$san/$name missing: run make OUTPUT=$san SANITIZE=1"
+	echo "--- the same with the ASan+UBSan build"
+	printf -v "$var" %s "$(realpath "$san/$name")"
+	"$fn"
+}
