@@ -125,7 +125,7 @@ for arch in $arches; do
 	# ARCH's kernels, variants it runs, and their names: x86 as before,
 	# arm64 prefixed (build/vm/arm64-6.1-distro/)
 	case $arch in
-	x86) tag= make_arch= arch_kernels=$kernels arch_variants=$variants ;;
+	x86) tag='' make_arch='' arch_kernels=$kernels arch_variants=$variants ;;
 	arm64)
 		tag=arm64- make_arch=ARCH=arm64 arch_kernels=$kernels
 		arch_variants=$(for v in $variants; do case $v in distro) echo $v ;; esac; done)
