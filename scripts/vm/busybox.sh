@@ -18,12 +18,18 @@ aarch64) host=arm64 ;;
 *) host=$(uname -m) ;;
 esac
 arch=${1:-$host}
+# ELF e_machine: EM_X86_64 62, EM_AARCH64 183
 case $arch in
-x86) deb_arch=amd64 ;;
-arm64) deb_arch=arm64 ;;
+x86) deb_arch=amd64 em=62 ;;
+arm64) deb_arch=arm64 em=183 ;;
 *) echo "usage: $0 [x86|arm64] (unknown architecture '$arch')" >&2; exit 2 ;;
 esac
 say() { echo "busybox $arch: $*" >&2; }
+# is_arch FILE: an ELF executable for the architecture (busybox-static:arm64
+# installed in place of the amd64 package would pass every other check)
+is_arch() {
+	[ "$(od -An -j18 -N2 -tu2 "$1" 2>/dev/null | tr -d ' ')" = "$em" ]
+}
 
 if [ "$arch" = "$host" ]; then
 	b=$(command -v busybox || true)
@@ -33,6 +39,7 @@ if [ "$arch" = "$host" ]; then
 		say "$b is not statically linked (install busybox-static)"
 		exit 1
 	fi
+	is_arch "$b" || { say "$b is not built for $arch (reinstall busybox-static:$deb_arch)"; exit 1; }
 	echo "$b"
 	exit 0
 fi
@@ -63,6 +70,7 @@ if [ ! -x "$dir/busybox" ]; then
 	dpkg-deb -x "$work"/*.deb "$work/root"
 	mkdir -p "$work/out"
 	cp "$work/root/bin/busybox" "$work/out/busybox"
+	is_arch "$work/out/busybox" || { say "busybox-static:$deb_arch $ver is not built for $arch"; exit 1; }
 	rm -rf "$dir"
 	mv "$work/out" "$dir"
 fi

@@ -145,13 +145,13 @@ for arch in $arches; do
 	fi
 
 	t0=$(date +%s)
-	echo "vmtest: make $make_arch $static_targets"
+	echo "vmtest: make${make_arch:+ $make_arch} $static_targets"
 	if ! make -C "$top" -s $make_arch $static_targets > "$vmdir/make-static-$arch.log" 2>&1; then
 		cat "$vmdir/make-static-$arch.log" >&2
 		result FAIL "make $make_arch static" "see build/vm/make-static-$arch.log"
 		continue
 	fi
-	echo "${tag:-x86-}static binaries: make $make_arch $static_targets $(( $(date +%s) - t0 )) s" >> "$times"
+	echo "${tag:-x86-}static binaries: make${make_arch:+ $make_arch} $static_targets $(( $(date +%s) - t0 )) s" >> "$times"
 
 	echo "vmtest: $arch initramfs with suites:$suites"
 	initramfs=$vmdir/${tag}initramfs.cpio
