@@ -7,6 +7,9 @@
 #   make test     install what is missing, build, run every test (unit, BPF,
 #                 host integration, VM on patched kernels)
 #   make          build build/ptcopy, build/ptcopy_exporter, build/forkload
+#   make ARCH=arm64  the same cross-built for arm64 into build/arm64/
+#                 (gcc-aarch64-linux-gnu and Debian's arm64 -dev packages:
+#                 scripts/install-deps.sh arm64); ARCH=x86 likewise
 #   make static   fully static binaries in build/static/ (for VM initramfs)
 #   make check    kernel C style on every .c and .h (checkpatch.pl --no-tree)
 #   make fuzz     a 10-minute libFuzzer campaign (tests/fuzz/fuzz.mk)
@@ -18,9 +21,33 @@
 .DEFAULT_GOAL := all
 
 VERSION := 0.2.0
+# The architecture built for, by the kernel's names (bpf/vmlinux/<arch>/,
+# __TARGET_ARCH_<arch>); uname's names are taken too. A cross build (ARCH
+# not this machine's) uses Debian's cross compiler and the foreign
+# architecture's libraries, and builds into build/<arch>/ so that this
+# machine's build/ is untouched.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ifeq ($(origin ARCH),command line)
+override ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
+else
+ARCH := $(HOST_ARCH)
+endif
+ifeq ($(filter $(ARCH),x86 arm64),)
+$(error ARCH=$(ARCH) is not supported: ptcopy builds for x86 and arm64)
+endif
+GNU_TRIPLE_x86 := x86_64-linux-gnu
+GNU_TRIPLE_arm64 := aarch64-linux-gnu
+ifeq ($(ARCH),$(HOST_ARCH))
 OUTPUT ?= build
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CC ?= gcc
+else
+OUTPUT ?= build/$(ARCH)
+CROSS_COMPILE ?= $(GNU_TRIPLE_$(ARCH))-
+# make's own default CC is cc: replace it, not a CC the caller set
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 PREFIX ?= /usr/local

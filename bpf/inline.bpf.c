@@ -32,7 +32,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* bits 8..15: the retry reason + 1 a taken retry jump left for the next pass */
 #define INLINE_RETRY_SHIFT	8
 
-#define X86_EFLAGS_ZF		(1UL << 6)
+/*
+ * The zero flag at the retry jump, in the saved flags register. The
+ * recogniser reads x86-64 code only and the loader refuses the tier
+ * elsewhere (lib/inline_text.c), but the object is built for every
+ * architecture: arm64 keeps the flag in pstate (PSR_Z_BIT).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define SITE_FLAGS(regs)	((regs)->flags)
+#define SITE_FLAG_ZERO		(1UL << 6)	/* X86_EFLAGS_ZF */
+#elif defined(__TARGET_ARCH_arm64)
+#define SITE_FLAGS(regs)	((regs)->pstate)
+#define SITE_FLAG_ZERO		(1UL << 30)	/* PSR_Z_BIT */
+#else
+#error "ptcopy's inline tier knows the flags register of x86 and arm64 only"
+#endif
 
 /* "again:": a pass begins; a retry if the previous pass's jump was taken */
 static __always_inline int on_pass_start(void)
@@ -139,7 +153,7 @@ static __always_inline int on_retry_jump(__u64 flags)
 
 	if (!f)
 		return 0;
-	if (flags & X86_EFLAGS_ZF) {
+	if (flags & SITE_FLAG_ZERO) {
 		f->inline_pass = 0;
 		return 0;
 	}
@@ -178,4 +192,4 @@ PTCOPY_SITE(resched, on_resched_ret(PT_REGS_RC(ctx)), on_resched_ret(ctx[0]))
 PTCOPY_SITE(resched_block, on_resched_block(PT_REGS_RC(ctx)), on_resched_block(ctx[0]))
 PTCOPY_SITE(swap_cont, on_swap_cont_ret(PT_REGS_RC(ctx)), on_swap_cont_ret(ctx[0]))
 PTCOPY_SITE(prealloc, on_prealloc_ret(), on_prealloc_ret())
-PTCOPY_SITE(retry, on_retry_jump(ctx->flags), on_retry_jump(ctx[0]))
+PTCOPY_SITE(retry, on_retry_jump(SITE_FLAGS(ctx)), on_retry_jump(ctx[0]))

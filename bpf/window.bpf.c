@@ -81,6 +81,11 @@ struct mm_rss_stat___pre62 {
 	atomic_long_t count[4];
 } __attribute__((preserve_access_index));
 
+/* both layouts spelled out: each vmlinux.h has its kernel's only */
+struct mm_struct___post62 {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
 /*
  * get_mm_rss(): file + anon + shmem pages. Since 6.2 (f1a7941243c1) the
  * counters are percpu_counters whose .count is what /proc reports too;
@@ -97,9 +102,11 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 		anon = BPF_CORE_READ(old, rss_stat.count[1].counter);
 		shmem = BPF_CORE_READ(old, rss_stat.count[3].counter);
 	} else {
-		file = BPF_CORE_READ(mm, rss_stat[0].count);
-		anon = BPF_CORE_READ(mm, rss_stat[1].count);
-		shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+		struct mm_struct___post62 *cur = (void *)mm;
+
+		file = BPF_CORE_READ(cur, rss_stat[0].count);
+		anon = BPF_CORE_READ(cur, rss_stat[1].count);
+		shmem = BPF_CORE_READ(cur, rss_stat[3].count);
 	}
 	file = file > 0 ? file : 0;
 	anon = anon > 0 ? anon : 0;
@@ -190,16 +197,33 @@ static __always_inline void fork_forget(struct ptcopy_fork *f, __u32 tid)
 		__sync_fetch_and_add(&forks_in_flight, -1);
 }
 
-/* x86-64 syscall numbers: the ones whose dup_mmap() copies page tables. */
+/*
+ * The syscalls whose dup_mmap() copies page tables, and where the entry code
+ * keeps the syscall number in the saved user registers (the return value
+ * overwrites the register it came in): orig_ax on x86-64; syscallno on
+ * arm64, which has no fork(2) (the generic table: glibc forks with clone).
+ */
+#if defined(__TARGET_ARCH_x86)
 #define NR_CLONE	56
 #define NR_FORK		57
 #define NR_CLONE3	435
+#define PT_REGS_SYSCALL_NR(regs)	((regs)->orig_ax)
+#define IS_FORK_SYSCALL(nr)	((nr) == NR_CLONE || (nr) == NR_FORK || (nr) == NR_CLONE3)
+#elif defined(__TARGET_ARCH_arm64)
+/* syscallno is -1 (NO_SYSCALL) in an exception from user space: no match */
+#define NR_CLONE	220
+#define NR_CLONE3	435
+#define PT_REGS_SYSCALL_NR(regs)	((regs)->syscallno)
+#define IS_FORK_SYSCALL(nr)	((nr) == NR_CLONE || (nr) == NR_CLONE3)
+#else
+#error "ptcopy's window knows the syscall numbers of x86 and arm64 only"
+#endif
 
 /*
  * The syscall the task is in, from the user registers saved on its kernel
- * stack at entry (orig_ax keeps the number; ax is overwritten by the
- * result). Threads (CLONE_VM) and vfork never copy page tables, so they never
- * take their own mm's write lock inside these syscalls: no flags are needed.
+ * stack at entry. Threads (CLONE_VM) and vfork never copy page tables, so
+ * they never take their own mm's write lock inside these syscalls: no flags
+ * are needed.
  */
 static __always_inline bool in_fork_syscall(struct task_struct *task)
 {
@@ -209,8 +233,8 @@ static __always_inline bool in_fork_syscall(struct task_struct *task)
 
 	if (!regs)
 		return false;
-	nr = regs->orig_ax;
-	return nr == NR_CLONE || nr == NR_FORK || nr == NR_CLONE3;
+	nr = PT_REGS_SYSCALL_NR(regs);
+	return IS_FORK_SYSCALL(nr);
 }
 
 /*

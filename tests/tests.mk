@@ -66,6 +66,7 @@ test:
 	$(Q)mkdir -p $(OUTPUT) && : > $(PHASE_TIMES)
 	$(Q)$(call timed,deps,$(MAKE) --no-print-directory deps-test)
 	$(Q)$(call timed,build,$(MAKE) --no-print-directory all static)
+	$(Q)$(call timed,build-arm64,$(MAKE) --no-print-directory ARCH=arm64 OUTPUT=build/arm64 all static)
 	$(Q)$(call timed,build-sanitized,$(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) SANITIZE=1 all test-bins)
 	$(Q)BUILD=$(OUTPUT) SAN_BUILD=$(SAN_OUTPUT) PHASE_TIMES=$(PHASE_TIMES) tests/run.sh
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Fetch Debian's distribution kernel of one series and unpack what the VM
 # tests boot: the newest linux-image-6.1.0-N-amd64(-unsigned) or
-# linux-image-6.12.N+deb12-amd64(-unsigned) in the archive.
+# linux-image-6.12.N+deb12-amd64(-unsigned) in the archive, or with -a arm64
+# the newest linux-image-6.1.0-N-arm64(-unsigned) (dpkg must know the
+# foreign architecture: scripts/install-deps.sh arm64 adds it).
 #
-# usage: scripts/vm/distro-kernel.sh 6.1|6.12
+# usage: scripts/vm/distro-kernel.sh [-a x86|arm64] 6.1|6.12
 #
 # Prints the directory that holds, for that package version:
-#   vmlinuz        the kernel as the package ships it
+#   vmlinuz        the kernel as the package ships it (arm64: a gzipped
+#                  Image, which qemu's -kernel unpacks)
 #   config         the package's /boot/config-*
 #   modules.cpio   newc archive of /lib/modules/<release>/ with the modules
 #                  the suites load (zram, what modules.dep says it needs,
@@ -23,15 +26,26 @@
 # with a warning.
 set -eu
 
+arch=x86
+if [ "${1:-}" = -a ]; then
+	arch=${2:-}
+	shift 2 || true
+fi
 series=${1:-}
+# ptcopy's architecture names (the kernel's) and Debian's
+case $arch in
+x86) deb_arch=amd64 ;;
+arm64) deb_arch=arm64 ;;
+*) echo "usage: $0 [-a x86|arm64] 6.1|6.12 (unknown architecture '$arch')" >&2; exit 2 ;;
+esac
 case $series in
-6.1) pattern='^linux-image-6\.1\.0-[0-9]+-amd64(-unsigned)?$' ;;
-6.12) pattern='^linux-image-6\.12\.[0-9]+\+deb12-amd64(-unsigned)?$' ;;
-*) echo "usage: $0 6.1|6.12" >&2; exit 2 ;;
+6.1) pattern="^linux-image-6\\.1\\.0-[0-9]+-$deb_arch(-unsigned)?\$" ;;
+6.12) pattern="^linux-image-6\\.12\\.[0-9]+\\+deb12-$deb_arch(-unsigned)?\$" ;;
+*) echo "usage: $0 [-a x86|arm64] 6.1|6.12" >&2; exit 2 ;;
 esac
 cache=${PTCOPY_CACHE:-/var/cache/ptcopy}/distro
 mkdir -p "$cache"
-say() { echo "distro-kernel $series: $*" >&2; }
+say() { echo "distro-kernel $series $arch: $*" >&2; }
 
 # One fetch at a time on the machine: parallel work trees share the cache
 exec 9> "$cache/.lock"
@@ -40,9 +54,9 @@ flock 9
 t0=$(date +%s)
 apt_opts="-o DPkg::Lock::Timeout=900 -q"
 online=1
-if ! apt-get $apt_opts update > "$cache/.apt-update-$series.log" 2>&1; then
-	say "apt-get update failed (tail of $cache/.apt-update-$series.log):"
-	tail -n 3 "$cache/.apt-update-$series.log" >&2
+if ! apt-get $apt_opts update > "$cache/.apt-update-$series-$arch.log" 2>&1; then
+	say "apt-get update failed (tail of $cache/.apt-update-$series-$arch.log):"
+	tail -n 3 "$cache/.apt-update-$series-$arch.log" >&2
 	online=0
 fi
 
@@ -50,7 +64,8 @@ fi
 # signed and an unsigned package, the unsigned one (the same kernel, with
 # no Secure Boot signature that qemu would ignore anyway)
 newest='' newest_ver=''
-pkgs=$(apt-cache search --names-only "$pattern" | cut -d' ' -f1)
+# (qualified by the architecture: a foreign one is no candidate otherwise)
+pkgs=$(apt-cache search --names-only "$pattern" | cut -d' ' -f1 | sed "s/\$/:$deb_arch/")
 # One apt-cache call for all: "PACKAGE VERSION" lines, the candidate of each
 while read -r pkg ver; do
 	[ -n "$ver" ] || continue
@@ -93,7 +108,7 @@ work=$(mktemp -d "$cache/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # apt drops its privileges to _apt for the download where it can write
 chmod 777 "$work"
-if ! (cd "$work" && apt-get $apt_opts download "$newest=$newest_ver") > "$work/download.log" 2>&1; then
+if ! (cd "$work" && apt-get $apt_opts download "$newest:$deb_arch=$newest_ver") > "$work/download.log" 2>&1; then
 	cat "$work/download.log" >&2
 	d=$(cached_newest)
 	if [ $online -eq 0 ] && [ -n "$d" ]; then
@@ -161,6 +176,7 @@ cp "$work/cpio/lib/modules/$rel/load-order" "$work/out/load-order"
 	cpio --quiet -o -H newc --owner 0:0 --reproducible) > "$work/out/modules.cpio"
 {
 	echo "package=$newest"
+	echo "arch=$arch"
 	echo "version=$newest_ver"
 	echo "release=$rel"
 	echo "fetch_seconds=$(( $(date +%s) - t0 ))"

@@ -4,12 +4,15 @@
 # them (a suite may run another's guest scripts, as precise does), after
 # checking that the selected ones exist.
 #
-# usage: scripts/vm/initramfs.sh OUT.cpio SUITE...
+# usage: scripts/vm/initramfs.sh [-a x86|arm64] OUT.cpio SUITE...
+#   -a  the guest's architecture (default: this machine's): its busybox
+#       (scripts/vm/busybox.sh) and its static binaries (make ARCH=arm64
+#       static puts them in build/arm64/static/)
 #
 # Layout in the guest:
 #   /init                 scripts/vm/init
 #   /bin/busybox          applets are linked at boot
-#   /opt/ptcopy/bin/      build/static/* (first in PATH)
+#   /opt/ptcopy/bin/      build/static/* or build/<arch>/static/* (first in PATH)
 #   /tests/lib/           tests/vm/lib/ (guest.sh and friends)
 #   /tests/<suite>/       tests/vm/<suite>/ (every suite)
 # The archive is an uncompressed newc cpio: the kernel unpacks it without a
@@ -17,17 +20,20 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 OUT.cpio SUITE..." >&2; exit 2; }
+arch=
+if [ "${1:-}" = -a ]; then
+	arch=${2:-}
+	shift 2 || true
+fi
+[ $# -ge 1 ] || { echo "usage: $0 [-a x86|arm64] OUT.cpio SUITE..." >&2; exit 2; }
 out=$1
 shift
 
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] || { echo "initramfs: busybox not found (install busybox-static)" >&2; exit 1; }
-# ldd fails on a static binary
-if ldd "$busybox" > /dev/null 2>&1; then
-	echo "initramfs: $busybox is not statically linked (install busybox-static)" >&2
-	exit 1
-fi
+busybox=$("$top/scripts/vm/busybox.sh" $arch) || exit 1
+# The Makefile's OUTPUT: build/ for this machine, build/<arch>/ for another
+static=$top/build/static
+case $(uname -m) in x86_64) host=x86 ;; aarch64) host=arm64 ;; *) host= ;; esac
+[ -z "$arch" ] || [ "$arch" = "$host" ] || static=$top/build/$arch/static
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/ptcopy-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -41,7 +47,7 @@ ln -s busybox "$stage/bin/sh"
 cp "$top/scripts/vm/init" "$stage/init"
 chmod 755 "$stage/init"
 
-for f in "$top"/build/static/*; do
+for f in "$static"/*; do
 	[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$stage/opt/ptcopy/bin/"
 done
 cp -r "$top/tests/vm/lib" "$stage/tests/lib"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot one test VM and bring the suites' output back.
 #
-# usage: scripts/vm/run-qemu.sh BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE...
+# usage: scripts/vm/run-qemu.sh [-a x86|arm64] BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE...
 #
 # qemu runs with TCG (this machine's CPU has no virtualization extensions),
 # two vCPUs on one host thread: with multi-threaded TCG (a host thread per
@@ -12,12 +12,24 @@
 # OUTDIR/<suite>/. The guest reboots when done; -no-reboot turns that, and
 # a panic (panic=-1), into qemu's exit.
 #
+# -a arm64: qemu-system-aarch64's virt board, -cpu max with QEMU's own
+# pointer authentication algorithm (pauth-impdef: the architected QARMA5
+# costs TCG much more per signed return). Its one PL011 UART is the
+# console (ttyAMA0); the suites' port is a PCI 16550 (pci-serial, the
+# guest's /dev/ttyS0: Debian's arm64 kernel has SERIAL_8250_PCI built in,
+# and virtio-console is a module).
+#
 # Exit status: 0 if the guest finished all suites, 1 if it did not (panic,
 # crash, or VMTEST_TIMEOUT seconds, default 1200, passed). VMTEST_APPEND:
 # more kernel command line (e.g. preempt=full).
 set -eu
 
-[ $# -ge 6 ] || { echo "usage: $0 BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE..." >&2; exit 2; }
+arch=x86
+if [ "${1:-}" = -a ]; then
+	arch=${2:-}
+	shift 2 || true
+fi
+[ $# -ge 6 ] || { echo "usage: $0 [-a x86|arm64] BZIMAGE INITRAMFS OUTDIR KERNEL VARIANT SUITE..." >&2; exit 2; }
 bzimage=$1 initramfs=$2 outdir=$3 kernel=$4 variant=$5
 shift 5
 suites=$*
@@ -29,16 +41,31 @@ mkdir -p "$outdir"
 # boot, so that runs on different kernels of one version make the same
 # copy_pte_range() calls (a mapping that straddles a 2 MiB boundary by
 # chance of ASLR costs a call more) and can be compared call for call.
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 norandmaps"
-cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',')"
+case $arch in
+x86)
+	qemu=qemu-system-x86_64 console=ttyS0 port=ttyS1
+	board="-machine pc"
+	ports="-serial file:$outdir/console.log -serial file:$outdir/serial1.log"
+	;;
+arm64)
+	qemu=qemu-system-aarch64 console=ttyAMA0 port=ttyS0
+	board="-machine virt -cpu max,pauth-impdef=on"
+	ports="-serial file:$outdir/console.log -chardev file,id=suites,path=$outdir/serial1.log
+		-device pci-serial,chardev=suites"
+	;;
+*) echo "run-qemu: unknown architecture '$arch' (x86, arm64)" >&2; exit 2 ;;
+esac
+cmdline="console=$console panic=-1 oops=panic loglevel=5 norandmaps"
+cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',') ptcopy.port=$port"
 cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant${VMTEST_APPEND:+ $VMTEST_APPEND}"
 
 status=0
-timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine pc -accel tcg,thread=single -m 2048 -smp 2 \
+# shellcheck disable=SC2086
+timeout -k 10 "$timeout" $qemu \
+	$board -accel tcg,thread=single -m 2048 -smp 2 \
 	-nodefaults -display none -no-reboot \
 	-kernel "$bzimage" -initrd "$initramfs" -append "$cmdline" \
-	-serial file:"$outdir/console.log" -serial file:"$outdir/serial1.log" \
+	$ports \
 	< /dev/null > "$outdir/qemu.log" 2>&1 || status=$?
 case $status in
 0) ;;

@@ -2,10 +2,11 @@
 # Run ptcopy's VM test suites on the Debian kernels: our builds, patched and
 # unpatched, and Debian's own distribution kernels.
 #
-# usage: scripts/vm/vmtest.sh [-k KERNEL]... [-V VARIANT]... [SUITE...]
-#   KERNEL   6.1, 6.12 (default both; or the KERNEL environment variable)
+# usage: scripts/vm/vmtest.sh [-a ARCH]... [-k KERNEL]... [-V VARIANT]... [SUITE...]
+#   ARCH     x86, arm64 (default both; or VMTEST_ARCH)
+#   KERNEL   6.1, 6.12 (default both; or KERNEL)
 #   VARIANT  patched, unpatched, symbol, distro, distro-full (default all;
-#            or VARIANT)
+#            or VARIANT); arm64 has distro only
 #   SUITE    directories of tests/vm/ that have a guest/ (default all; or SUITES)
 #
 # For each kernel: build its variants, or take them from the cache
@@ -18,8 +19,11 @@
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
 # full_suites. The suites in patched_suites run on the patched variant
-# only. A suite's output lands in
-# build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
+# only. On arm64 (cross-built: make ARCH=arm64 static) the distro variant
+# alone, Debian's linux-image-*-arm64 under qemu-system-aarch64, runs
+# arm64_suites, which run nowhere else. A suite's output lands in
+# build/vm/<kernel>-<variant>/<suite>/ (arm64: build/vm/arm64-<kernel>-
+# <variant>/<suite>/) and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
 #
@@ -31,23 +35,28 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernels=${KERNEL:-}
 variants=${VARIANT:-}
+arches=${VMTEST_ARCH:-}
 caller_append=${VMTEST_APPEND:-}
 suites=${SUITES:-}
-while getopts k:V:h opt; do
+while getopts a:k:V:h opt; do
 	case $opt in
+	a) arches="$arches $OPTARG" ;;
 	k) kernels="$kernels $OPTARG" ;;
 	V) variants="$variants $OPTARG" ;;
-	*) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || suites="$*"
+arches=${arches:-x86 arm64}
 kernels=${kernels:-6.1 6.12}
 all_variants="patched unpatched symbol distro distro-full"
 variants=${variants:-$all_variants}
 symbol_suites="precise"
 distro_suites="distro inline frame bench"
 full_suites="preemptfull"
+# Debian's arm64 kernel, booted by qemu-system-aarch64 (distro variant only)
+arm64_suites="arm64"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
 if [ -z "$suites" ]; then
@@ -61,6 +70,9 @@ done
 for v in $variants; do
 	case " $all_variants " in *" $v "*) ;; *) echo "vmtest: unknown variant '$v' ($all_variants)" >&2; exit 2 ;; esac
 done
+for a in $arches; do
+	case $a in x86|arm64) ;; *) echo "vmtest: unknown architecture '$a' (x86, arm64)" >&2; exit 2 ;; esac
+done
 for s in $suites; do
 	[ -x "$top/tests/vm/$s/check.sh" ] || { echo "vmtest: suite '$s' has no tests/vm/$s/check.sh" >&2; exit 2; }
 done
@@ -73,10 +85,15 @@ in_list() {
 	case " $2 " in *" $1 "*) return 0 ;; esac
 	return 1
 }
-# variant_suites VARIANT: the selected suites that VARIANT runs
+# variant_suites VARIANT [ARCH]: the selected suites that VARIANT runs (on ARCH)
 variant_suites() {
 	local s
 	for s in $suites; do
+		if [ "${2:-x86}" = arm64 ]; then
+			[ "$1" = distro ] && in_list $s "$arm64_suites" && echo $s
+			continue
+		fi
+		in_list $s "$arm64_suites" && continue
 		case $1 in
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites" && echo $s ;;
@@ -104,116 +121,143 @@ t_start=$(date +%s)
 # Static binaries for the initramfs: the lead's tools and our workloads
 # VMTEST_MAKE_TARGETS: e.g. only the workloads, while the tools do not build
 static_targets=${VMTEST_MAKE_TARGETS:-static}
-echo "vmtest: make $static_targets"
-if ! make -C "$top" -s $static_targets > "$vmdir/make-static.log" 2>&1; then
-	cat "$vmdir/make-static.log" >&2
-	result FAIL "make static" "see build/vm/make-static.log"
-	exit 1
-fi
-
-echo "vmtest: initramfs with suites:$suites"
-"$top/scripts/vm/initramfs.sh" "$vmdir/initramfs.cpio" $suites
-
-for k in $kernels; do
-	t0=$(date +%s)
-	# Take both variants from the cache, or build them (build.sh waits for
-	# any other kernel build); either way "VARIANT DIR" lines
-	built=
-	for v in $lab_variants; do
-		if d=$("$top/scripts/kernel/artifact.sh" "$k" "$v"); then
-			built=$(printf '%s\n%s %s' "$built" "$v" "$d")
-		else
-			built=
-			break
+for arch in $arches; do
+	# ARCH's kernels, variants it runs, and their names: x86 as before,
+	# arm64 prefixed (build/vm/arm64-6.1-distro/)
+	case $arch in
+	x86) tag='' make_arch='' arch_kernels=$kernels arch_variants=$variants ;;
+	arm64)
+		tag=arm64- make_arch=ARCH=arm64 arch_kernels=$kernels
+		arch_variants=$(for v in $variants; do case $v in distro) echo $v ;; esac; done)
+		;;
+	esac
+	work=
+	for v in $arch_variants; do
+		if [ -n "$(variant_suites $v $arch)" ]; then
+			work=1
 		fi
 	done
-	if [ -n "$lab_variants" ]; then
-		if [ -z "$built" ] && ! built=$("$top/scripts/kernel/build.sh" "$k" $lab_variants); then
-			result FAIL "kernel $k" "build failed (output above)"
-			continue
-		fi
-		echo "kernel $k: build or cache lookup $(( $(date +%s) - t0 )) s" >> "$times"
+	[ -n "$work" ] || continue
+	# lab kernels are x86 builds
+	lab_variants=
+	if [ $arch = x86 ]; then
+		lab_variants=$(for v in $variants; do case $v in patched|unpatched|symbol) echo $v ;; esac; done)
+	fi
+
+	t0=$(date +%s)
+	echo "vmtest: make${make_arch:+ $make_arch} $static_targets"
+	if ! make -C "$top" -s $make_arch $static_targets > "$vmdir/make-static-$arch.log" 2>&1; then
+		cat "$vmdir/make-static-$arch.log" >&2
+		result FAIL "make $make_arch static" "see build/vm/make-static-$arch.log"
+		continue
+	fi
+	echo "${tag:-x86-}static binaries: make${make_arch:+ $make_arch} $static_targets $(( $(date +%s) - t0 )) s" >> "$times"
+
+	echo "vmtest: $arch initramfs with suites:$suites"
+	initramfs=$vmdir/${tag}initramfs.cpio
+	"$top/scripts/vm/initramfs.sh" -a $arch "$initramfs" $suites
+
+	for k in $arch_kernels; do
+		t0=$(date +%s)
+		# Take both variants from the cache, or build them (build.sh waits for
+		# any other kernel build); either way "VARIANT DIR" lines
+		built=
 		for v in $lab_variants; do
-			dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
-			echo "kernel $k $v: $(grep build_seconds "$dir/BUILD") (when it was built)" >> "$times"
+			if d=$("$top/scripts/kernel/artifact.sh" "$k" "$v"); then
+				built=$(printf '%s\n%s %s' "$built" "$v" "$d")
+			else
+				built=
+				break
+			fi
 		done
-
-		if "$top/scripts/kernel/checkpatch.sh" "$k" > "$vmdir/checkpatch-$k.log" 2>&1; then
-			result PASS "$k checkpatch --strict" "$(grep -c '^PASS' "$vmdir/checkpatch-$k.log") patch(es) clean"
-		else
-			cat "$vmdir/checkpatch-$k.log"
-			result FAIL "$k checkpatch --strict" "see build/vm/checkpatch-$k.log"
-		fi
-	fi
-
-	# Debian's package of the series, fetched or from the cache, if a
-	# distro variant has suites to run
-	distro=
-	if { in_list distro "$variants" && [ -n "$(variant_suites distro)" ]; } ||
-		{ in_list distro-full "$variants" && [ -n "$(variant_suites distro-full)" ] && [ $k = 6.12 ]; }; then
-		t0=$(date +%s)
-		if distro=$("$top/scripts/vm/distro-kernel.sh" "$k"); then
-			echo "kernel $k distro: package fetch or cache lookup $(( $(date +%s) - t0 )) s" \
-				"($(sed -n 's/^package=//p' "$distro/PACKAGE") $(sed -n 's/^version=//p' "$distro/PACKAGE");" \
-				"$(grep fetch_seconds "$distro/PACKAGE") when fetched)" >> "$times"
-			# The kernel unpacks concatenated cpio archives one after the other
-			cat "$vmdir/initramfs.cpio" "$distro/modules.cpio" > "$vmdir/initramfs-$k-distro.cpio"
-		else
-			result FAIL "kernel $k distro" "fetching Debian's package failed (output above)"
-			distro=
-		fi
-	fi
-
-	for v in $variants; do
-		vsuites=$(variant_suites $v)
-		[ -n "$vsuites" ] || continue
-		# the caller's VMTEST_APPEND (e.g. make bench-vm's) goes to every boot
-		append=${caller_append}
-		case $v in
-		distro|distro-full)
-			[ -n "$distro" ] || continue
-			# One boot with preempt=full is enough: on 6.12
-			[ $v = distro-full ] && [ $k != 6.12 ] && continue
-			[ $v = distro-full ] && append="preempt=full${append:+ $append}"
-			dir=$distro image=$distro/vmlinuz initrd=$vmdir/initramfs-$k-distro.cpio
-			;;
-		*)
-			dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
-			image=$dir/bzImage initrd=$vmdir/initramfs.cpio
-			;;
-		esac
-		out=$vmdir/$k-$v
-		echo "vmtest: booting $k $v ($(basename "$dir"))${append:+ with $append}"
-		t0=$(date +%s)
-		booted=0
-		VMTEST_APPEND=$append "$top/scripts/vm/run-qemu.sh" "$image" "$initrd" \
-			"$out" "$k" "$v" $vsuites && booted=1
-		echo "kernel $k $v: boot + suites $(( $(date +%s) - t0 )) s" >> "$times"
-		# The kernel's own clock (PRINTK_TIME) when it started /init
-		boot=$(cat "$out"/*/dmesg.txt 2>/dev/null |
-			sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -n 1)
-		echo "kernel $k $v: booted to /init in ${boot:-?} s (guest clock)" >> "$times"
-		if [ $booted -eq 0 ]; then
-			result FAIL "$k $v VM" "$(cat "$out/harness-error" | tr '\n' ' ') (see $out/console.log)"
-		fi
-		for s in $vsuites; do
-			if [ ! -d "$out/$s" ]; then
-				result FAIL "$k $v $s" "no output from the guest"
+		if [ -n "$lab_variants" ]; then
+			if [ -z "$built" ] && ! built=$("$top/scripts/kernel/build.sh" "$k" $lab_variants); then
+				result FAIL "kernel $k" "build failed (output above)"
 				continue
 			fi
-			if [ -f "$out/$s/guest-uptime" ]; then
-				echo "kernel $k $v suite $s: $(awk '{ printf "%.1f s in the guest", $2 - $1 }' "$out/$s/guest-uptime")" >> "$times"
-			fi
-			export KERNEL=$k VARIANT=$v PATCHED_OUT='' DISTRO_DIR=''
-			case $v in distro*) DISTRO_DIR=$dir ;; esac
-			[ "$v" != patched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
-			if "$top/tests/vm/$s/check.sh" "$out/$s" > "$out/$s/check.log" 2>&1; then
-				sed 's/^/    /' "$out/$s/check.log"
-				result PASS "$k $v $s"
+			echo "kernel $k: build or cache lookup $(( $(date +%s) - t0 )) s" >> "$times"
+			for v in $lab_variants; do
+				dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
+				echo "kernel $k $v: $(grep build_seconds "$dir/BUILD") (when it was built)" >> "$times"
+			done
+
+			if "$top/scripts/kernel/checkpatch.sh" "$k" > "$vmdir/checkpatch-$k.log" 2>&1; then
+				result PASS "$k checkpatch --strict" "$(grep -c '^PASS' "$vmdir/checkpatch-$k.log") patch(es) clean"
 			else
-				sed 's/^/    /' "$out/$s/check.log"
-				result FAIL "$k $v $s" "$(grep -m1 '^FAIL' "$out/$s/check.log" || echo 'checker failed')"
+				cat "$vmdir/checkpatch-$k.log"
+				result FAIL "$k checkpatch --strict" "see build/vm/checkpatch-$k.log"
 			fi
+		fi
+
+		# Debian's package of the series, fetched or from the cache, if a
+		# distro variant has suites to run
+		distro=
+		if { in_list distro "$variants" && [ -n "$(variant_suites distro $arch)" ]; } ||
+			{ in_list distro-full "$variants" && [ -n "$(variant_suites distro-full $arch)" ] && [ $k = 6.12 ]; }; then
+			t0=$(date +%s)
+			if distro=$("$top/scripts/vm/distro-kernel.sh" -a $arch "$k"); then
+				echo "${tag}kernel $k distro: package fetch or cache lookup $(( $(date +%s) - t0 )) s" \
+					"($(sed -n 's/^package=//p' "$distro/PACKAGE") $(sed -n 's/^version=//p' "$distro/PACKAGE");" \
+					"$(grep fetch_seconds "$distro/PACKAGE") when fetched)" >> "$times"
+				# The kernel unpacks concatenated cpio archives one after the other
+				cat "$initramfs" "$distro/modules.cpio" > "$vmdir/initramfs-$tag$k-distro.cpio"
+			else
+				result FAIL "${tag}kernel $k distro" "fetching Debian's package failed (output above)"
+				distro=
+			fi
+		fi
+
+		for v in $arch_variants; do
+			vsuites=$(variant_suites $v $arch)
+			[ -n "$vsuites" ] || continue
+			# the caller's VMTEST_APPEND (e.g. make bench-vm's) goes to every boot
+			append=${caller_append}
+			case $v in
+			distro|distro-full)
+				[ -n "$distro" ] || continue
+				# One boot with preempt=full is enough: on 6.12
+				[ $v = distro-full ] && [ $k != 6.12 ] && continue
+				[ $v = distro-full ] && append="preempt=full${append:+ $append}"
+				dir=$distro image=$distro/vmlinuz initrd=$vmdir/initramfs-$tag$k-distro.cpio
+				;;
+			*)
+				dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
+				image=$dir/bzImage initrd=$initramfs
+				;;
+			esac
+			out=$vmdir/$tag$k-$v
+			echo "vmtest: booting $tag$k $v ($(basename "$dir"))${append:+ with $append}"
+			t0=$(date +%s)
+			booted=0
+			VMTEST_APPEND=$append "$top/scripts/vm/run-qemu.sh" -a $arch "$image" "$initrd" \
+				"$out" "$k" "$v" $vsuites && booted=1
+			echo "${tag}kernel $k $v: boot + suites $(( $(date +%s) - t0 )) s" >> "$times"
+			# The kernel's own clock (PRINTK_TIME) when it started /init
+			boot=$(cat "$out"/*/dmesg.txt 2>/dev/null |
+				sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -n 1)
+			echo "${tag}kernel $k $v: booted to /init in ${boot:-?} s (guest clock)" >> "$times"
+			if [ $booted -eq 0 ]; then
+				result FAIL "$tag$k $v VM" "$(cat "$out/harness-error" | tr '\n' ' ') (see $out/console.log)"
+			fi
+			for s in $vsuites; do
+				if [ ! -d "$out/$s" ]; then
+					result FAIL "$tag$k $v $s" "no output from the guest"
+					continue
+				fi
+				if [ -f "$out/$s/guest-uptime" ]; then
+					echo "${tag}kernel $k $v suite $s: $(awk '{ printf "%.1f s in the guest", $2 - $1 }' "$out/$s/guest-uptime")" >> "$times"
+				fi
+				export KERNEL=$k VARIANT=$v PATCHED_OUT='' DISTRO_DIR=''
+				case $v in distro*) DISTRO_DIR=$dir ;; esac
+				[ "$v" != patched ] && [ -d "$vmdir/$k-patched/$s" ] && PATCHED_OUT=$vmdir/$k-patched/$s
+				if "$top/tests/vm/$s/check.sh" "$out/$s" > "$out/$s/check.log" 2>&1; then
+					sed 's/^/    /' "$out/$s/check.log"
+					result PASS "$tag$k $v $s"
+				else
+					sed 's/^/    /' "$out/$s/check.log"
+					result FAIL "$tag$k $v $s" "$(grep -m1 '^FAIL' "$out/$s/check.log" || echo 'checker failed')"
+				fi
+			done
 		done
 	done
 done

@@ -12,6 +12,12 @@
 #include "inline_text.h"
 #include "kread.h"
 
+#if defined(__aarch64__)
+#define PTCOPY_ARCH_NAME	"arm64"
+#elif !defined(__x86_64__)
+#define PTCOPY_ARCH_NAME	"non-x86-64"
+#endif
+
 /* Longer than any copy_page_range seen (6.12: 6.4 KiB): not a guess of ours. */
 #define INLINE_MAX_TEXT	(64 * 1024)
 
@@ -157,6 +163,7 @@ int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_le
 	return err ? -1 : 0;
 }
 
+#if defined(__x86_64__)
 static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const char *func)
 {
 	__u64 addr, size;
@@ -202,6 +209,28 @@ static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const
 	free(code);
 	return err ? -1 : 0;
 }
+#else
+/*
+ * The recogniser reads x86-64 code only (capstone's x86 mode, x86 call and
+ * static key shapes). Say so, and what this kernel's text would offer it:
+ * arm64 selects ARCH_INLINE_SPIN_LOCK/UNLOCK unless PREEMPTION (Debian's
+ * kernel is voluntary), so _raw_spin_lock is inlined into copy_pte_range
+ * and there is no lock call for a kprobe to sit on at all.
+ */
+static int refuse_arch(struct kernel_caps *caps, const struct ksyms *k)
+{
+	__u64 addr, size;
+	bool lock = ksyms_func(k, "_raw_spin_lock", &addr, &size);
+	bool unlock = ksyms_func(k, "_raw_spin_unlock", &addr, &size);
+
+	snprintf(caps->why_inline, sizeof(caps->why_inline),
+		 "the inline recogniser reads x86-64 code only; on this %s kernel %s",
+		 PTCOPY_ARCH_NAME,
+		 lock && unlock ? "the PTE lock calls _raw_spin_lock/_raw_spin_unlock are functions, but not recognised" :
+		 "_raw_spin_lock/_raw_spin_unlock are inlined (not in kallsyms): no lock call to probe");
+	return -1;
+}
+#endif
 
 /* A sysctl's integer, -1 if it cannot be read. */
 static int sysctl_int(const char *path)
@@ -236,6 +265,7 @@ void probe_inline(struct kernel_caps *caps)
 			 strerror(errno));
 		return;
 	}
+#if defined(__x86_64__)
 	/*
 	 * Without the addresses there is no text to read and no call target
 	 * to name: kallsyms shows them to CAP_SYSLOG (or, with kptr_restrict
@@ -256,6 +286,9 @@ void probe_inline(struct kernel_caps *caps)
 	if (err > 0)
 		snprintf(caps->why_inline, sizeof(caps->why_inline),
 			 "neither copy_pte_range nor copy_page_range is a kernel symbol");
+#else
+	err = refuse_arch(caps, k);
+#endif
 	caps->inline_ok = !err;
 	ksyms_free(k);
 }

@@ -178,6 +178,25 @@ static void probe_tp_btf(struct kernel_caps *caps, const struct btf *btf)
 	}
 }
 
+/*
+ * The kernel's ENOTSUPP (include/linux/errno.h), which no libc names:
+ * bpf_arch_text_poke() cannot put a trampoline's call at the function's
+ * entry. arm64 kernels without ftrace direct calls (before 6.4: Debian's
+ * 6.1) answer it for every ftrace-patchable function.
+ */
+#define KERNEL_ENOTSUPP	524
+
+static const char *attach_error(int err)
+{
+	if (err == KERNEL_ENOTSUPP)
+#if defined(__aarch64__)
+		return "ENOTSUPP: no BPF trampolines (arm64 needs ftrace direct calls, 6.4+)";
+#else
+		return "ENOTSUPP: the kernel cannot put a BPF trampoline there";
+#endif
+	return strerror(err);
+}
+
 /* fentry needs BTF, a JIT with trampolines and ftrace: try it for real. */
 static void probe_fentry(struct kernel_caps *caps, const struct btf *btf)
 {
@@ -198,7 +217,7 @@ static void probe_fentry(struct kernel_caps *caps, const struct btf *btf)
 	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
 	if (link < 0) {
 		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "fentry attach to %s failed: %s",
-			 target, strerror(errno));
+			 target, attach_error(errno));
 	} else {
 		caps->fentry = true;
 		close(link);

@@ -7,9 +7,12 @@
 rel=$(uname -r)
 {
 	echo "release=$rel"
-	# A function and its compiler clones (copy_pte_range.isra.0)
+	echo "machine=$(uname -m)"
+	# A function and its compiler clones (copy_pte_range.isra.0); the PTE
+	# lock calls, which the inline tier probes (arm64 inlines them)
 	for f in copy_pte_range copy_pmd_range copy_page_range copy_huge_pmd \
-		add_swap_count_continuation __cond_resched __SCK__cond_resched; do
+		add_swap_count_continuation __cond_resched __SCK__cond_resched \
+		_raw_spin_lock _raw_spin_unlock; do
 		echo "kallsyms_$f=$(awk -v f=$f '$3 == f || index($3, f ".") == 1' /proc/kallsyms | wc -l)"
 	done
 	for f in copy_pte_range copy_page_range add_swap_count_continuation; do

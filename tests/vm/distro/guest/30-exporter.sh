@@ -1,14 +1,16 @@
 # ptcopy_exporter and ptcopy -j (tier fentry, per VMA) side by side over
 # the same workloads as 20-tiers.sh; scrapes before and after (after in the
 # three formats). The host compares every series and runs promtool on the
-# scrapes.
+# scrapes. PTCOPY_EXPORTER_TIER: another tier than fentry (tests/vm/arm64,
+# where the kernel may have no fentry).
 . $TESTS/lib/guest.sh
+tier=${PTCOPY_EXPORTER_TIER:-fentry}
 PORT=10368
 URL=http://127.0.0.1:$PORT/metrics
 
-ptcopy_exporter --tier=fentry --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
+ptcopy_exporter --tier=$tier --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
 exp=$!
-ptcopy -j --tier=fentry > ptcopy.json 2> ptcopy.err &
+ptcopy -j --tier=$tier > ptcopy.json 2> ptcopy.err &
 pt=$!
 if ! wait_for exporter.log 'msg="listening on' $exp ||
 	! wait_for ptcopy.err 'Tracing fork page-table copies' $pt; then
