@@ -232,6 +232,7 @@ static int refuse_arch(struct kernel_caps *caps, const struct ksyms *k)
 }
 #endif
 
+#if defined(__x86_64__)
 /* A sysctl's integer, -1 if it cannot be read. */
 static int sysctl_int(const char *path)
 {
@@ -245,6 +246,7 @@ static int sysctl_int(const char *path)
 	}
 	return v;
 }
+#endif
 
 void probe_inline(struct kernel_caps *caps)
 {
