@@ -95,20 +95,10 @@ static __always_inline int frame_fork_end(bool unlocked)
 
 static __always_inline int frame_wait_begin(__u64 sem)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ptcopy_forking *m;
-	__u64 mm;
-
 	if (!forks_in_flight)
 		return 0;
-	mm = sem - bpf_core_field_offset(struct mm_struct, mmap_lock);
-	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
-	if (!m)
-		return 0;
-	/* A forker waits for its own mm's lock: its window, not a stall. */
-	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
-		return 0;
-	wait_begin(m, mm, tid);
+	/* the rwsem is mm->mmap_lock of some mm: which, stall_begin() asks */
+	stall_begin(sem - bpf_core_field_offset(struct mm_struct, mmap_lock));
 	return 0;
 }
 

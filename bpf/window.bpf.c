@@ -538,6 +538,25 @@ static __always_inline void wait_begin(struct ptcopy_forking *m, __u64 mm, __u32
 }
 
 /*
+ * The current thread starts waiting for mm's lock: a sibling stall if a
+ * fork of mm is in flight and the thread is not its forker (whose own
+ * locking is the window). Both frames call it: the mmap_lock event and
+ * the rwsem slow path.
+ */
+static __always_inline void stall_begin(__u64 mm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ptcopy_forking *m;
+
+	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
+	if (!m)
+		return;
+	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
+		return;
+	wait_begin(m, mm, tid);
+}
+
+/*
  * The forker holds its mm's write lock: the window opens (the mm is checked
  * by the caller).
  */
@@ -556,22 +575,12 @@ static __always_inline void window_open(struct ptcopy_fork *f, __u64 mm)
  */
 static __always_inline int on_start_locking(__u64 mm, bool write)
 {
-	struct ptcopy_forking *m;
-	__u32 tid;
-
 	if (write && forker_start_locking(mm))
 		return 0;
 	/* a read lock (every page fault that takes mmap_lock) ends here */
 	if (!forks_in_flight)
 		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
-	if (!m)
-		return 0;
-	/* The forking thread's own locking is the window, not a stall. */
-	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
-		return 0;
-	wait_begin(m, mm, tid);
+	stall_begin(mm);
 	return 0;
 }
 
