@@ -144,6 +144,11 @@ for arch in $arches; do
 		lab_variants=$(for v in $variants; do case $v in patched|unpatched|symbol) echo $v ;; esac; done)
 	fi
 
+	if [ $arch = arm64 ] && { ! command -v aarch64-linux-gnu-gcc > /dev/null ||
+		! command -v qemu-system-aarch64 > /dev/null; }; then
+		result FAIL "arm64" "no cross compiler or qemu-system-aarch64: run scripts/install-deps.sh arm64"
+		continue
+	fi
 	t0=$(date +%s)
 	echo "vmtest: make${make_arch:+ $make_arch} $static_targets"
 	if ! make -C "$top" -s $make_arch $static_targets > "$vmdir/make-static-$arch.log" 2>&1; then
