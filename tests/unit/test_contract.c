@@ -24,8 +24,9 @@
 #define EXPORTER_MAN	"userspace/exporter/ptcopy_exporter.8"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define HAVE_ALL	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS | \
-			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT | PTCOPY_HAVE_LOOP)
-#define MAX_NAMES	32
+			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT | PTCOPY_HAVE_LOOP | \
+			 PTCOPY_HAVE_VMAS | PTCOPY_HAVE_HUGE_PMD)
+#define MAX_NAMES	48
 
 /* A set of names taken from a table, in table order. */
 struct names {
@@ -51,18 +52,23 @@ static bool in(const struct names *s, const char *name)
 
 /* Every table, expanded once into the sets the consumers must show. */
 static struct names lock_breaks, loop_ends, retries, aborts, counters, counters_always,
-		    fork_fields, fork_keys, stats_keys, stats_always;
+		    fork_fields, fork_keys, stats_keys, stats_always, vma_kinds, vma_fields,
+		    vma_keys;
 
 static void tables(void)
 {
 	static const char *const identity[] = {
 		"type", "time", "ts_ns", "tier", "pid", "tid", "comm", "cgroup_id",
-		"rss_bytes", "window_ns", "result",
+		"rss_bytes", "window_ns", "result", "vmas", "vmas_copied",
+	};
+	/* a mapping's identity, and what its huge PMDs map */
+	static const char *const vma_identity[] = {
+		"start", "end", "size", "kind", "name", "huge_bytes",
 	};
 	/* a stats object's groups and label keys, around the table's fields */
 	static const char *const stats_groups[] = {
 		"first_passes", "retries", "lock_breaks", "loop_ends", "aborts", "cond_resched",
-		"swap_cont", "comm", "cgroup_id", "label",
+		"swap_cont", "vmas", "comm", "cgroup_id", "label",
 	};
 	size_t i;
 
@@ -76,6 +82,17 @@ static void tables(void)
 	memset(&counters_always, 0, sizeof(counters_always));
 	memset(&fork_fields, 0, sizeof(fork_fields));
 	memset(&fork_keys, 0, sizeof(fork_keys));
+	memset(&vma_kinds, 0, sizeof(vma_kinds));
+	memset(&vma_fields, 0, sizeof(vma_fields));
+	memset(&vma_keys, 0, sizeof(vma_keys));
+#define KIND(id, value, name)	add(&vma_kinds, #name);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+#define FIELD(type, name, have, help)	add(&vma_fields, #name); add(&vma_keys, #name);
+	PTCOPY_VMA_FIELD_TABLE(FIELD)
+#undef FIELD
+	for (i = 0; i < ARRAY_SIZE(vma_identity); i++)
+		add(&vma_keys, vma_identity[i]);
 #define STOP(id, value, name, lock_break)	add(lock_break ? &lock_breaks : &loop_ends, #name);
 	PTCOPY_STOP_TABLE(STOP)
 #undef STOP
@@ -192,6 +209,11 @@ static void test_schema(void **state)
 	same_keys(PATH(health, "properties"), &counters, "schema health");
 	same_strings(PATH(health, "required"), &counters_always, "schema health required");
 	same_keys(PATH(s, "$defs", "fork", "properties"), &fork_keys, "schema fork");
+	same_keys(PATH(s, "$defs", "vma", "properties"), &vma_keys, "schema vma");
+	same_strings(PATH(s, "$defs", "vma", "properties", "kind", "enum"), &vma_kinds,
+		     "schema vma kind");
+	same_keys(PATH(stats, "vmas", "properties"), &vma_kinds, "schema stats vmas");
+	same_strings(PATH(stats, "vmas", "required"), &vma_kinds, "schema stats vmas required");
 	json_object_put(s);
 }
 
@@ -244,9 +266,15 @@ static void text_report_fn(const struct output *out, const void *arg)
 static void test_json(void **state)
 {
 	struct ptcopy_stats total = { .forks = 1 };
-	struct ptcopy_fork_event ev = { .pid = 1 };
+	static struct ptcopy_fork_event ev = {
+		.pid = 1,
+		.nr_vmas = 1,
+		.vmas_copied = 1,
+		.vmas = { { .start = 0x1000, .end = 0x3000, .name = "libc.so.6",
+			    .kind = PTCOPY_VMA_FILE } },
+	};
 	struct report r = one_report(&total);
-	struct json_object *o;
+	struct json_object *o, *v;
 	char *line;
 
 	(void)state;
@@ -264,6 +292,7 @@ static void test_json(void **state)
 		total_keys.n -= 3;	/* no comm, cgroup_id, label in the total */
 		same_keys(PATH(o, "total"), &total_keys, "json total");
 	}
+	same_keys(PATH(o, "total", "vmas"), &vma_kinds, "json total vmas");
 	json_object_put(o);
 	free(line);
 
@@ -277,6 +306,9 @@ static void test_json(void **state)
 	line = capture(HAVE_ALL, json_fork_fn, &ev);
 	o = json_tokener_parse(line);
 	same_keys(o, &fork_keys, "json fork");
+	v = PATH(o, "vmas");
+	assert_int_equal(json_object_array_length(v), 1);
+	same_keys(json_object_array_get_idx(v, 0), &vma_keys, "json fork vma");
 	json_object_put(o);
 	free(line);
 }
@@ -312,6 +344,11 @@ static void test_text(void **state)
 	for (i = 0; i < aborts.n; i++) {
 		snprintf(want, sizeof(want), " %s 0", aborts.v[i]);
 		assert_non_null(strstr(text, want));
+	}
+	for (i = 0; i < vma_kinds.n; i++) {
+		snprintf(want, sizeof(want), "\n%-8s %10u", vma_kinds.v[i], 0);
+		if (!strstr(text, want))
+			fail_msg("text: no \"%s\" in\n%s", want, text);
 	}
 	free(text);
 }
@@ -369,6 +406,10 @@ static void test_metrics(void **state)
 		snprintf(want, sizeof(want), "error=\"%s\"}", aborts.v[i]);
 		assert_non_null(strstr(out, want));
 	}
+	for (i = 0; i < vma_kinds.n; i++) {
+		snprintf(want, sizeof(want), "kind=\"%s\"}", vma_kinds.v[i]);
+		assert_non_null(strstr(out, want));
+	}
 	free(out);
 }
 
@@ -422,10 +463,11 @@ static void test_exporter_man(void **state)
 	}
 	assert_int_equal(rows, families);
 	*end = '\n';
-	for (i = 0; i < lock_breaks.n + retries.n + aborts.n; i++) {
+	for (i = 0; i < lock_breaks.n + retries.n + aborts.n + vma_kinds.n; i++) {
+		size_t j = i - lock_breaks.n - retries.n;
 		const char *n = i < lock_breaks.n ? lock_breaks.v[i] :
 				i < lock_breaks.n + retries.n ? retries.v[i - lock_breaks.n] :
-				aborts.v[i - lock_breaks.n - retries.n];
+				j < aborts.n ? aborts.v[j] : vma_kinds.v[j - aborts.n];
 
 		snprintf(want, sizeof(want), "\\fB%s\\fR", n);
 		if (!strstr(man, want))
@@ -438,7 +480,8 @@ static void test_exporter_man(void **state)
 /* ptcopy(8): the fork line's fields, the summary's, every enumerated name. */
 static void test_ptcopy_man(void **state)
 {
-	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts };
+	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts,
+				      &vma_kinds, &vma_keys };
 	char *man = slurp(PTCOPY_MAN);
 	size_t i, k;
 

@@ -2,7 +2,7 @@
 /*
  * One table row per metric family: its name, type and help, which
  * PTCOPY_HAVE_* bits it needs, and how one label value's ptcopy_stats
- * becomes its samples. Label values (cause, reason, error) and the health
+ * becomes its samples. Label values (cause, reason, error, kind) and the health
  * families come from bpf/ptcopy.h's name tables. No state is kept between
  * scrapes: every sample is a counter as BPF holds it. Histograms are in the
  * unit the loader was given (hist_unit_ns = 1: slot i holds
@@ -131,6 +131,23 @@ static void emit_swap_cont(struct render *r, const struct expo_family *f)
 	value_with(r, f, "result", "failed", st(r)->swap_cont_failed);
 }
 
+static void emit_vma_seconds(struct render *r, const struct expo_family *f)
+{
+#define KIND(id, v, kind)						\
+	r->labels[r->nlabels].name = "kind";				\
+	r->labels[r->nlabels].value = #kind;				\
+	expo_seconds(r->e, f, r->labels, r->nlabels + 1, st(r)->vma_ns_sum[PTCOPY_VMA_##id]);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+}
+
+static void emit_vmas(struct render *r, const struct expo_family *f)
+{
+#define KIND(id, value, name)	value_with(r, f, "kind", #name, st(r)->vmas[PTCOPY_VMA_##id]);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+}
+
 /* Per label value (comm or cgroup), in this order. */
 static const struct family families[] = {
 	{ { "ptcopy_forks_total", EXPO_COUNTER, NULL,
@@ -181,6 +198,14 @@ static const struct family families[] = {
 	    "Swap-count continuations (add_swap_count_continuation) during page-table "
 	    "copies, by result; a failed one fails the fork with ENOMEM." },
 	  PTCOPY_HAVE_SWAP_CONT, emit_swap_cont },
+	{ { "ptcopy_vma_copy_seconds_total", EXPO_COUNTER, "seconds",
+	    "Time in copy_page_range() during forks, by kind of the mapping copied "
+	    "(--vmas; kinds as in ptcopy(8))." },
+	  PTCOPY_HAVE_VMAS, emit_vma_seconds },
+	{ { "ptcopy_vmas_copied_total", EXPO_COUNTER, NULL,
+	    "Mappings whose page tables forks copied (copy_page_range() calls), by kind "
+	    "(--vmas)." },
+	  PTCOPY_HAVE_VMAS, emit_vmas },
 };
 
 /*

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * ptcopy --vmas: which of the per-mapping programs of the window object
+ * (bpf/vmas.bpf.h) this kernel can run, on any tier.
+ */
+#ifndef __PTCOPY_VMAS_H
+#define __PTCOPY_VMAS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "probe.h"
+
+struct window_bpf;
+
+/*
+ * PTCOPY_HAVE_VMAS (and PTCOPY_HAVE_HUGE_PMD where copy_huge_pmd() can be
+ * probed) if copy_page_range() can be probed under its own name; else 0,
+ * with why in why.
+ */
+__u32 vmas_have(const struct kernel_caps *caps, char *why, size_t len);
+
+/* Enable the programs vmas_have() counted on, before the window's load. */
+void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps);
+
+#endif /* __PTCOPY_VMAS_H */
