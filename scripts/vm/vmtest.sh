@@ -18,8 +18,8 @@
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
 # full_suites. The suites in patched_suites run on the patched variant
-# only. A suite's output lands in
-# build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
+# only; those in shared_suites run on the distro variant too. A suite's
+# output lands in build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
 #
@@ -50,6 +50,8 @@ distro_suites="distro inline frame bench"
 full_suites="preemptfull"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
+# the lab kernels' suites that also run on Debian's kernel (fentry, kprobes)
+shared_suites="vmas"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -79,7 +81,7 @@ variant_suites() {
 	for s in $suites; do
 		case $1 in
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
-		distro) in_list $s "$distro_suites" && echo $s ;;
+		distro) in_list $s "$distro_suites $shared_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
 		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
 		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;

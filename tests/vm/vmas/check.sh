@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# ptcopy --vmas over vmafork (tests/vm/vmas/guest): in each of its two fork
+# records, every mapping the workload made is there with the exact range
+# /proc/self/maps gave, its size and kind (arena and thp anon, shm shmem
+# named dev/zero, file file named file, heap heap); vmas_copied is the
+# workload's VMA count; the THP arena's huge PMDs map exactly smaps'
+# AnonHugePages; the 128 MiB arena's copy takes longer than all the other
+# mappings' together (16 times their 4 KiB-mapped memory); its first
+# passes are its 64 PMD ranges. On the patched kernel, every mapping's
+# passes and retries equal the copy_pte_pass_start events with an address
+# in its range between the fork's markers, and the mappings' passes add up
+# to the fork's. The summary's per-kind counts add up to the records'
+# vmas_copied; the text view (--tier=fentry) has the arena's row.
+set -eu
+. "$(dirname "$0")/../lib/check.sh"
+
+check_guest_scripts
+w=$out/workload.out
+j=$out/ptcopy.json
+[ "$(cat "$out/workload.rc" 2>/dev/null)" = 0 ] || fail "vmafork exited $(cat "$out/workload.rc" 2>/dev/null)"
+[ "$(cat "$out/ptcopy.rc" 2>/dev/null)" = 0 ] || fail "ptcopy -j exited $(cat "$out/ptcopy.rc" 2>/dev/null): $(cat "$out/ptcopy.err")"
+[ "$(cat "$out/ptcopy-text.rc" 2>/dev/null)" = 0 ] ||
+	fail "ptcopy (text, fentry) exited $(cat "$out/ptcopy-text.rc" 2>/dev/null): $(cat "$out/ptcopy-text.err")"
+results "$w" | grep -v 'ok=1 errno=0 exit=0$' | while read -r l; do fail "fork failed: $l"; done
+[ "$(results "$w" | wc -l)" = 2 ] || fail "want 2 forks, the workload reported $(results "$w" | wc -l)"
+observed "THP: $(cat "$out/thp.txt"); $(grep '^info:' "$w" | tr '\n' ' ')"
+
+# vma NAME FIELD: the workload's line for mapping NAME
+vma() {
+	grep "^info: vma=$1 " "$w" | value "$2"
+}
+maps=$(value maps "$w")
+tier=$(jq -r 'select(.type == "fork") | .tier' "$j" | head -n 1)
+records=$(jq -c 'select(.type == "fork" and .comm == "vmafork")' "$j")
+[ "$(echo "$records" | grep -c .)" = 2 ] || fail "want 2 vmafork fork records, got $(echo "$records" | grep -c .)"
+have_passes=0
+case $tier in patched|inline) have_passes=1 ;; esac
+
+if [ "$VARIANT" = patched ]; then
+	check_no_lost_events
+	# per fork (markers) and mapping: passes and retries in its range
+	trace_counts() {
+		awk -v s="$2" -v e="$3" -v fk="$1" '
+		function hex(x,   i, c, v) {
+			v = 0; x = tolower(x); sub(/^0x/, "", x)
+			for (i = 1; i <= length(x); i++) {
+				c = index("0123456789abcdef", substr(x, i, 1)) - 1
+				v = v * 16 + c
+			}
+			return v
+		}
+		/tracing_mark_write: vmafork fork=/ {
+			split($0, m, "fork="); split(m[2], n, " ")
+			cur = ($NF == "begin") ? n[1] : ""
+			next
+		}
+		/copy_pte_pass_start:/ && cur == fk {
+			a = ""; r = ""
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^addr=/) a = substr($i, 6)
+				if ($i ~ /^reason=/) r = substr($i, 8)
+			}
+			a = hex(a)
+			if (a >= hex(s) && a < hex(e)) { p++; if (r != "first") t++ }
+			all++
+		}
+		END { printf "%d %d %d\n", p, t, all }' "$out/trace.txt"
+	}
+fi
+
+for i in 0 1; do
+	rec=$(echo "$records" | sed -n "$((i + 1))p")
+	[ -n "$rec" ] || continue
+	r() { echo "$rec" | jq -r "$1"; }
+	[ "$(r .vmas_copied)" = "$maps" ] || fail "fork $i: vmas_copied $(r .vmas_copied), the workload had $maps VMAs"
+	[ "$(r '.vmas | length')" = "$maps" ] || fail "fork $i: $(r '.vmas | length') mappings in the record, want all $maps (--vmas=16)"
+	[ "$(r '[.vmas[].copy_ns] == ([.vmas[].copy_ns] | sort | reverse)')" = true ] ||
+		fail "fork $i: mappings not costliest first"
+	for m in arena thp shm file heap; do
+		s=$(( $(vma $m start) )); e=$(( $(vma $m end) ))
+		v=$(echo "$rec" | jq -c --argjson s $s '.vmas[] | select(.start == $s)')
+		[ -n "$v" ] || { fail "fork $i: no mapping starts at $(vma $m start) ($m)"; continue; }
+		f() { echo "$v" | jq -r "$1"; }
+		case $m in
+		arena|thp) kind=anon name=null ;;
+		shm) kind=shmem name=dev/zero ;;
+		file) kind=file name=file ;;
+		heap) kind=heap name=null ;;
+		esac
+		[ "$(f .end)" = $e ] && [ "$(f .size)" = $((e - s)) ] ||
+			fail "fork $i: $m end $(f .end) size $(f .size), want $e and $((e - s))"
+		[ "$(f .kind)" = $kind ] || fail "fork $i: $m kind $(f .kind), want $kind"
+		[ "$(f .name)" = $name ] || fail "fork $i: $m name $(f .name), want $name"
+		if [ "$(f 'has("huge_pmds")')" = true ]; then
+			want=0
+			[ $m = thp ] && want=$(( $(vma thp thp_kb) / 2048 ))
+			[ "$(f .huge_pmds)" = $want ] && [ "$(f .huge_bytes)" = $((want * 2097152)) ] ||
+				fail "fork $i: $m huge_pmds $(f .huge_pmds) ($(f .huge_bytes) bytes), want $want (smaps AnonHugePages $(vma $m thp_kb) kB)"
+		else
+			fail "fork $i: no huge_pmds (copy_huge_pmd is a kprobe-able function on every kernel here)"
+		fi
+		if [ $have_passes = 1 ]; then
+			[ "$(f 'has("passes") and has("retries") and has("hold_ns_sum")')" = true ] ||
+				fail "fork $i: $m lacks passes/retries/hold_ns_sum on tier $tier"
+			[ $m = arena ] && { [ $(( $(f .passes) - $(f .retries) )) = 64 ] ||
+				fail "fork $i: arena first passes $(( $(f .passes) - $(f .retries) )), want its 64 PMD ranges"; }
+			if [ "$VARIANT" = patched ]; then
+				read -r tp tr tall <<< "$(trace_counts $i $s $e)"
+				[ "$(f .passes)" = "$tp" ] && [ "$(f .retries)" = "$tr" ] ||
+					fail "fork $i: $m passes $(f .passes) retries $(f .retries), the trace has $tp and $tr in its range"
+			fi
+		else
+			[ "$(f 'has("passes") or has("retries") or has("hold_ns_sum")')" = false ] ||
+				fail "fork $i: $m has pass fields on tier $tier"
+		fi
+	done
+	arena=$(( $(vma arena start) ))
+	read -r a others <<< "$(echo "$rec" | jq -r --argjson s $arena '[(.vmas[] | select(.start == $s) | .copy_ns), ([.vmas[] | select(.start != $s) | .copy_ns] | add)] | "\(.[0]) \(.[1])"')"
+	[ "$a" -gt "$others" ] || fail "fork $i: the arena's copy $a ns is not longer than all others' $others ns"
+	if [ $have_passes = 1 ]; then
+		[ "$(r '[.vmas[].passes] | add')" = "$(r .passes)" ] ||
+			fail "fork $i: the mappings' passes add up to $(r '[.vmas[].passes] | add'), the fork had $(r .passes)"
+		[ "$VARIANT" != patched ] || {
+			read -r tp tr tall <<< "$(trace_counts $i 0 0)"
+			[ "$tall" = "$(r .passes)" ] || fail "fork $i: $(r .passes) passes, the trace has $tall"
+		}
+	fi
+	observed "fork $i (tier $tier): $(r '[.vmas[] | "\(.kind)\(if .name then ":" + .name else "" end) \(.size / 1048576 | floor)MiB \(.copy_ns / 1000 | floor)us huge=\(.huge_pmds) passes=\(.passes)"] | join(", ")')"
+done
+
+# the summary: every mapping of every traced fork, by kind
+sum_kinds=$(jq -s 'map(select(.type == "summary")) | last | .total.vmas | [.[].count] | add' "$j")
+sum_records=$(jq -s 'map(select(.type == "fork") | .vmas_copied) | add' "$j")
+[ "$sum_kinds" = "$sum_records" ] || fail "summary: $sum_kinds mappings by kind, the fork records copied $sum_records"
+[ "$(jq -s 'map(select(.type == "summary")) | last | .total.vmas.anon.copy_ns > 0' "$j")" = true ] ||
+	fail "summary: no anon copy time"
+observed "summary by kind: $(jq -s -c 'map(select(.type == "summary")) | last | .total.vmas' "$j")"
+
+# the text view: the arena's row, kind anon, its size
+arena_row=$(printf '%012x-%012x' $(( $(vma arena start) )) $(( $(vma arena end) )))
+grep -q "^    $arena_row   anon  *128.0 " "$out/ptcopy.txt" ||
+	fail "the text view (--tier=fentry) has no row '$arena_row anon 128.0': $(grep -m3 '^    ' "$out/ptcopy.txt" | tr '\n' '|')"
+grep -q 'PASSES' "$out/ptcopy.txt" && fail "the text view on tier fentry has a PASSES column"
+finish

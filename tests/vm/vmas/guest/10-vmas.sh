@@ -1,0 +1,35 @@
+# ptcopy --vmas over vmafork (tests/vm/workloads/vmafork.c): a 128 MiB
+# THP-off arena, an 8 MiB THP arena, a 4 MiB shared anonymous segment, a
+# 4 MiB private file mapping on ramfs with every page written, 4 MiB of
+# heap; two forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
+# tier it chooses (patched on the patched kernel, inline elsewhere: passes
+# per mapping) and the text view with --tier=fentry (the README's example).
+# On the patched kernel the copy_pte events are traced in the same run.
+. $TESTS/lib/guest.sh
+mkdir -p /mnt/vmas
+mount -t ramfs ramfs /mnt/vmas || exit 1
+cat /sys/kernel/mm/transparent_hugepage/enabled > thp.txt 2>&1
+
+rc=0
+ptcopy -j --forks --vmas=16 > ptcopy.json 2> ptcopy.err &
+pj=$!
+ptcopy --forks --vmas --tier=fentry > ptcopy.txt 2> ptcopy-text.err &
+pt=$!
+if wait_for ptcopy.err 'Tracing fork page-table copies' $pj &&
+	wait_for ptcopy-text.err 'Tracing fork page-table copies' $pt; then
+	trace_begin
+	traced vmafork --arena 128 /mnt/vmas/file > workload.out
+	echo $? > workload.rc
+	trace_end
+else
+	echo "ptcopy did not attach"
+	rc=1
+fi
+kill -INT $pj $pt 2> /dev/null
+wait $pj
+echo $? > ptcopy.rc
+wait $pt
+echo $? > ptcopy-text.rc
+rm -f /mnt/vmas/file
+umount /mnt/vmas
+exit $rc
