@@ -150,8 +150,8 @@
  *   shmem    vm_file is on a tmpfs/shmem superblock (s_magic TMPFS_MAGIC):
  *            MAP_SHARED|MAP_ANONYMOUS, SysV shm, memfd, files in tmpfs
  *   file     any other vm_file
- *   heap     anonymous, overlapping [mm->start_brk, mm->brk] (as
- *            /proc/PID/maps' [heap])
+ *   heap     anonymous, overlapping (mm->start_brk, mm->brk): vm_start <
+ *            brk and vm_end > start_brk (as /proc/PID/maps' [heap])
  *   stack    anonymous, containing mm->start_stack (as [stack])
  *   anon     every other anonymous mapping
  * The label set of the exporter's per-kind families: fixed and small.

@@ -56,8 +56,12 @@ static __always_inline __u32 vma_kind(const struct vma_facts *v)
 		return PTCOPY_VMA_HUGETLB;
 	if (v->has_file)
 		return v->shmem_sb ? PTCOPY_VMA_SHMEM : PTCOPY_VMA_FILE;
-	/* fs/proc/task_mmu.c: [heap] and [stack] the same way */
-	if (v->start <= v->brk && v->end >= v->start_brk)
+	/*
+	 * As /proc/PID/maps' [heap] and [stack] (vma_is_initial_heap() and
+	 * _stack() since 6.8): the heap test is strict, or the bss, which
+	 * ends where the heap starts, would be heap too.
+	 */
+	if (v->start < v->brk && v->end > v->start_brk)
 		return PTCOPY_VMA_HEAP;
 	if (v->start <= v->start_stack && v->end >= v->start_stack)
 		return PTCOPY_VMA_STACK;

@@ -11,12 +11,15 @@ mount -t ramfs ramfs /mnt/vmas || exit 1
 cat /sys/kernel/mm/transparent_hugepage/enabled > thp.txt 2>&1
 
 rc=0
+# one after the other (attaching takes seconds under TCG); text mode says
+# it is tracing on standard output
 ptcopy -j --forks --vmas=16 > ptcopy.json 2> ptcopy.err &
 pj=$!
+wait_for ptcopy.err 'Tracing fork page-table copies' $pj
 ptcopy --forks --vmas --tier=fentry > ptcopy.txt 2> ptcopy-text.err &
 pt=$!
 if wait_for ptcopy.err 'Tracing fork page-table copies' $pj &&
-	wait_for ptcopy-text.err 'Tracing fork page-table copies' $pt; then
+	wait_for ptcopy.txt 'Tracing fork page-table copies' $pt; then
 	trace_begin
 	traced vmafork --arena 128 /mnt/vmas/file > workload.out
 	echo $? > workload.rc
