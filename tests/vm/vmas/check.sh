@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# ptcopy --vmas over vmafork (tests/vm/vmas/guest): in each of its two fork
+# ptcopy --vmas over vmafork (tests/vm/vmas/guest): in each of its five fork
 # records, every mapping the workload made is there with the exact range
 # /proc/self/maps gave, its size and kind (arena and thp anon, shm shmem
 # named dev/zero, file file named file, heap heap); vmas_copied is the
 # workload's VMA count; the THP arena's huge PMDs map exactly smaps'
 # AnonHugePages; the 128 MiB arena's copy takes longer than all the other
-# mappings' together (16 times their 4 KiB-mapped memory); its first
+# mappings' together (16 times their 4 KiB-mapped memory) in at least 3
+# of the 4 forks after the first; its first
 # passes are its 64 PMD ranges. On the patched kernel, every mapping's
 # passes and retries equal the copy_pte_pass_start events with an address
 # in its range between the fork's markers, and the mappings' passes add up
@@ -22,7 +23,8 @@ j=$out/ptcopy.json
 [ "$(cat "$out/ptcopy-text.rc" 2>/dev/null)" = 0 ] ||
 	fail "ptcopy (text, fentry) exited $(cat "$out/ptcopy-text.rc" 2>/dev/null): $(cat "$out/ptcopy-text.err")"
 results "$w" | grep -v 'ok=1 errno=0 exit=0$' | while read -r l; do fail "fork failed: $l"; done
-[ "$(results "$w" | wc -l)" = 2 ] || fail "want 2 forks, the workload reported $(results "$w" | wc -l)"
+forks=5
+[ "$(results "$w" | wc -l)" = $forks ] || fail "want $forks forks, the workload reported $(results "$w" | wc -l)"
 observed "THP: $(cat "$out/thp.txt"); $(grep '^info:' "$w" | tr '\n' ' ')"
 
 # vma NAME FIELD: the workload's line for mapping NAME
@@ -34,13 +36,15 @@ maps=$(value maps "$w")
 	fail "the THP arena has $(vma thp thp_kb) kB of huge pages (smaps), want all 8192"
 tier=$(jq -r 'select(.type == "fork") | .tier' "$j" | head -n 1)
 records=$(jq -c 'select(.type == "fork" and .comm == "vmafork")' "$j")
-[ "$(echo "$records" | grep -c .)" = 2 ] || fail "want 2 vmafork fork records, got $(echo "$records" | grep -c .)"
+[ "$(echo "$records" | grep -c .)" = $forks ] ||
+	fail "want $forks vmafork fork records, got $(echo "$records" | grep -c .)"
 have_passes=0
 case $tier in patched|inline) have_passes=1 ;; esac
 
 if [ "$VARIANT" = patched ]; then
 	check_no_lost_events
-	# per fork (markers) and mapping: passes and retries in its range
+	# trace_counts FORK START END (decimal): the fork's passes (between its
+	# markers) and retries with an address in [START, END), and all its passes
 	trace_counts() {
 		awk -v s="$2" -v e="$3" -v fk="$1" '
 		function hex(x,   i, c, v) {
@@ -51,26 +55,28 @@ if [ "$VARIANT" = patched ]; then
 			}
 			return v
 		}
+		BEGIN { cur = "none" }
 		/tracing_mark_write: vmafork fork=/ {
 			split($0, m, "fork="); split(m[2], n, " ")
-			cur = ($NF == "begin") ? n[1] : ""
+			cur = ($NF == "begin") ? n[1] "" : "none"
 			next
 		}
-		/copy_pte_pass_start:/ && cur == fk {
+		/copy_pte_pass_start:/ && cur == fk "" {
 			a = ""; r = ""
 			for (i = 1; i <= NF; i++) {
 				if ($i ~ /^addr=/) a = substr($i, 6)
 				if ($i ~ /^reason=/) r = substr($i, 8)
 			}
 			a = hex(a)
-			if (a >= hex(s) && a < hex(e)) { p++; if (r != "first") t++ }
+			if (a >= s + 0 && a < e + 0) { p++; if (r != "first") t++ }
 			all++
 		}
 		END { printf "%d %d %d\n", p, t, all }' "$out/trace.txt"
 	}
 fi
 
-for i in 0 1; do
+dominated=0
+for i in $(seq 0 $((forks - 1))); do
 	rec=$(echo "$records" | sed -n "$((i + 1))p")
 	[ -n "$rec" ] || continue
 	r() { echo "$rec" | jq -r "$1"; }
@@ -118,7 +124,8 @@ for i in 0 1; do
 	done
 	arena=$(( $(vma arena start) ))
 	read -r a others <<< "$(echo "$rec" | jq -r --argjson s $arena '[(.vmas[] | select(.start == $s) | .copy_ns), ([.vmas[] | select(.start != $s) | .copy_ns] | add)] | "\(.[0]) \(.[1])"')"
-	[ "$a" -gt "$others" ] || fail "fork $i: the arena's copy $a ns is not longer than all others' $others ns"
+	[ $i = 0 ] || [ "$a" -le "$others" ] || dominated=$((dominated + 1))
+	observed "fork $i: the arena's copy $a ns, all other mappings' $others ns"
 	if [ $have_passes = 1 ]; then
 		[ "$(r '[.vmas[].passes] | add')" = "$(r .passes)" ] ||
 			fail "fork $i: the mappings' passes add up to $(r '[.vmas[].passes] | add'), the fork had $(r .passes)"
@@ -129,6 +136,13 @@ for i in 0 1; do
 	fi
 	observed "fork $i (tier $tier): $(r '[.vmas[] | "\(.kind)\(if .name then ":" + .name else "" end) \(.size / 1048576 | floor)MiB \(.copy_ns / 1000 | floor)us huge=\(.huge_pmds) passes=\(.passes)"] | join(", ")')"
 done
+
+# Fork 0 runs copy_huge_pmd() and the rest for the first time, which TCG
+# translates then (seen: the 8 MiB THP arena's 4 huge PMDs took 5.8 ms in
+# fork 0, 72 us in fork 1): the warm forks decide, by majority, so that one
+# host hiccup in a small mapping's copy does not.
+[ $dominated -ge 3 ] ||
+	fail "the arena's copy was longer than all other mappings' together in $dominated of forks 1-4, want 3 or more"
 
 # the summary: every mapping of every traced fork, by kind
 sum_kinds=$(jq -s 'map(select(.type == "summary")) | last | .total.vmas | [.[].count] | add' "$j")

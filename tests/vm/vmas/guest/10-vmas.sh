@@ -1,7 +1,7 @@
 # ptcopy --vmas over vmafork (tests/vm/workloads/vmafork.c): a 128 MiB
 # THP-off arena, an 8 MiB THP arena, a 4 MiB shared anonymous segment, a
 # 4 MiB private file mapping on ramfs with every page written, 4 MiB of
-# heap; two forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
+# heap; five forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
 # tier it chooses (patched on the patched kernel, inline elsewhere: passes
 # per mapping) and the text view with --tier=fentry (the README's example).
 # On the patched kernel the copy_pte events are traced in the same run.
@@ -21,7 +21,7 @@ pt=$!
 if wait_for ptcopy.err 'Tracing fork page-table copies' $pj &&
 	wait_for ptcopy.txt 'Tracing fork page-table copies' $pt; then
 	trace_begin
-	traced vmafork --arena 128 /mnt/vmas/file > workload.out
+	traced vmafork --arena 128 --forks 5 /mnt/vmas/file > workload.out
 	echo $? > workload.rc
 	trace_end
 else
