@@ -138,7 +138,9 @@ static void text_vmas(const struct output *out, const struct ptcopy_fork_event *
 			fprintf(f, " %9u", v->huge_pmds);
 		if (out->have & PTCOPY_HAVE_PASSES)
 			fprintf(f, " %7u %7u %9.3f", v->passes, v->retries, v->hold_ns_sum / 1e6);
-		fprintf(f, " %.*s\n", (int)vma_name_len(v), v->name);
+		if (v->name[0])
+			fprintf(f, " %.*s", (int)vma_name_len(v), v->name);
+		fputc('\n', f);
 	}
 }
 
