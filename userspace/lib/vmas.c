@@ -47,6 +47,13 @@ __u32 vmas_have(const struct kernel_caps *caps, char *why, size_t len)
 	return 0;
 }
 
+const char *vmas_how(const struct kernel_caps *caps)
+{
+	if (fentry_ok(caps))
+		return "fentry";
+	return kprobe_ok(caps) ? "kprobe" : NULL;
+}
+
 void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps)
 {
 	bool fentry = fentry_ok(caps), kprobe = !fentry && kprobe_ok(caps);

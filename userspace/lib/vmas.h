@@ -19,6 +19,9 @@ struct window_bpf;
  */
 __u32 vmas_have(const struct kernel_caps *caps, char *why, size_t len);
 
+/* How copy_page_range() would be probed: "fentry", "kprobe", or NULL. */
+const char *vmas_how(const struct kernel_caps *caps);
+
 /* Enable the programs vmas_have() counted on, before the window's load. */
 void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps);
 

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include "output.h"
 #include "stats.h"
-#include "vmas.h"
+#include "mappings.h"
 
 static void add_u64(struct json_object *o, const char *key, __u64 v)
 {

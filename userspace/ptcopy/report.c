@@ -4,7 +4,7 @@
 #include <time.h>
 #include "output.h"
 #include "stats.h"
-#include "vmas.h"
+#include "mappings.h"
 
 #define STARS_MAX	40
 

@@ -11,7 +11,8 @@
 # passes and retries equal the copy_pte_pass_start events with an address
 # in its range between the fork's markers, and the mappings' passes add up
 # to the fork's. The summary's per-kind counts add up to the records'
-# vmas_copied; the text view (--tier=fentry) has the arena's row.
+# vmas_copied; ptcopy_exporter --vmas counts, per kind, the mappings of
+# vmafork's records; the text view (--tier=fentry) has the arena's row.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -151,6 +152,18 @@ sum_records=$(jq -s 'map(select(.type == "fork") | .vmas_copied) | add' "$j")
 [ "$(jq -s 'map(select(.type == "summary")) | last | .total.vmas.anon.copy_ns > 0' "$j")" = true ] ||
 	fail "summary: no anon copy time"
 observed "summary by kind: $(jq -s -c 'map(select(.type == "summary")) | last | .total.vmas' "$j")"
+
+# the exporter (tier fentry, its own session): per kind, exactly the
+# mappings the five records of vmafork hold (each holds all of its VMAs)
+[ "$(cat "$out/exporter.rc" 2>/dev/null)" = 0 ] || fail "ptcopy_exporter exited $(cat "$out/exporter.rc" 2>/dev/null): $(tail -n 2 "$out/exporter.log")"
+for kind in hugetlb shmem file heap stack anon; do
+	got=$(sed -n "s/^ptcopy_vmas_copied_total{comm=\"vmafork\",kind=\"$kind\"} //p" "$out/after.prom")
+	want=$(echo "$records" | jq -s --arg k $kind '[.[].vmas[] | select(.kind == $k)] | length')
+	[ "$got" = "$want" ] || fail "exporter: ptcopy_vmas_copied_total{comm=vmafork,kind=$kind} '$got', the records hold $want"
+done
+sec=$(sed -n 's/^ptcopy_vma_copy_seconds_total{comm="vmafork",kind="anon"} //p' "$out/after.prom")
+awk -v s="${sec:-0}" 'BEGIN { exit !(s > 0) }' || fail "exporter: no anon copy seconds for vmafork: '$sec'"
+observed "exporter (vmafork): $(grep '^ptcopy_vma.*comm="vmafork"' "$out/after.prom" | tr '\n' ' ')"
 
 # the text view: the arena's row, kind anon, its size
 arena_row=$(printf '%012x-%012x' $(( $(vma arena start) )) $(( $(vma arena end) )))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* ptcopy --vmas: a fork record's mappings, costliest first, and kind names. */
-#ifndef __PTCOPY_VMAS_OUT_H
-#define __PTCOPY_VMAS_OUT_H
+#ifndef __PTCOPY_MAPPINGS_H
+#define __PTCOPY_MAPPINGS_H
 
 #include <stddef.h>
 #include <linux/types.h>
@@ -22,4 +22,4 @@ size_t vma_name_len(const struct ptcopy_vma *v);
 /* What its huge PMDs map: each maps a page table's worth of pages. */
 __u64 vma_huge_bytes(const struct ptcopy_vma *v, unsigned long page_size);
 
-#endif /* __PTCOPY_VMAS_OUT_H */
+#endif /* __PTCOPY_MAPPINGS_H */

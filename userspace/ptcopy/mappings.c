@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdlib.h>
 #include <string.h>
-#include "vmas.h"
+#include "mappings.h"
 
 const char *vma_kind_name(__u32 k)
 {
