@@ -163,6 +163,14 @@ for kind in hugetlb shmem file heap stack anon; do
 done
 sec=$(sed -n 's/^ptcopy_vma_copy_seconds_total{comm="vmafork",kind="anon"} //p' "$out/after.prom")
 awk -v s="${sec:-0}" 'BEGIN { exit !(s > 0) }' || fail "exporter: no anon copy seconds for vmafork: '$sec'"
+# what the per-mapping programs cost per run (kernel BPF statistics), for
+# docs/PERFORMANCE.md; nothing is asserted about speed
+for p in ptcopy_vma_entry ptcopy_vma_exit ptcopy_vma_kp_huge ptcopy_page_entry ptcopy_page_exit; do
+	runs=$(sed -n "s/^ptcopy_bpf_program_runs_total{program=\"$p\"} //p" "$out/after.prom")
+	sec=$(sed -n "s/^ptcopy_bpf_program_run_seconds_total{program=\"$p\"} //p" "$out/after.prom")
+	[ -n "$runs" ] && [ "$runs" != 0 ] &&
+		observed "exporter program $p: $runs runs, $(awk -v s="$sec" -v n="$runs" 'BEGIN { printf "%.0f", s * 1e9 / n }') ns/run"
+done
 observed "exporter (vmafork): $(grep '^ptcopy_vma.*comm="vmafork"' "$out/after.prom" | tr '\n' ' ')"
 
 # the text view: the arena's row, kind anon, its size

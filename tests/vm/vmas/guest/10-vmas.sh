@@ -4,8 +4,9 @@
 # heap; five forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
 # tier it chooses (patched on the patched kernel, inline elsewhere: passes
 # per mapping) and the text view with --tier=fentry (the README's example);
-# ptcopy_exporter --vmas (tier fentry: one inline session at a time) is
-# scraped after the workload.
+# ptcopy_exporter --vmas --bpf-stats (tier fentry: one inline session at a
+# time) is scraped after the workload: its counts, and what its programs
+# cost per run.
 # On the patched kernel the copy_pte events are traced in the same run.
 . $TESTS/lib/guest.sh
 mkdir -p /mnt/vmas
@@ -15,7 +16,7 @@ cat /sys/kernel/mm/transparent_hugepage/enabled > thp.txt 2>&1
 rc=0
 PORT=10368
 URL=http://127.0.0.1:$PORT/metrics
-ptcopy_exporter --vmas --tier=fentry --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
+ptcopy_exporter --vmas --bpf-stats --tier=fentry --web.listen-address=127.0.0.1:$PORT 2> exporter.log &
 exp=$!
 wait_for exporter.log 'msg="listening on' $exp
 # one after the other (attaching takes seconds under TCG); text mode says
