@@ -353,6 +353,41 @@ static void test_text(void **state)
 	free(text);
 }
 
+static void text_fork_fn(const struct output *out, const void *arg)
+{
+	text_fork(out, arg);
+}
+
+/* Text: a fork's mappings under its line, costliest first, columns by tier. */
+static void test_text_vmas(void **state)
+{
+	static struct ptcopy_fork_event ev = {
+		.pid = 42, .tid = 42, .comm = "redis", .nr_vmas = 2, .vmas_copied = 9,
+		.vmas = {
+			{ .start = 0x7f0000000000, .end = 0x7f0000200000, .kind = PTCOPY_VMA_FILE,
+			  .name = "libc.so.6", .copy_ns = 1500 },
+			{ .start = 0x7f1000000000, .end = 0x7f1040000000, .kind = PTCOPY_VMA_ANON,
+			  .copy_ns = 12345678, .huge_pmds = 2, .passes = 500, .retries = 3,
+			  .hold_ns_sum = 4000000 },
+		},
+	};
+	char *text;
+
+	(void)state;
+	text = capture(HAVE_ALL, text_fork_fn, &ev);
+	if (!strstr(text, "\n    MAPPING                     KIND       SIZE_MB    COPY_MS HUGE_PMDS  PASSES RETRIES   HOLD_MS NAME (9 mappings copied)\n"
+			  "    7f1000000000-7f1040000000   anon        1024.0     12.346         2     500       3     4.000\n"
+			  "    7f0000000000-7f0000200000   file           2.0      0.002         0       0       0     0.000 libc.so.6\n"))
+		fail_msg("text: no mapping table in\n%s", text);
+	free(text);
+	/* tier fentry: no pass columns, no huge PMDs without their probe */
+	text = capture(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS, text_fork_fn, &ev);
+	if (!strstr(text, "\n    MAPPING                     KIND       SIZE_MB    COPY_MS NAME (9 mappings copied)\n"
+			  "    7f1000000000-7f1040000000   anon        1024.0     12.346\n"))
+		fail_msg("text, tier fentry: no mapping table in\n%s", text);
+	free(text);
+}
+
 static char *render_all(void)
 {
 	struct metrics_config c = {
@@ -505,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_vmas),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_exporter_man),
 		cmocka_unit_test(test_ptcopy_man),
