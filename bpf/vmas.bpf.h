@@ -5,8 +5,8 @@
  * copy_page_range(dst_vma, src_vma) once per copied VMA, so its entry
  * names the mapping and its return ends that mapping's copy. The handlers
  * are "?" sections: the loader enables the fentry/fexit pair where fentry
- * works and copy_page_range is in BTF under its own name, else the
- * kprobe/kretprobe pair where copy_page_range is a kallsyms symbol of that
+ * works and copy_page_range is in BTF under its own name, else (and on
+ * tier kprobe) the kprobe/kretprobe pair where copy_page_range is a kallsyms symbol of that
  * name; a kretprobe on copy_huge_pmd() (a huge PMD copied whole) where
  * kprobes work and it is a symbol of that name.
  *

@@ -269,7 +269,7 @@ static int open_window(struct session *s, const struct session_opts *o)
 	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
 	pick_frame(s);
 	if (s->cfg.have & PTCOPY_HAVE_VMAS)
-		vmas_pick(s->window, &s->caps);
+		vmas_pick(s->window, &s->caps, s->tier);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
 	log_libbpf_capture();

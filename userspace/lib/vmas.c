@@ -2,7 +2,8 @@
 /*
  * The per-mapping programs are "?" sections of the window object: fentry/
  * fexit on copy_page_range where fentry works (BTF-typed, no return probe
- * instances to run out of), else a kprobe/kretprobe pair; the kretprobe on
+ * instances to run out of), else, or on tier kprobe, a kprobe/kretprobe
+ * pair; the kretprobe on
  * copy_huge_pmd wherever kprobes work (fexit would need seven arguments,
  * more than x86's trampolines take before 6.6). Both attach by the
  * function's own name: a compiler clone (copy_page_range.isra.0) is not
@@ -47,16 +48,22 @@ __u32 vmas_have(const struct kernel_caps *caps, char *why, size_t len)
 	return 0;
 }
 
-const char *vmas_how(const struct kernel_caps *caps)
+/* Tier kprobe (chosen, or forced because fentry misbehaves) keeps to kprobes. */
+static bool use_kprobe(const struct kernel_caps *caps, enum tier t)
 {
-	if (fentry_ok(caps))
-		return "fentry";
-	return kprobe_ok(caps) ? "kprobe" : NULL;
+	return kprobe_ok(caps) && (t == TIER_KPROBE || !fentry_ok(caps));
 }
 
-void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps)
+const char *vmas_how(const struct kernel_caps *caps, enum tier t)
 {
-	bool fentry = fentry_ok(caps), kprobe = !fentry && kprobe_ok(caps);
+	if (use_kprobe(caps, t))
+		return "kprobe";
+	return fentry_ok(caps) ? "fentry" : NULL;
+}
+
+void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps, enum tier t)
+{
+	bool kprobe = use_kprobe(caps, t), fentry = !kprobe && fentry_ok(caps);
 
 	bpf_program__set_autoload(w->progs.ptcopy_vma_entry, fentry);
 	bpf_program__set_autoload(w->progs.ptcopy_vma_exit, fentry);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "probe.h"
+#include "tier.h"
 
 struct window_bpf;
 
@@ -19,10 +20,13 @@ struct window_bpf;
  */
 __u32 vmas_have(const struct kernel_caps *caps, char *why, size_t len);
 
-/* How copy_page_range() would be probed: "fentry", "kprobe", or NULL. */
-const char *vmas_how(const struct kernel_caps *caps);
+/*
+ * How copy_page_range() is probed with tier t: "fentry" where it works,
+ * "kprobe" otherwise or on tier kprobe; NULL if neither can.
+ */
+const char *vmas_how(const struct kernel_caps *caps, enum tier t);
 
-/* Enable the programs vmas_have() counted on, before the window's load. */
-void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps);
+/* Enable the programs vmas_how() names, before the window's load. */
+void vmas_pick(struct window_bpf *w, const struct kernel_caps *caps, enum tier t);
 
 #endif /* __PTCOPY_VMAS_H */

@@ -84,7 +84,7 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
 	fprintf(f, "copy_huge_pmd         %s\n", sym_or_no(c->sym_copy_huge_pmd));
 	if (vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_VMAS)
-		fprintf(f, "per mapping (--vmas)  %s on copy_page_range%s\n", vmas_how(c),
+		fprintf(f, "per mapping (--vmas)  %s on copy_page_range%s\n", vmas_how(c, chosen),
 			vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_HUGE_PMD ?
 			", kretprobe on copy_huge_pmd" : "");
 	else
@@ -214,7 +214,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 #undef S
 	json_object_object_add(o, "inline", json_inline(c));
 	have = vmas_have(c, reason, sizeof(reason));
-	json_object_object_add(o, "vmas", have ? json_object_new_string(vmas_how(c)) : NULL);
+	json_object_object_add(o, "vmas", have ? json_object_new_string(vmas_how(c, chosen)) : NULL);
 	json_object_object_add(o, "why_vmas", have ? NULL : json_object_new_string(reason));
 	json_object_object_add(o, "vmas_huge_pmd",
 			       json_object_new_boolean(have & PTCOPY_HAVE_HUGE_PMD));

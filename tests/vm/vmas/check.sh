@@ -12,7 +12,9 @@
 # in its range between the fork's markers, and the mappings' passes add up
 # to the fork's. The summary's per-kind counts add up to the records'
 # vmas_copied; ptcopy_exporter --vmas counts, per kind, the mappings of
-# vmafork's records; the text view (--tier=fentry) has the arena's row.
+# vmafork's records; the text view (--tier=kprobe: kprobes on
+# copy_page_range) has the arena's row and a table of all the mappings for
+# each fork.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -22,7 +24,7 @@ j=$out/ptcopy.json
 [ "$(cat "$out/workload.rc" 2>/dev/null)" = 0 ] || fail "vmafork exited $(cat "$out/workload.rc" 2>/dev/null)"
 [ "$(cat "$out/ptcopy.rc" 2>/dev/null)" = 0 ] || fail "ptcopy -j exited $(cat "$out/ptcopy.rc" 2>/dev/null): $(cat "$out/ptcopy.err")"
 [ "$(cat "$out/ptcopy-text.rc" 2>/dev/null)" = 0 ] ||
-	fail "ptcopy (text, fentry) exited $(cat "$out/ptcopy-text.rc" 2>/dev/null): $(cat "$out/ptcopy-text.err")"
+	fail "ptcopy (text, kprobe) exited $(cat "$out/ptcopy-text.rc" 2>/dev/null): $(cat "$out/ptcopy-text.err")"
 results "$w" | grep -v 'ok=1 errno=0 exit=0$' | while read -r l; do fail "fork failed: $l"; done
 forks=5
 [ "$(results "$w" | wc -l)" = $forks ] || fail "want $forks forks, the workload reported $(results "$w" | wc -l)"
@@ -173,9 +175,13 @@ for p in ptcopy_vma_entry ptcopy_vma_exit ptcopy_vma_kp_huge ptcopy_page_entry p
 done
 observed "exporter (vmafork): $(grep '^ptcopy_vma.*comm="vmafork"' "$out/after.prom" | tr '\n' ' ')"
 
-# the text view: the arena's row, kind anon, its size
+# the text view (tier kprobe): the arena's row, kind anon, its size
 arena_row=$(printf '%012x-%012x' $(( $(vma arena start) )) $(( $(vma arena end) )))
 grep -q "^    $arena_row   anon  *128.0 " "$out/ptcopy.txt" ||
-	fail "the text view (--tier=fentry) has no row '$arena_row anon 128.0': $(grep -m3 '^    ' "$out/ptcopy.txt" | tr '\n' '|')"
-grep -q 'PASSES' "$out/ptcopy.txt" && fail "the text view on tier fentry has a PASSES column"
+	fail "the text view (--tier=kprobe) has no row '$arena_row anon 128.0': $(grep -m3 '^    ' "$out/ptcopy.txt" | tr '\n' '|')"
+grep -q 'PASSES' "$out/ptcopy.txt" && fail "the text view on tier kprobe has a PASSES column"
+# its per-mapping programs were kprobes: every vmafork fork, all its mappings
+n=$(grep -c "^    MAPPING .* NAME ($maps mappings copied)$" "$out/ptcopy.txt" || true)
+[ "$(grep -c ' vmafork  ' "$out/ptcopy.txt")" -ge $forks ] && [ "$n" -ge $forks ] ||
+	fail "the text view (kprobes) shows $n mapping tables of $maps mappings, want one per vmafork fork ($forks)"
 finish

@@ -3,7 +3,8 @@
 # 4 MiB private file mapping on ramfs with every page written, 4 MiB of
 # heap; five forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
 # tier it chooses (patched on the patched kernel, inline elsewhere: passes
-# per mapping) and the text view with --tier=fentry (the README's example);
+# per mapping) and the text view with --tier=kprobe (the per-mapping
+# programs then are kprobes too; the README's example);
 # ptcopy_exporter --vmas --bpf-stats (tier fentry: one inline session at a
 # time) is scraped after the workload: its counts, and what its programs
 # cost per run.
@@ -24,7 +25,7 @@ wait_for exporter.log 'msg="listening on' $exp
 ptcopy -j --forks --vmas=16 > ptcopy.json 2> ptcopy.err &
 pj=$!
 wait_for ptcopy.err 'Tracing fork page-table copies' $pj
-ptcopy --forks --vmas --tier=fentry > ptcopy.txt 2> ptcopy-text.err &
+ptcopy --forks --vmas --tier=kprobe > ptcopy.txt 2> ptcopy-text.err &
 pt=$!
 if wait_for exporter.log 'msg="listening on' $exp &&
 	wait_for ptcopy.err 'Tracing fork page-table copies' $pj &&
