@@ -56,6 +56,15 @@ static __always_inline __u64 pass_start(struct ptcopy_fork *f, __u32 reason)
 	f->ev.passes++;
 	if (reason < PTCOPY_PASS_REASONS)
 		f->reasons[reason]++;
+	/*
+	 * Inside a mapping's copy_page_range() (ptcopy --vmas): the pass is
+	 * that mapping's, as copy_pte_range() is only called from there.
+	 */
+	if (f->vma_start_ns) {
+		f->vma.passes++;
+		if (reason != PTCOPY_PASS_FIRST)
+			f->vma.retries++;
+	}
 	return now;
 }
 
@@ -91,6 +100,8 @@ static __always_inline void pass_unlocked(struct ptcopy_fork *f)
 	hold = bpf_ktime_get_ns() - h->locked_ns;
 	h->locked_ns = 0;
 	f->ev.hold_ns_sum += hold;
+	if (f->vma_start_ns)
+		f->vma.hold_ns_sum += hold;
 	if (hold > f->ev.hold_ns_max)
 		f->ev.hold_ns_max = hold;
 	hist_add(&f->hold, hold);

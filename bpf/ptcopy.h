@@ -96,6 +96,10 @@
  *              and the copy's result. The inline tier has passes without
  *              it: its probes see neither the loop's exit condition nor
  *              copy_pte_range()'s return.
+ *   vmas       per mapping (ptcopy --vmas): copy_page_range() of each
+ *              source VMA timed by fentry/fexit or kprobe/kretprobe, any
+ *              tier where either works (bpf/vmas.bpf.h)
+ *   huge_pmd   per mapping: copy_huge_pmd() calls that copied a huge PMD
  */
 #define PTCOPY_HAVE_TABLE(X)			\
 	X(WINDOW, 0, window)			\
@@ -103,7 +107,9 @@
 	X(CALLS, 2, calls)			\
 	X(RESCHED, 3, resched)			\
 	X(SWAP_CONT, 4, swap_cont)		\
-	X(LOOP, 5, loop)
+	X(LOOP, 5, loop)			\
+	X(VMAS, 6, vmas)			\
+	X(HUGE_PMD, 7, huge_pmd)
 
 /*
  * ptcopy_counters: the tool's own health, X(ID, name, have, labelled, help).
@@ -136,11 +142,48 @@
 	  "Page-table copy calls whose return was not seen (kretprobe instances " \
 	  "exhausted); those calls are missing from the call metrics.")
 
+/*
+ * The kind of a copied mapping (the source VMA of copy_page_range()),
+ * X(ID, value, name), decided in this order from the kernel's objects at
+ * the probe (bpf/vmas.bpf.h), the first that holds:
+ *   hugetlb  vm_flags has VM_HUGETLB (hugetlbfs, MAP_HUGETLB, SHM_HUGETLB)
+ *   shmem    vm_file is on a tmpfs/shmem superblock (s_magic TMPFS_MAGIC):
+ *            MAP_SHARED|MAP_ANONYMOUS, SysV shm, memfd, files in tmpfs
+ *   file     any other vm_file
+ *   heap     anonymous, overlapping (mm->start_brk, mm->brk): vm_start <
+ *            brk and vm_end > start_brk (as /proc/PID/maps' [heap])
+ *   stack    anonymous, containing mm->start_stack (as [stack])
+ *   anon     every other anonymous mapping
+ * The label set of the exporter's per-kind families: fixed and small.
+ */
+#define PTCOPY_VMA_KIND_TABLE(X)		\
+	X(HUGETLB, 0, hugetlb)			\
+	X(SHMEM, 1, shmem)			\
+	X(FILE, 2, file)			\
+	X(HEAP, 3, heap)			\
+	X(STACK, 4, stack)			\
+	X(ANON, 5, anon)
+
+/*
+ * What ptcopy_stats keeps per mapping kind (--vmas), X(unit, key, field,
+ * metric, help): the JSON keys of each kind's object in a stats object's
+ * "vmas", and one exporter family per row labelled by kind. unit COUNT is
+ * a counter, NS a sum of nanoseconds (exported in seconds).
+ */
+#define PTCOPY_VMA_STATS_TABLE(X)						\
+	X(COUNT, count, vmas, "ptcopy_vmas_copied_total",			\
+	  "Mappings whose page tables forks copied (copy_page_range() calls), by kind " \
+	  "(--vmas).")								\
+	X(NS, copy_ns, vma_ns_sum, "ptcopy_vma_copy_seconds_total",		\
+	  "Time in copy_page_range() during forks, by kind of the mapping copied " \
+	  "(--vmas; kinds as in ptcopy(8)).")
+
 #define PTCOPY_ENUM_PASS(id, value, name)		PTCOPY_PASS_##id = value,
 #define PTCOPY_ENUM_STOP(id, value, name, lock_break)	PTCOPY_STOP_##id = value,
 #define PTCOPY_ENUM_ABORT(id, value, name)		PTCOPY_ABORT_##id = value,
 #define PTCOPY_ENUM_HAVE(id, bit, name)			PTCOPY_HAVE_##id = 1 << (bit),
 #define PTCOPY_ENUM_COUNTER(id, name, have, labelled, help) PTCOPY_CTR_##id,
+#define PTCOPY_ENUM_VMA_KIND(id, value, name)		PTCOPY_VMA_##id = value,
 
 enum ptcopy_pass_reason {
 	PTCOPY_PASS_REASON_TABLE(PTCOPY_ENUM_PASS)
@@ -164,6 +207,11 @@ enum ptcopy_have {
 enum ptcopy_counter {
 	PTCOPY_COUNTER_TABLE(PTCOPY_ENUM_COUNTER)
 	PTCOPY_COUNTERS,
+};
+
+enum ptcopy_vma_kind {
+	PTCOPY_VMA_KIND_TABLE(PTCOPY_ENUM_VMA_KIND)
+	PTCOPY_VMA_KINDS,
 };
 
 /* ptcopy_label_mode: how ptcopy_stats is keyed */
@@ -322,6 +370,10 @@ struct ptcopy_stats {
 	/* PTCOPY_HAVE_SWAP_CONT */
 	__u64 swap_cont_ok;
 	__u64 swap_cont_failed;
+
+	/* PTCOPY_HAVE_VMAS: every copied mapping, by enum ptcopy_vma_kind */
+	__u64 vmas[PTCOPY_VMA_KINDS];
+	__u64 vma_ns_sum[PTCOPY_VMA_KINDS];	/* their copy_page_range() time */
 };
 
 /*
@@ -361,6 +413,38 @@ struct ptcopy_stats {
 
 #define PTCOPY_STRUCT_FIELD(type, name, have, help)	type name;
 
+/* Mappings a fork record carries at most (ptcopy --vmas=N, N <= this). */
+#define PTCOPY_VMAS_MAX		16
+/* A file mapping's name: its dentry's d_name, cut to this (NUL included). */
+#define PTCOPY_VMA_NAME_LEN	32
+
+/*
+ * The measured fields of one mapping in a fork record, X(type, name, have,
+ * help), as PTCOPY_FORK_FIELD_TABLE: the members of struct ptcopy_vma after
+ * its identity, and the JSON keys of a "vmas" entry. Ordered so that the
+ * struct has no holes.
+ */
+#define PTCOPY_VMA_FIELD_TABLE(X)						\
+	X(__u32, huge_pmds, PTCOPY_HAVE_HUGE_PMD,				\
+	  "copy_huge_pmd() calls that copied a huge PMD")			\
+	X(__u64, copy_ns, PTCOPY_HAVE_VMAS, "its copy_page_range() time")	\
+	X(__u64, hold_ns_sum, PTCOPY_HAVE_PASSES,				\
+	  "both PTE locks held, summed over its passes")			\
+	X(__u32, passes, PTCOPY_HAVE_PASSES, "copy_pte_range() passes in it")	\
+	X(__u32, retries, PTCOPY_HAVE_PASSES, "its passes that retried a range")
+
+/*
+ * One copied mapping (the source VMA of one copy_page_range() call): its
+ * identity (JSON: start, end, size, kind, name) and PTCOPY_VMA_FIELD_TABLE.
+ */
+struct ptcopy_vma {
+	__u64 start;			/* vm_start */
+	__u64 end;			/* vm_end */
+	char name[PTCOPY_VMA_NAME_LEN];	/* shmem, file, hugetlb: the file's d_name */
+	__u32 kind;			/* enum ptcopy_vma_kind */
+	PTCOPY_VMA_FIELD_TABLE(PTCOPY_STRUCT_FIELD)
+};
+
 /*
  * One fork, sent when its page-table copy ends: its identity (JSON: ts_ns,
  * window_ns, cgroup_id, rss_bytes, pid, tid, comm, result) and the fields
@@ -377,6 +461,13 @@ struct ptcopy_fork_event {
 	__u32 have;			/* enum ptcopy_have */
 	__s32 result;			/* 0, or the copy's first error (-errno) */
 	PTCOPY_FORK_FIELD_TABLE(PTCOPY_STRUCT_FIELD)
+	/*
+	 * PTCOPY_HAVE_VMAS: the fork's cfg.vmas costliest mappings (by
+	 * copy_ns), in no order, and how many it copied in all.
+	 */
+	__u32 nr_vmas;
+	__u32 vmas_copied;
+	struct ptcopy_vma vmas[PTCOPY_VMAS_MAX];
 };
 
 /*
@@ -401,6 +492,12 @@ struct ptcopy_fork {
 	struct ptcopy_hist hold;
 	struct ptcopy_hist wait;
 	struct ptcopy_hist call;
+	/* PTCOPY_HAVE_VMAS: the mapping being copied (vmas.bpf.h) */
+	struct ptcopy_vma vma;
+	__u64 vma_start_ns;		/* its copy_page_range() entry, 0 outside */
+	__u64 vma_ns_sum[PTCOPY_VMA_KINDS];
+	__u32 vmas[PTCOPY_VMA_KINDS];
+	__u32 vma_pad;
 };
 
 /*
@@ -425,6 +522,8 @@ struct ptcopy_config {
 	__u32 mmap_lock_memcg;		/* mmap_lock events carry a memcg_path argument */
 	__u32 fork_events;		/* send ptcopy_events records (a consumer reads them) */
 	__u64 fork_events_min_ns;	/* only for windows at least this long */
+	__u32 vmas;			/* mappings per fork record, <= PTCOPY_VMAS_MAX */
+	__u32 pad;
 };
 
 #endif /* __PTCOPY_H */

@@ -411,6 +411,12 @@ static __always_inline void stats_fold(struct ptcopy_stats *s,
 	ADD(resched_done, ev->resched_done);
 	ADD(swap_cont_ok, ev->swap_cont_ok);
 	ADD(swap_cont_failed, ev->swap_cont_failed);
+	if (ev->have & PTCOPY_HAVE_VMAS) {
+		for (i = 0; i < PTCOPY_VMA_KINDS; i++) {
+			ADD(vmas[i], f->vmas[i]);
+			ADD(vma_ns_sum[i], f->vma_ns_sum[i]);
+		}
+	}
 }
 
 /* The per-label entry for this fork; label values past the bound fold into "other". */
@@ -467,7 +473,6 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
 {
 	static const __u32 zero;
 	struct ptcopy_forking *m;
-	struct ptcopy_fork_event *ev;
 	struct ptcopy_stats *s;
 	struct stall_sum *st;
 	struct stall_ctx c;
@@ -506,13 +511,9 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
 
 	/* A record (and a consumer wake-up) only for a consumer that wants it. */
 	if (cfg.fork_events && f->ev.window_ns >= cfg.fork_events_min_ns) {
-		ev = bpf_ringbuf_reserve(&ptcopy_events, sizeof(*ev), 0);
-		if (!ev) {
+		/* copied by the helper: the record (mappings and all) is ~1.5 KiB */
+		if (bpf_ringbuf_output(&ptcopy_events, &f->ev, sizeof(f->ev), 0))
 			counter_inc(PTCOPY_CTR_EVENTS_LOST);
-		} else {
-			__builtin_memcpy(ev, &f->ev, sizeof(*ev));
-			bpf_ringbuf_submit(ev, 0);
-		}
 	}
 	fork_forget(f, tid);
 }
@@ -714,3 +715,5 @@ int ptcopy_mml_start_raw(__u64 *ctx)
 
 /* Where fentry works and the mmap_lock events are costly: see the file. */
 #include "frame_fentry.bpf.h"
+/* ptcopy --vmas, on every tier: see the file. */
+#include "vmas.bpf.h"

@@ -6,7 +6,8 @@
  *   gen-contract schema TEMPLATE OUT   ptcopy -j's JSON schema: the
  *       template (userspace/ptcopy/ptcopy.schema.in.json) has every part
  *       that is not a table; this adds the fork fields, the stats fields
- *       and groups, and the health counters, with their help texts.
+ *       and groups, the health counters, with their help texts, and the
+ *       mappings' (--vmas) kinds and fields.
  *   gen-contract man TEMPLATE OUT      ptcopy_exporter(8): the line
  *       `.\" @metrics@` of the template becomes the METRICS table's rows
  *       for the families the tables define.
@@ -76,6 +77,49 @@ static struct json_object *group_object(const char *key)
 	return o;
 }
 
+/*
+ * --vmas: a stats object's "vmas" (one object per kind, its keys
+ * PTCOPY_VMA_STATS_TABLE's), and a fork record's mapping (the kind's names,
+ * PTCOPY_VMA_FIELD_TABLE's fields; the identity is the template's).
+ */
+static void vmas(struct json_object *s, struct json_object *stats)
+{
+	struct json_object *o = json_object_new_object(), *p = json_object_new_object(),
+			   *req = json_object_new_array(), *kinds = json_object_new_array();
+
+	json_object_object_add(o, "type", json_object_new_string("object"));
+	json_object_object_add(o, "description",
+			       json_object_new_string("--vmas: every mapping copied, by kind"));
+#define KIND(id, value, name)						\
+	json_object_object_add(p, #name, ref("vma_kind", NULL));	\
+	require(req, #name);						\
+	require(kinds, #name);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+	json_object_object_add(o, "properties", p);
+	json_object_object_add(o, "required", req);
+	json_object_object_add(o, "additionalProperties", json_object_new_boolean(0));
+	json_object_object_add(stats, "vmas", o);
+
+	p = AT(s, "$defs", "vma_kind", "properties");
+	req = AT(s, "$defs", "vma_kind", "required");
+#define ROW(unit, key, field, metric, help)				\
+	json_object_object_add(p, #key, ref("count", NULL));		\
+	require(req, #key);
+	PTCOPY_VMA_STATS_TABLE(ROW)
+#undef ROW
+
+	json_object_object_add(AT(s, "$defs", "vma", "properties", "kind"), "enum", kinds);
+	p = AT(s, "$defs", "vma", "properties");
+	req = AT(s, "$defs", "vma", "required");
+#define FIELD(type, name, have, help)					\
+	json_object_object_add(p, #name, ref("count", help));		\
+	if ((have) == PTCOPY_HAVE_VMAS)					\
+		require(req, #name);
+	PTCOPY_VMA_FIELD_TABLE(FIELD)
+#undef FIELD
+}
+
 #define DEF_COUNT	"count"
 #define DEF_HIST	"hist"
 #define DEF_HIST_SUM	"hist"
@@ -108,6 +152,8 @@ static void schema(const char *template, const char *out)
 	json_object_object_add(p, #key, group_object(#key));
 	PTCOPY_STATS_GROUP_TABLE(GROUP)
 #undef GROUP
+
+	vmas(s, p);
 
 	p = AT(s, "$defs", "summary", "properties", "health", "properties");
 	req = AT(s, "$defs", "summary", "properties", "health", "required");
@@ -144,6 +190,8 @@ static const char *tiers(__u32 have)
 	case PTCOPY_HAVE_RESCHED:
 	case PTCOPY_HAVE_SWAP_CONT:
 		return "if measured";
+	case PTCOPY_HAVE_VMAS:
+		return "\\-\\-vmas";
 	}
 	die("no wording for a row's tiers; add it to tiers()", NULL);
 	return NULL;
@@ -173,6 +221,10 @@ static void metric_rows(FILE *f)
 	PTCOPY_STATS_GROUP_TABLE(GROUP)
 #undef GROUP
 #undef PTCOPY_STATS_MEMBER
+#define ROW(unit, key, field, metric, help)				\
+	fprintf(f, "%s|\\fIL\\fR, kind|%s\n", metric, tiers(PTCOPY_HAVE_VMAS));
+	PTCOPY_VMA_STATS_TABLE(ROW)
+#undef ROW
 #define COUNTER(id, name, have, labelled, help)				\
 	fprintf(f, "ptcopy_%s_total||%s\n", #name, (labelled) ? "with labels" : tiers(have));
 	PTCOPY_COUNTER_TABLE(COUNTER)

@@ -19,9 +19,10 @@
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
 # full_suites. The suites in patched_suites run on the patched variant
-# only. On arm64 (cross-built: make ARCH=arm64 static) the distro variant
-# alone, Debian's linux-image-*-arm64 under qemu-system-aarch64, runs
-# arm64_suites, which run nowhere else. A suite's output lands in
+# only; those in shared_suites run on the distro variant too. On arm64
+# (cross-built: make ARCH=arm64 static) the distro variant alone, Debian's
+# linux-image-*-arm64 under qemu-system-aarch64, runs arm64_suites, which
+# run nowhere else. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ (arm64: build/vm/arm64-<kernel>-
 # <variant>/<suite>/) and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
@@ -59,6 +60,8 @@ full_suites="preemptfull"
 arm64_suites="arm64"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
+# the lab kernels' suites that also run on Debian's kernel (fentry, kprobes)
+shared_suites="vmas"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -96,7 +99,7 @@ variant_suites() {
 		in_list $s "$arm64_suites" && continue
 		case $1 in
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
-		distro) in_list $s "$distro_suites" && echo $s ;;
+		distro) in_list $s "$distro_suites $shared_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
 		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
 		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;

@@ -10,6 +10,7 @@ expect 2 "invalid interval '0'" "$PTCOPY" 0
 expect 2 "invalid tier 'bogus'" "$PTCOPY" --tier=bogus
 expect 2 "invalid frame 'bogus': expected mmap_lock, fentry or auto" "$PTCOPY" --frame=bogus
 expect 2 "option '--comm' requires an argument" "$PTCOPY" --comm
+expect 2 "invalid --vmas count '0': expected 1 to 16" "$PTCOPY" --vmas=0
 
 # a tier this kernel lacks
 expect 1 "tier patched unavailable: kernel not patched" "$PTCOPY" --tier=patched
@@ -19,6 +20,12 @@ expect 1 "tier kprobe unavailable" "$PTCOPY" --tier=kprobe
 if ! "$PTCOPY" --probe | grep -q '^fentry  *yes'; then
 	expect 1 "frame fentry cannot run here: fentry unavailable" "$PTCOPY" --frame=fentry
 	expect 1 "frame fentry cannot run here: fentry unavailable" "$PTCOPY" --probe --frame=fentry
+fi
+
+# --vmas where neither fentry nor kprobes reach copy_page_range (this host)
+if ! "$PTCOPY" --probe | grep -q '^fentry  *yes' && ! "$PTCOPY" --probe | grep -q '^kprobes  *yes'; then
+	expect 1 "--vmas: copy_page_range() cannot be probed: neither fentry nor kprobes work here" \
+		"$PTCOPY" --vmas
 fi
 
 # a cgroup path that is not a cgroup

@@ -31,6 +31,14 @@ fi
 "$PTCOPY" --probe > "$WORK/probe.txt"
 grep -q "^attach points" "$WORK/probe.txt" || fail "text --probe lists no attach points: $(cat "$WORK/probe.txt")"
 grep -q "^chosen *$chosen" "$WORK/probe.txt" || fail "text --probe does not name $chosen: $(cat "$WORK/probe.txt")"
+# --vmas: how copy_page_range() would be probed, or why it cannot
+if [ "$(jq -r .fentry "$WORK/probe.json")" = false ] && [ "$(jq -r .kprobe "$WORK/probe.json")" = false ]; then
+	[ "$(jq -r .vmas "$WORK/probe.json")" = null ] || fail "--probe: vmas $(jq -r .vmas "$WORK/probe.json") without fentry or kprobes"
+	[ "$(jq -r .why_vmas "$WORK/probe.json")" = "copy_page_range() cannot be probed: neither fentry nor kprobes work here" ] ||
+		fail "--probe: why_vmas '$(jq -r .why_vmas "$WORK/probe.json")'"
+	grep -q "^per mapping (--vmas)  no: copy_page_range() cannot be probed" "$WORK/probe.txt" ||
+		fail "text --probe does not say why --vmas cannot run: $(grep vmas "$WORK/probe.txt")"
+fi
 no_progs_left "after --probe"
 
 # Without CAP_SYSLOG, kallsyms shows every address as 0 (unless

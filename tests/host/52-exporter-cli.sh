@@ -50,6 +50,15 @@ if ! grep -q '^copy_pte ' /sys/kernel/tracing/available_events 2>/dev/null &&
 	no_progs_left "after --tier=patched failed"
 fi
 
+# --vmas where neither fentry nor kprobes reach copy_page_range (this host)
+if ! "$PTCOPY" --probe | grep -q '^fentry  *yes' && ! "$PTCOPY" --probe | grep -q '^kprobes  *yes'; then
+	rc=0
+	"$EXPORTER" --vmas --web.listen-address=127.0.0.1:0 > /dev/null 2> "$WORK/vmas.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "--vmas without fentry or kprobes exited $rc, want 1"
+	one_error_line "$WORK/vmas.err" "--vmas: copy_page_range[(][)] cannot be probed: neither fentry nor kprobes"
+	no_progs_left "after --vmas failed"
+fi
+
 # No BPF statistics by default (they time every program on the host), and
 # another telemetry path; SIGHUP stops it too.
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)

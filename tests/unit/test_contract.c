@@ -24,8 +24,9 @@
 #define EXPORTER_MAN	DOC_DIR "/ptcopy_exporter.8"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define HAVE_ALL	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS | \
-			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT | PTCOPY_HAVE_LOOP)
-#define MAX_NAMES	32
+			 PTCOPY_HAVE_RESCHED | PTCOPY_HAVE_SWAP_CONT | PTCOPY_HAVE_LOOP | \
+			 PTCOPY_HAVE_VMAS | PTCOPY_HAVE_HUGE_PMD)
+#define MAX_NAMES	48
 
 /* A set of names taken from a table, in table order. */
 struct names {
@@ -51,16 +52,25 @@ static bool in(const struct names *s, const char *name)
 
 /* Every table, expanded once into the sets the consumers must show. */
 static struct names lock_breaks, loop_ends, retries, aborts, counters, counters_always,
-		    fork_fields, fork_keys, stats_keys, stats_always;
+		    fork_fields, fork_keys, stats_keys, stats_always, vma_kinds, vma_fields,
+		    vma_keys;
 
 static void tables(void)
 {
 	static const char *const identity[] = {
 		"type", "time", "ts_ns", "tier", "pid", "tid", "comm", "cgroup_id",
-		"rss_bytes", "window_ns", "result",
+		"rss_bytes", "window_ns", "result", "vmas", "vmas_copied",
 	};
-	/* a stats object's label keys, around the tables' fields and groups */
-	static const char *const stats_labels[] = { "comm", "cgroup_id", "label" };
+	/* a mapping's identity, and what its huge PMDs map */
+	static const char *const vma_identity[] = {
+		"start", "end", "size", "kind", "name", "huge_bytes",
+	};
+	/*
+	 * a stats object's mappings by kind (PTCOPY_VMA_KIND_TABLE, with
+	 * --vmas) and label keys, around the tables' fields and groups; the
+	 * label keys last
+	 */
+	static const char *const stats_labels[] = { "vmas", "comm", "cgroup_id", "label" };
 	size_t i;
 
 	memset(&stats_keys, 0, sizeof(stats_keys));
@@ -73,6 +83,17 @@ static void tables(void)
 	memset(&counters_always, 0, sizeof(counters_always));
 	memset(&fork_fields, 0, sizeof(fork_fields));
 	memset(&fork_keys, 0, sizeof(fork_keys));
+	memset(&vma_kinds, 0, sizeof(vma_kinds));
+	memset(&vma_fields, 0, sizeof(vma_fields));
+	memset(&vma_keys, 0, sizeof(vma_keys));
+#define KIND(id, value, name)	add(&vma_kinds, #name);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+#define FIELD(type, name, have, help)	add(&vma_fields, #name); add(&vma_keys, #name);
+	PTCOPY_VMA_FIELD_TABLE(FIELD)
+#undef FIELD
+	for (i = 0; i < ARRAY_SIZE(vma_identity); i++)
+		add(&vma_keys, vma_identity[i]);
 #define STOP(id, value, name, lock_break)	add(lock_break ? &lock_breaks : &loop_ends, #name);
 	PTCOPY_STOP_TABLE(STOP)
 #undef STOP
@@ -192,6 +213,11 @@ static void test_schema(void **state)
 	same_keys(PATH(health, "properties"), &counters, "schema health");
 	same_strings(PATH(health, "required"), &counters_always, "schema health required");
 	same_keys(PATH(s, "$defs", "fork", "properties"), &fork_keys, "schema fork");
+	same_keys(PATH(s, "$defs", "vma", "properties"), &vma_keys, "schema vma");
+	same_strings(PATH(s, "$defs", "vma", "properties", "kind", "enum"), &vma_kinds,
+		     "schema vma kind");
+	same_keys(PATH(stats, "vmas", "properties"), &vma_kinds, "schema stats vmas");
+	same_strings(PATH(stats, "vmas", "required"), &vma_kinds, "schema stats vmas required");
 	json_object_put(s);
 }
 
@@ -244,9 +270,15 @@ static void text_report_fn(const struct output *out, const void *arg)
 static void test_json(void **state)
 {
 	struct ptcopy_stats total = { .forks = 1 };
-	struct ptcopy_fork_event ev = { .pid = 1 };
+	static struct ptcopy_fork_event ev = {
+		.pid = 1,
+		.nr_vmas = 1,
+		.vmas_copied = 1,
+		.vmas = { { .start = 0x1000, .end = 0x3000, .name = "libc.so.6",
+			    .kind = PTCOPY_VMA_FILE } },
+	};
 	struct report r = one_report(&total);
-	struct json_object *o;
+	struct json_object *o, *v;
 	char *line;
 
 	(void)state;
@@ -264,6 +296,7 @@ static void test_json(void **state)
 		total_keys.n -= 3;	/* no comm, cgroup_id, label in the total */
 		same_keys(PATH(o, "total"), &total_keys, "json total");
 	}
+	same_keys(PATH(o, "total", "vmas"), &vma_kinds, "json total vmas");
 	json_object_put(o);
 	free(line);
 
@@ -277,6 +310,9 @@ static void test_json(void **state)
 	line = capture(HAVE_ALL, json_fork_fn, &ev);
 	o = json_tokener_parse(line);
 	same_keys(o, &fork_keys, "json fork");
+	v = PATH(o, "vmas");
+	assert_int_equal(json_object_array_length(v), 1);
+	same_keys(json_object_array_get_idx(v, 0), &vma_keys, "json fork vma");
 	json_object_put(o);
 	free(line);
 }
@@ -313,6 +349,46 @@ static void test_text(void **state)
 		snprintf(want, sizeof(want), " %s 0", aborts.v[i]);
 		assert_non_null(strstr(text, want));
 	}
+	for (i = 0; i < vma_kinds.n; i++) {
+		snprintf(want, sizeof(want), "\n%-8s %10u", vma_kinds.v[i], 0);
+		if (!strstr(text, want))
+			fail_msg("text: no \"%s\" in\n%s", want, text);
+	}
+	free(text);
+}
+
+static void text_fork_fn(const struct output *out, const void *arg)
+{
+	text_fork(out, arg);
+}
+
+/* Text: a fork's mappings under its line, costliest first, columns by tier. */
+static void test_text_vmas(void **state)
+{
+	static struct ptcopy_fork_event ev = {
+		.pid = 42, .tid = 42, .comm = "redis", .nr_vmas = 2, .vmas_copied = 9,
+		.vmas = {
+			{ .start = 0x7f0000000000, .end = 0x7f0000200000, .kind = PTCOPY_VMA_FILE,
+			  .name = "libc.so.6", .copy_ns = 1500 },
+			{ .start = 0x7f1000000000, .end = 0x7f1040000000, .kind = PTCOPY_VMA_ANON,
+			  .copy_ns = 12345678, .huge_pmds = 2, .passes = 500, .retries = 3,
+			  .hold_ns_sum = 4000000 },
+		},
+	};
+	char *text;
+
+	(void)state;
+	text = capture(HAVE_ALL, text_fork_fn, &ev);
+	if (!strstr(text, "\n    MAPPING                     KIND       SIZE_MB    COPY_MS HUGE_PMDS  PASSES RETRIES   HOLD_MS NAME (9 mappings copied)\n"
+			  "    7f1000000000-7f1040000000   anon        1024.0     12.346         2     500       3     4.000\n"
+			  "    7f0000000000-7f0000200000   file           2.0      0.002         0       0       0     0.000 libc.so.6\n"))
+		fail_msg("text: no mapping table in\n%s", text);
+	free(text);
+	/* tier fentry: no pass columns, no huge PMDs without their probe */
+	text = capture(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS, text_fork_fn, &ev);
+	if (!strstr(text, "\n    MAPPING                     KIND       SIZE_MB    COPY_MS NAME (9 mappings copied)\n"
+			  "    7f1000000000-7f1040000000   anon        1024.0     12.346\n"))
+		fail_msg("text, tier fentry: no mapping table in\n%s", text);
 	free(text);
 }
 
@@ -395,6 +471,10 @@ static void test_metrics(void **state)
 		snprintf(want, sizeof(want), "error=\"%s\"}", aborts.v[i]);
 		assert_non_null(strstr(out, want));
 	}
+	for (i = 0; i < vma_kinds.n; i++) {
+		snprintf(want, sizeof(want), "kind=\"%s\"}", vma_kinds.v[i]);
+		assert_non_null(strstr(out, want));
+	}
 	free(out);
 }
 
@@ -448,10 +528,11 @@ static void test_exporter_man(void **state)
 	}
 	assert_int_equal(rows, families);
 	*end = '\n';
-	for (i = 0; i < lock_breaks.n + retries.n + aborts.n; i++) {
+	for (i = 0; i < lock_breaks.n + retries.n + aborts.n + vma_kinds.n; i++) {
+		size_t j = i - lock_breaks.n - retries.n;
 		const char *n = i < lock_breaks.n ? lock_breaks.v[i] :
 				i < lock_breaks.n + retries.n ? retries.v[i - lock_breaks.n] :
-				aborts.v[i - lock_breaks.n - retries.n];
+				j < aborts.n ? aborts.v[j] : vma_kinds.v[j - aborts.n];
 
 		snprintf(want, sizeof(want), "\\fB%s\\fR", n);
 		if (!strstr(man, want))
@@ -464,7 +545,8 @@ static void test_exporter_man(void **state)
 /* ptcopy(8): the fork line's fields, the summary's, every enumerated name. */
 static void test_ptcopy_man(void **state)
 {
-	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts };
+	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts,
+				      &vma_kinds, &vma_keys };
 	char *man = slurp(PTCOPY_MAN);
 	size_t i, k;
 
@@ -488,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_vmas),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_exporter_man),
 		cmocka_unit_test(test_ptcopy_man),

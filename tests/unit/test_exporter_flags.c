@@ -28,6 +28,7 @@ static void test_defaults(void **state)
 	assert_int_equal(f.labels, PTCOPY_LABEL_COMM);
 	assert_int_equal(f.max_label_values, 128);
 	assert_false(f.bpf_stats);
+	assert_false(f.vmas);
 	assert_null(f.web_config_file);
 	assert_int_equal(f.max_connections, 256);
 	assert_int_equal(f.max_connections_per_ip, 16);
@@ -40,7 +41,7 @@ static void test_all_flags(void **state)
 {
 	char *argv[] = { "ptcopy_exporter", "--web.listen-address=[::1]:9999",
 			 "--web.telemetry-path", "/ptcopy", "--tier=tracepoint", "--labels=cgroup",
-			 "--max-label-values=1000", "--bpf-stats", "--log.level=debug",
+			 "--max-label-values=1000", "--bpf-stats", "--vmas", "--log.level=debug",
 			 "--web.config.file=/etc/web.yml", "--web.max-connections=4096",
 			 "--web.max-connections-per-ip=0", "--web.connection-timeout", "3600",
 			 "--version", "-h", NULL };
@@ -55,6 +56,7 @@ static void test_all_flags(void **state)
 	assert_int_equal(f.labels, PTCOPY_LABEL_CGROUP);
 	assert_int_equal(f.max_label_values, 1000);
 	assert_true(f.bpf_stats);
+	assert_true(f.vmas);
 	assert_string_equal(f.web_config_file, "/etc/web.yml");
 	assert_int_equal(f.max_connections, 4096);
 	assert_int_equal(f.max_connections_per_ip, 0);

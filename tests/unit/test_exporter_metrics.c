@@ -90,7 +90,13 @@ static void test_gating(void **state)
 		    "ptcopy_lock_breaks_total", "ptcopy_retries_total", "ptcopy_pte_passes_total",
 		    "ptcopy_cond_resched_calls_total", "ptcopy_swap_cont_total",
 		    "ptcopy_fork_aborts_total", "ptcopy_orphan_events_total" },
-		  { "ptcopy_copy_call_seconds", "ptcopy_call_exits_missed_total" } },
+		  { "ptcopy_copy_call_seconds", "ptcopy_call_exits_missed_total",
+		    "ptcopy_vma_copy_seconds_total", "ptcopy_vmas_copied_total" } },
+		/* --vmas on tier fentry */
+		{ PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS | PTCOPY_HAVE_HUGE_PMD,
+		  { "ptcopy_vma_copy_seconds_total", "ptcopy_vmas_copied_total",
+		    "ptcopy_copy_call_seconds" },
+		  { "ptcopy_pte_lock_hold_seconds" } },
 	};
 	struct snapshot snap;
 	size_t i, j;
@@ -115,6 +121,37 @@ static void test_gating(void **state)
 		free(out);
 		metrics_free(m);
 	}
+}
+
+/* --vmas: copy seconds (exact, from ns) and mappings by kind, per label value, every kind. */
+static void test_vma_kinds(void **state)
+{
+	struct metrics *m = new_metrics(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_VMAS, PTCOPY_LABEL_COMM,
+					NULL, NULL);
+	struct label_stats l;
+	struct snapshot snap;
+	char *out;
+
+	(void)state;
+	memset(&snap, 0, sizeof(snap));
+	memset(&l, 0, sizeof(l));
+	strcpy(l.label.comm, "redis");
+	l.stats.forks = 2;
+	l.stats.vmas[PTCOPY_VMA_ANON] = 6;
+	l.stats.vma_ns_sum[PTCOPY_VMA_ANON] = 1500000000;
+	l.stats.vmas[PTCOPY_VMA_HEAP] = 2;
+	l.stats.vma_ns_sum[PTCOPY_VMA_HEAP] = 250000;
+	snap.labels = &l;
+	snap.nlabels = 1;
+	out = render(m, &snap);
+	assert_non_null(strstr(out, "ptcopy_vma_copy_seconds_total{comm=\"redis\",kind=\"anon\"} 1.500000000\n"));
+	assert_non_null(strstr(out, "ptcopy_vma_copy_seconds_total{comm=\"redis\",kind=\"heap\"} 0.000250000\n"));
+	assert_non_null(strstr(out, "ptcopy_vma_copy_seconds_total{comm=\"redis\",kind=\"hugetlb\"} 0.000000000\n"));
+	assert_non_null(strstr(out, "ptcopy_vmas_copied_total{comm=\"redis\",kind=\"anon\"} 6\n"));
+	assert_non_null(strstr(out, "ptcopy_vmas_copied_total{comm=\"redis\",kind=\"heap\"} 2\n"));
+	assert_non_null(strstr(out, "ptcopy_vmas_copied_total{comm=\"redis\",kind=\"shmem\"} 0\n"));
+	free(out);
+	metrics_free(m);
 }
 
 /*
@@ -276,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gating),
 		cmocka_unit_test(test_resched_raw),
+		cmocka_unit_test(test_vma_kinds),
 		cmocka_unit_test(test_cgroup_labels),
 		cmocka_unit_test(test_no_labels),
 	};

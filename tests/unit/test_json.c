@@ -188,6 +188,77 @@ static void test_fork_probe_tier(void **state)
 	json_object_put(obj);
 }
 
+/*
+ * --vmas: the record's mappings costliest first, each with its identity,
+ * its file's name only where it has one, and only the fields the tier has;
+ * the summary's per-kind object. Both valid against the schema.
+ */
+static void test_fork_vmas(void **state)
+{
+	static struct ptcopy_fork_event ev = {
+		.pid = 7, .nr_vmas = 3, .vmas_copied = 40,
+		.vmas = {
+			{ .start = 0x400000, .end = 0x600000, .kind = PTCOPY_VMA_HEAP,
+			  .copy_ns = 2000, .passes = 1 },
+			{ .start = 0x7f0000000000, .end = 0x7f0008000000, .kind = PTCOPY_VMA_ANON,
+			  .copy_ns = 900000, .huge_pmds = 3, .passes = 61, .retries = 2,
+			  .hold_ns_sum = 800000 },
+			{ .start = 0x7f1000000000, .end = 0x7f1000001000, .kind = PTCOPY_VMA_FILE,
+			  .copy_ns = 2000, .name = "0123456789012345678901234567890" },
+		},
+	};
+	struct options o = { .unit_ns = 1000 };
+	struct ptcopy_stats total = { .forks = 1 };
+	struct report r = { .total = &total, .label_mode = PTCOPY_LABEL_NONE };
+	__u64 counters[PTCOPY_COUNTERS] = {};
+	struct json_object *obj, *a, *v;
+
+	(void)state;
+	r.counters = counters;
+	obj = capture(TIER_PATCHED, all_have | PTCOPY_HAVE_VMAS | PTCOPY_HAVE_HUGE_PMD, &o,
+		      do_fork, &ev);
+	assert_valid("fork", obj);
+	assert_int_equal(get_int(obj, "vmas_copied"), 40);
+	a = json_object_object_get(obj, "vmas");
+	assert_int_equal(json_object_array_length(a), 3);
+	v = json_object_array_get_idx(a, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "kind")), "anon");
+	assert_int_equal(get_int(v, "size"), 0x8000000);
+	assert_int_equal(get_int(v, "huge_pmds"), 3);
+	assert_int_equal(get_int(v, "huge_bytes"), 3 * 2 * 1024 * 1024);
+	assert_int_equal(get_int(v, "passes"), 61);
+	assert_int_equal(get_int(v, "retries"), 2);
+	assert_false(has(v, "name"));
+	/* a tie is broken by address: the heap first */
+	v = json_object_array_get_idx(a, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "kind")), "heap");
+	v = json_object_array_get_idx(a, 2);
+	/* the longest name BPF reads: 31 bytes and the NUL */
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "name")),
+			    "0123456789012345678901234567890");
+	json_object_put(obj);
+
+	/* a tier without passes: none of the pass fields per mapping */
+	obj = capture(TIER_FENTRY, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS, &o,
+		      do_fork, &ev);
+	assert_valid("fork", obj);
+	v = json_object_array_get_idx(json_object_object_get(obj, "vmas"), 0);
+	assert_false(has(v, "passes"));
+	assert_false(has(v, "hold_ns_sum"));
+	assert_false(has(v, "huge_pmds"));
+	json_object_put(obj);
+
+	total.vmas[PTCOPY_VMA_SHMEM] = 4;
+	total.vma_ns_sum[PTCOPY_VMA_SHMEM] = 1234;
+	obj = capture(TIER_FENTRY, PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_VMAS, &o, do_report, &r);
+	assert_valid("summary", obj);
+	v = json_object_object_get(json_object_object_get(json_object_object_get(obj, "total"),
+							  "vmas"), "shmem");
+	assert_int_equal(get_int(v, "count"), 4);
+	assert_int_equal(get_int(v, "copy_ns"), 1234);
+	json_object_put(obj);
+}
+
 static void test_summary(void **state)
 {
 	struct options o = { .unit_ns = 1000 };
@@ -423,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_fork_patched_tier),
 		cmocka_unit_test(test_fork_inline_tier),
 		cmocka_unit_test(test_fork_probe_tier),
+		cmocka_unit_test(test_fork_vmas),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_validator_rejects),

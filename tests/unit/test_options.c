@@ -39,6 +39,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.unit_ns, 1000);
 	assert_int_equal(o.tier, TIER_AUTO);
 	assert_false(o.forks);
+	assert_int_equal(o.vmas, 0);
 	assert_false(o.json);
 }
 
@@ -83,6 +84,22 @@ static void test_forks_without_threshold(void **state)
 	assert_true(o.version);
 }
 
+/* --vmas: 5 mappings per fork record unless told, 1 to 16 */
+static void test_vmas(void **state)
+{
+	struct options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "--vmas", NULL), OPTIONS_OK);
+	assert_int_equal(o.vmas, 5);
+	assert_false(o.forks);
+	assert_int_equal(parse(&o, err, "--forks", "--vmas=1", NULL), OPTIONS_OK);
+	assert_int_equal(o.vmas, 1);
+	assert_int_equal(parse(&o, err, "--vmas=16", NULL), OPTIONS_OK);
+	assert_int_equal(o.vmas, PTCOPY_VMAS_MAX);
+}
+
 static void expect_usage(const char *msg, ...)
 {
 	char *argv[MAXARGS] = { "ptcopy" };
@@ -124,7 +141,11 @@ static void test_usage_errors(void **state)
 		     "--tier=fast", NULL);
 	expect_usage("invalid --forks threshold 'x': expected milliseconds >= 0", "--forks=x", NULL);
 	expect_usage("invalid --forks threshold '-1': expected milliseconds >= 0", "--forks=-1", NULL);
-	expect_usage("--probe takes no --forks, interval or count", "--probe", "5", NULL);
+	expect_usage("--probe takes no --forks, --vmas, interval or count", "--probe", "5", NULL);
+	expect_usage("--probe takes no --forks, --vmas, interval or count", "--probe", "--vmas", NULL);
+	expect_usage("invalid --vmas count '0': expected 1 to 16", "--vmas=0", NULL);
+	expect_usage("invalid --vmas count '17': expected 1 to 16", "--vmas=17", NULL);
+	expect_usage("invalid --vmas count 'all': expected 1 to 16", "--vmas=all", NULL);
 	/* control characters of a bad argument are escaped: the message stays one line */
 	expect_usage("invalid PID '1\\x0a2\\x1b[31m': expected a positive number", "-p", "1\n2\033[31m", NULL);
 	expect_usage("unrecognized option '--a\\x7fb'", "--a\177b", NULL);
@@ -136,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_forks_without_threshold),
+		cmocka_unit_test(test_vmas),
 		cmocka_unit_test(test_usage_errors),
 	};
 

@@ -26,6 +26,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 	OPT_FRAME,
+	OPT_VMAS,
 };
 
 static const struct argp_option argp_options[] = {
@@ -63,6 +64,9 @@ static const struct argp_option argp_options[] = {
 	  "program on the host, not only ptcopy's", 0 },
 	{ "no-bpf-stats", OPT_NO_BPF_STATS, NULL, 0,
 	  "Leave the BPF run statistics off (the default)", 0 },
+	{ "vmas", OPT_VMAS, NULL, 0,
+	  "Probe copy_page_range() too: copy time and mappings copied by mapping kind "
+	  "(ptcopy_vma_*)", 0 },
 	{ "log.level", OPT_LOG_LEVEL, "LEVEL", 0,
 	  "Log records at LEVEL and above: debug, info (default), warn, error", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -146,6 +150,9 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_BPF_STATS:
 		f->bpf_stats = false;
+		break;
+	case OPT_VMAS:
+		f->vmas = true;
 		break;
 	case OPT_WEB_CONFIG:
 		if (!arg[0])

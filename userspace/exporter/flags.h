@@ -38,6 +38,7 @@ struct exporter_flags {
 	enum ptcopy_label_mode labels;
 	unsigned int max_label_values;
 	bool bpf_stats;			/* --bpf-stats; off by default */
+	bool vmas;			/* --vmas: copy time by mapping kind; off by default */
 	const char *web_config_file;	/* --web.config.file, NULL if none */
 	unsigned int max_connections;	/* --web.max-connections */
 	unsigned int max_connections_per_ip;	/* --web.max-connections-per-ip, 0: none */

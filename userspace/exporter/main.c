@@ -64,6 +64,8 @@ static int open_session(struct exporter *x)
 		.hist_unit_ns = 1,
 		.label_mode = x->flags.labels,
 		.max_labels = x->flags.max_label_values,
+		/* per-kind sums only: the exporter asks for no fork records */
+		.vmas = x->flags.vmas ? 1 : 0,
 	};
 
 	return session_open(&x->session, &so, NULL);

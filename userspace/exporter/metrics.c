@@ -3,7 +3,9 @@
  * The metric families, built from bpf/ptcopy.h's tables: each exchanged
  * field with a metric (PTCOPY_STATS_FIELD_TABLE), each group of counters
  * kept by name (PTCOPY_STATS_GROUP_TABLE, label values from the name
- * tables), the tool's health (PTCOPY_COUNTER_TABLE), and the infos. No
+ * tables), each per-kind count of the copied mappings
+ * (PTCOPY_VMA_STATS_TABLE, label values from PTCOPY_VMA_KIND_TABLE), the
+ * tool's health (PTCOPY_COUNTER_TABLE), and the infos. No
  * metric name or help is written here. No state is kept between scrapes:
  * every sample is a counter as BPF holds it. Histograms are in the unit
  * the loader was given (hist_unit_ns = 1: slot i holds [2^i, 2^(i+1) - 1]
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "vmas.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_LABELS	2
@@ -29,6 +32,7 @@ struct family {
 	struct expo_family f;
 	__u32 have;			/* exposed if the tier has any of these */
 	int field;			/* enum field_id, or -1 */
+	int vma_row;			/* enum vma_row_id, or -1 */
 	const char *group;		/* a group's key, with field -1 */
 	const char *label;		/* the group's label name; NULL: member only */
 	const char *member;		/* label NULL: the member this family is */
@@ -53,6 +57,12 @@ enum field_id {
 #define FIELD(kind, key, field, have, metric, help)	FIELD_##key,
 	PTCOPY_STATS_FIELD_TABLE(FIELD)
 #undef FIELD
+};
+
+enum vma_row_id {
+#define ROW(unit, key, field, metric, help)	VMA_ROW_##key,
+	PTCOPY_VMA_STATS_TABLE(ROW)
+#undef ROW
 };
 
 static const struct ptcopy_stats *st(const struct render *r)
@@ -102,6 +112,29 @@ static void emit_group(struct render *r, const struct family *fam)
 #undef PTCOPY_STATS_MEMBER
 }
 
+/* A row of PTCOPY_VMA_STATS_TABLE: one sample per mapping kind. */
+
+#define EMIT_VMA_COUNT(r, f, n, v)	expo_value((r)->e, f, (r)->labels, n, v)
+#define EMIT_VMA_NS(r, f, n, v)		expo_seconds((r)->e, f, (r)->labels, n, v)
+
+static void emit_vma_row(struct render *r, const struct family *fam)
+{
+	int k;
+
+	r->labels[r->nlabels].name = "kind";
+	for (k = 0; k < PTCOPY_VMA_KINDS; k++) {
+		r->labels[r->nlabels].value = vma_kind_name(k);
+		switch (fam->vma_row) {
+#define ROW(unit, key, field, metric, help)				\
+		case VMA_ROW_##key:					\
+			EMIT_VMA_##unit(r, &fam->f, r->nlabels + 1, st(r)->field[k]); \
+			break;
+		PTCOPY_VMA_STATS_TABLE(ROW)
+#undef ROW
+		}
+	}
+}
+
 static struct family *add_family(struct metrics *m, const char *name, enum expo_type type,
 				 const char *unit, const char *help, __u32 have)
 {
@@ -114,12 +147,15 @@ static struct family *add_family(struct metrics *m, const char *name, enum expo_
 	fam->f.help = help;
 	fam->have = have;
 	fam->field = -1;
+	fam->vma_row = -1;
 	return fam;
 }
 
 #define TYPE_COUNT	EXPO_COUNTER, NULL
 #define TYPE_HIST	EXPO_HISTOGRAM, "seconds"
 #define TYPE_HIST_SUM	TYPE_HIST
+#define TYPE_UNIT_COUNT	NULL
+#define TYPE_UNIT_NS	"seconds"
 
 /*
  * The per-label-value families, in table order: the exchanged fields that
@@ -166,6 +202,13 @@ static int build_families(struct metrics *m)
 	PTCOPY_STATS_GROUP_TABLE(GROUP)
 #undef GROUP
 #undef PTCOPY_STATS_MEMBER
+#define ROW(unit, key, field, metric, help)				\
+	if (m->nfam == MAX_FAMILIES)					\
+		return -E2BIG;						\
+	add_family(m, metric, EXPO_COUNTER, TYPE_UNIT_##unit, help, PTCOPY_HAVE_VMAS)->vma_row = \
+		VMA_ROW_##key;
+	PTCOPY_VMA_STATS_TABLE(ROW)
+#undef ROW
 	return 0;
 }
 
@@ -285,6 +328,8 @@ static void render_families(struct metrics *m, const struct labelset *ls, struct
 			}
 			if (fam->field >= 0)
 				emit_field(&r, fam);
+			else if (fam->vma_row >= 0)
+				emit_vma_row(&r, fam);
 			else
 				emit_group(&r, fam);
 		}

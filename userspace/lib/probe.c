@@ -253,6 +253,7 @@ static void probe_symbols(struct kernel_caps *caps)
 		{ "copy_page_range", caps->sym_copy_page_range },
 		{ "add_swap_count_continuation", caps->sym_swap_cont },
 		{ "__cond_resched", caps->sym_cond_resched },
+		{ "copy_huge_pmd", caps->sym_copy_huge_pmd },
 	};
 	char line[512], sym[256], type;
 	unsigned long long addr;

@@ -36,6 +36,7 @@ struct kernel_caps {
 	char sym_copy_page_range[PROBE_SYM_LEN];
 	char sym_swap_cont[PROBE_SYM_LEN];	/* add_swap_count_continuation */
 	char sym_cond_resched[PROBE_SYM_LEN];	/* __cond_resched */
+	char sym_copy_huge_pmd[PROBE_SYM_LEN];	/* ptcopy --vmas: huge PMDs */
 	bool btf_copy_pte_range;	/* in vmlinux BTF: an fentry target */
 	bool btf_copy_page_range;
 	bool btf_swap_cont;

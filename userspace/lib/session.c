@@ -14,6 +14,7 @@
 #include "log.h"
 #include "session.h"
 #include "tier_obj.h"
+#include "vmas.h"
 #include "window.skel.h"
 
 #define MAX_PROGS	64
@@ -234,6 +235,24 @@ static void make_config(struct session *s, const struct session_opts *o)
 	c->have = PTCOPY_HAVE_WINDOW;
 	if (s->ops)
 		c->have |= s->ops->have(&s->caps, s->tier);
+	c->vmas = o->vmas;
+}
+
+/* ptcopy --vmas: the per-mapping programs, or why this kernel has none. */
+static int want_vmas(struct session *s, const struct session_opts *o)
+{
+	char why[128];
+	__u32 have;
+
+	if (!o->vmas)
+		return 0;
+	have = vmas_have(&s->caps, why, sizeof(why));
+	if (!have) {
+		pr_err("--vmas: %s", why);
+		return -EOPNOTSUPP;
+	}
+	s->cfg.have |= have;
+	return 0;
 }
 
 static int open_window(struct session *s, const struct session_opts *o)
@@ -249,6 +268,8 @@ static int open_window(struct session *s, const struct session_opts *o)
 	s->window->rodata->cfg = s->cfg;
 	obj_pick_tp_variant(s->window->obj, s->caps.tp_btf);
 	pick_frame(s);
+	if (s->cfg.have & PTCOPY_HAVE_VMAS)
+		vmas_pick(s->window, &s->caps, s->tier);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
 	log_libbpf_capture();
@@ -328,6 +349,9 @@ int session_open(struct session **out, const struct session_opts *o,
 		goto fail;
 	}
 	make_config(s, o);
+	err = want_vmas(s, o);
+	if (err)
+		goto fail;
 
 	err = open_window(s, o);
 	if (err)

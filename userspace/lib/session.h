@@ -40,6 +40,12 @@ struct session_opts {
 	bool fork_events;
 	__u64 fork_events_min_ns;
 	/*
+	 * Mappings per fork record (ptcopy --vmas), <= PTCOPY_VMAS_MAX; 0:
+	 * none, and no per-mapping program loads. Refused where
+	 * copy_page_range() cannot be probed.
+	 */
+	unsigned int vmas;
+	/*
 	 * Load every program the tier uses but attach none: checks that they
 	 * pass the verifier on this kernel, and lets tests drive them with
 	 * BPF_PROG_TEST_RUN.

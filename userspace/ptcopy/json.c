@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include "output.h"
 #include "stats.h"
+#include "mappings.h"
 
 static void add_u64(struct json_object *o, const char *key, __u64 v)
 {
@@ -92,6 +93,22 @@ static struct json_object *stats_object(const struct output *out, const struct p
 	PTCOPY_STATS_GROUP_TABLE(GROUP)
 #undef GROUP
 #undef PTCOPY_STATS_MEMBER
+	if (out->have & PTCOPY_HAVE_VMAS) {
+		x = json_object_new_object();
+#define ROW(unit, key, field, metric, help)	add_u64(y, #key, s->field[kind]);
+#define KIND(id, value, name)						\
+		{							\
+			struct json_object *y = json_object_new_object(); \
+			int kind = PTCOPY_VMA_##id;			\
+									\
+			PTCOPY_VMA_STATS_TABLE(ROW)			\
+			json_object_object_add(x, #name, y);		\
+		}
+		PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+#undef ROW
+		json_object_object_add(o, "vmas", x);
+	}
 	return o;
 }
 
@@ -106,6 +123,41 @@ static struct json_object *common(const struct output *out, const char *type, __
 	add_u64(o, "ts_ns", mono_ns);
 	add_str(o, "tier", tier_name(out->tier));
 	return o;
+}
+
+/* One mapping of a fork record: its identity, then PTCOPY_VMA_FIELD_TABLE. */
+static struct json_object *vma_object(const struct output *out, const struct ptcopy_vma *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_u64(o, "start", v->start);
+	add_u64(o, "end", v->end);
+	add_u64(o, "size", v->end - v->start);
+	add_str(o, "kind", vma_kind_name(v->kind));
+	if (v->name[0])
+		json_object_object_add(o, "name",
+				       json_object_new_string_len(v->name, vma_name_len(v)));
+#define FIELD(type, name, have_bits, help)			\
+	if (out->have & (have_bits))				\
+		add_u64(o, #name, v->name);
+	PTCOPY_VMA_FIELD_TABLE(FIELD)
+#undef FIELD
+	if (out->have & PTCOPY_HAVE_HUGE_PMD)
+		add_u64(o, "huge_bytes", vma_huge_bytes(v, out->page_size));
+	return o;
+}
+
+static void add_vmas(const struct output *out, struct json_object *o,
+		     const struct ptcopy_fork_event *ev)
+{
+	const struct ptcopy_vma *sorted[PTCOPY_VMAS_MAX];
+	struct json_object *a = json_object_new_array();
+	size_t i, n = vmas_sorted(ev, sorted);
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, vma_object(out, sorted[i]));
+	add_u64(o, "vmas_copied", ev->vmas_copied);
+	json_object_object_add(o, "vmas", a);
 }
 
 void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
@@ -125,6 +177,8 @@ void json_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 #undef FIELD
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		json_object_object_add(o, "result", json_object_new_int(ev->result));
+	if (out->have & PTCOPY_HAVE_VMAS)
+		add_vmas(out, o, ev);
 	emit(out, o);
 }
 

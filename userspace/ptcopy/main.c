@@ -247,6 +247,7 @@ int main(int argc, char **argv)
 	so.ctx = &t;
 	so.fork_events = t.opts.forks;
 	so.fork_events_min_ns = t.opts.forks_min_ns;
+	so.vmas = t.opts.vmas;
 	if (session_open(&t.session, &so, NULL))
 		return 1;
 

@@ -14,6 +14,7 @@
 #define OPT_TIER	1003
 #define OPT_VERSION	1004
 #define OPT_FRAME	1005
+#define OPT_VMAS	1006
 
 static const struct argp_option argp_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace forks of this process only", 0 },
@@ -24,6 +25,9 @@ static const struct argp_option argp_options[] = {
 	{ "nanoseconds", 'n', NULL, 0, "Histograms in nanoseconds (for PTE lock holds)", 0 },
 	{ "forks", OPT_FORKS, "MIN_MS", OPTION_ARG_OPTIONAL,
 	  "Print one line per fork whose copy window is at least MIN_MS (default 0)", 0 },
+	{ "vmas", OPT_VMAS, "N", OPTION_ARG_OPTIONAL,
+	  "Attribute copy time to mappings: the summary by kind, each --forks record "
+	  "with its N costliest (default 5, at most 16)", 0 },
 	{ "json", 'j', NULL, 0, "Print NDJSON objects instead of text (see ptcopy(8))", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this kernel offers and the tier chosen, then exit", 0 },
 	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, inline, fentry, kprobe, tracepoint (default auto)", 0 },
@@ -44,6 +48,7 @@ static const char doc[] =
 	"  ptcopy 5 3              # three 5-second reports\n"
 	"  ptcopy --forks=10 -T    # every fork with a copy of 10 ms or more\n"
 	"  ptcopy -j --forks -p 42 # NDJSON, forks of pid 42\n"
+	"  ptcopy --forks --vmas   # each fork with its 5 costliest mappings\n"
 	"  ptcopy --probe          # what this kernel offers";
 
 struct parse_state {
@@ -110,6 +115,14 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 		if (arg && !parse_ms(arg, &o->forks_min_ns))
 			return fail(ps, "invalid --forks threshold '%s': expected milliseconds >= 0",
 				    arg);
+		break;
+	case OPT_VMAS:
+		o->vmas = OPTIONS_VMAS_DEFAULT;
+		if (arg && !args_ulong(arg, 1, PTCOPY_VMAS_MAX, &v))
+			return fail(ps, "invalid --vmas count '%s': expected 1 to "
+				    PTCOPY_STR(PTCOPY_VMAS_MAX), arg);
+		if (arg)
+			o->vmas = v;
 		break;
 	case 'j':
 		o->json = true;
@@ -192,8 +205,8 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			snprintf(err, errlen, "invalid arguments");
 		return OPTIONS_USAGE;
 	}
-	if (o->probe && (o->forks || o->interval_s)) {
-		snprintf(err, errlen, "--probe takes no --forks, interval or count");
+	if (o->probe && (o->forks || o->interval_s || o->vmas)) {
+		snprintf(err, errlen, "--probe takes no --forks, --vmas, interval or count");
 		return OPTIONS_USAGE;
 	}
 	return OPTIONS_OK;

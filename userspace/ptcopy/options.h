@@ -23,6 +23,7 @@ struct options {
 	int verbose;
 	bool forks;			/* --forks: one line per fork */
 	__u64 forks_min_ns;
+	unsigned int vmas;		/* --vmas: mappings per fork record; 0: off */
 	bool json;
 	bool probe;
 	enum tier tier;
@@ -30,6 +31,10 @@ struct options {
 	bool help;
 	bool version;
 };
+
+#define OPTIONS_VMAS_DEFAULT	5
+#define PTCOPY_XSTR(x)		#x
+#define PTCOPY_STR(x)		PTCOPY_XSTR(x)
 
 enum options_result {
 	OPTIONS_OK = 0,

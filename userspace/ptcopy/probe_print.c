@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <json-c/json.h>
 #include "probe_print.h"
+#include "vmas.h"
 
 static const char *yes_no(bool v)
 {
@@ -81,6 +82,13 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		c->btf_copy_page_range ? " (in BTF)" : "");
 	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c->sym_swap_cont));
 	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
+	fprintf(f, "copy_huge_pmd         %s\n", sym_or_no(c->sym_copy_huge_pmd));
+	if (vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_VMAS)
+		fprintf(f, "per mapping (--vmas)  %s on copy_page_range%s\n", vmas_how(c, chosen),
+			vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_HUGE_PMD ?
+			", kretprobe on copy_huge_pmd" : "");
+	else
+		fprintf(f, "per mapping (--vmas)  no: %s\n", reason);
 	fprintf(f, "preemption            %s%s%s\n", c->preempt_mode[0] ? c->preempt_mode : "unknown",
 		c->preempt_dynamic ? " (PREEMPT_DYNAMIC)" : "", c->preempt_rt ? " (PREEMPT_RT)" : "");
 	fprintf(f, "cond_resched counts   %s%s\n", c->cond_resched_calls ? "measurable" : "absent: ",
@@ -170,6 +178,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	const char *why = r->why;
 	struct utsname u;
 	char reason[256];
+	__u32 have;
 	int t;
 
 #define B(k, v) json_object_object_add(o, k, json_object_new_boolean(v))
@@ -193,6 +202,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	S("sym_copy_page_range", c->sym_copy_page_range);
 	S("sym_add_swap_count_continuation", c->sym_swap_cont);
 	S("sym_cond_resched", c->sym_cond_resched);
+	S("sym_copy_huge_pmd", c->sym_copy_huge_pmd);
 	B("btf_copy_pte_range", c->btf_copy_pte_range);
 	B("btf_copy_page_range", c->btf_copy_page_range);
 	S("preempt_mode", c->preempt_mode);
@@ -203,6 +213,11 @@ static void json_probe(FILE *f, const struct probe_report *r)
 #undef B
 #undef S
 	json_object_object_add(o, "inline", json_inline(c));
+	have = vmas_have(c, reason, sizeof(reason));
+	json_object_object_add(o, "vmas", have ? json_object_new_string(vmas_how(c, chosen)) : NULL);
+	json_object_object_add(o, "why_vmas", have ? NULL : json_object_new_string(reason));
+	json_object_object_add(o, "vmas_huge_pmd",
+			       json_object_new_boolean(have & PTCOPY_HAVE_HUGE_PMD));
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		struct json_object *x = json_object_new_object();
 		bool ok = tier_available(c, t, reason, sizeof(reason));

@@ -4,6 +4,7 @@
 #include <time.h>
 #include "output.h"
 #include "stats.h"
+#include "mappings.h"
 
 #define STARS_MAX	40
 
@@ -114,6 +115,35 @@ void text_fork_header(const struct output *out)
 	fputc('\n', f);
 }
 
+/* Under a fork's line: its costliest mappings, indented. */
+static void text_vmas(const struct output *out, const struct ptcopy_fork_event *ev)
+{
+	const struct ptcopy_vma *sorted[PTCOPY_VMAS_MAX];
+	size_t i, n = vmas_sorted(ev, sorted);
+	FILE *f = out->f;
+
+	fprintf(f, "    %-27s %-7s %10s %10s", "MAPPING", "KIND", "SIZE_MB", "COPY_MS");
+	if (out->have & PTCOPY_HAVE_HUGE_PMD)
+		fprintf(f, " %9s", "HUGE_PMDS");
+	if (out->have & PTCOPY_HAVE_PASSES)
+		fprintf(f, " %7s %7s %9s", "PASSES", "RETRIES", "HOLD_MS");
+	fprintf(f, " NAME (%u mappings copied)\n", ev->vmas_copied);
+	for (i = 0; i < n; i++) {
+		const struct ptcopy_vma *v = sorted[i];
+
+		fprintf(f, "    %012llx-%012llx   %-7s %10.1f %10.3f", (unsigned long long)v->start,
+			(unsigned long long)v->end, vma_kind_name(v->kind),
+			(double)(v->end - v->start) / (1 << 20), v->copy_ns / 1e6);
+		if (out->have & PTCOPY_HAVE_HUGE_PMD)
+			fprintf(f, " %9u", v->huge_pmds);
+		if (out->have & PTCOPY_HAVE_PASSES)
+			fprintf(f, " %7u %7u %9.3f", v->passes, v->retries, v->hold_ns_sum / 1e6);
+		if (v->name[0])
+			fprintf(f, " %.*s", (int)vma_name_len(v), v->name);
+		fputc('\n', f);
+	}
+}
+
 void text_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 {
 	FILE *f = out->f;
@@ -137,6 +167,8 @@ void text_fork(const struct output *out, const struct ptcopy_fork_event *ev)
 	if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 		fprintf(f, " %d", ev->result);
 	fputc('\n', f);
+	if (out->have & PTCOPY_HAVE_VMAS)
+		text_vmas(out, ev);
 	fflush(f);
 }
 
@@ -225,6 +257,20 @@ static void calls_section(const struct output *out, const struct ptcopy_stats *s
 		s->call_ns_sum / 1e6, s->call_ns_max / 1e3);
 }
 
+/* Every mapping copied, by kind: how many and their copy_page_range() time. */
+static void vma_kinds(const struct output *out, const struct ptcopy_stats *s)
+{
+	FILE *f = out->f;
+
+	fprintf(f, "\nmappings copied by kind:\n%-8s %10s %12s\n", "KIND", "COUNT", "COPY_MS");
+#define KIND(id, value, name)						\
+	fprintf(f, "%-8s %10llu %12.3f\n", #name,				\
+		(unsigned long long)s->vmas[PTCOPY_VMA_##id],			\
+		s->vma_ns_sum[PTCOPY_VMA_##id] / 1e6);
+	PTCOPY_VMA_KIND_TABLE(KIND)
+#undef KIND
+}
+
 static void health(const struct output *out, const __u64 *c)
 {
 	const __u32 have = out->have;
@@ -269,6 +315,8 @@ void text_report(const struct output *out, const struct report *r)
 			group_line(f, s, "swap_cont");
 		if (out->have & (PTCOPY_HAVE_LOOP | PTCOPY_HAVE_CALLS))
 			group_line(f, s, "aborts");
+		if (out->have & PTCOPY_HAVE_VMAS)
+			vma_kinds(out, s);
 		if (r->label_mode != PTCOPY_LABEL_NONE)
 			label_table(out, r);
 	}
