@@ -55,6 +55,11 @@ static __always_inline void calls_in_flight_add(__s64 d)
  */
 static __always_inline void call_missed_undo(struct ptcopy_fork *f)
 {
+	/* --vmas: a mapping's copy still open, its return missed: lost, counted */
+	if (f->vma_start_ns) {
+		f->vma_start_ns = 0;
+		counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
+	}
 	if (!f->call_start_ns)
 		return;
 	f->call_start_ns = 0;

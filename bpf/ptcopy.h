@@ -138,9 +138,10 @@
 	X(WINDOWS_UNCLOSED, windows_unclosed, 0, 0,				\
 	  "Forks whose copy window opened but whose end was never seen; they are " \
 	  "missing from every other metric.")					\
-	X(CALL_EXITS_MISSED, call_exits_missed, PTCOPY_HAVE_CALLS, 0,		\
+	X(CALL_EXITS_MISSED, call_exits_missed, PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS, 0, \
 	  "Page-table copy calls whose return was not seen (kretprobe instances " \
-	  "exhausted); those calls are missing from the call metrics.")
+	  "exhausted); those calls are missing from the call metrics and, with " \
+	  "--vmas, their mappings from the mapping metrics.")
 
 /*
  * The kind of a copied mapping (the source VMA of copy_page_range()),

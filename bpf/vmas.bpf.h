@@ -72,6 +72,8 @@ static __always_inline __u32 vma_kind(const struct vma_facts *v)
 static __always_inline void vma_begin(struct ptcopy_fork *f, const struct vma_facts *v)
 {
 	/* a start still set: a kretprobe's return was missed; that copy is lost */
+	if (f->vma_start_ns)
+		counter_inc(PTCOPY_CTR_CALL_EXITS_MISSED);
 	__builtin_memset(&f->vma, 0, sizeof(f->vma));
 	f->vma.start = v->start;
 	f->vma.end = v->end;

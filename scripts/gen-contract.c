@@ -192,6 +192,8 @@ static const char *tiers(__u32 have)
 		return "if measured";
 	case PTCOPY_HAVE_VMAS:
 		return "\\-\\-vmas";
+	case PTCOPY_HAVE_CALLS | PTCOPY_HAVE_VMAS:
+		return "fentry, kprobe, \\-\\-vmas";
 	}
 	die("no wording for a row's tiers; add it to tiers()", NULL);
 	return NULL;

@@ -427,7 +427,7 @@ static const char om_full[] =
 	"# HELP ptcopy_windows_unclosed Forks whose copy window opened but whose end was never seen; they are missing from every other metric.\n"
 	"ptcopy_windows_unclosed_total 8\n"
 	"# TYPE ptcopy_call_exits_missed counter\n"
-	"# HELP ptcopy_call_exits_missed Page-table copy calls whose return was not seen (kretprobe instances exhausted); those calls are missing from the call metrics.\n"
+	"# HELP ptcopy_call_exits_missed Page-table copy calls whose return was not seen (kretprobe instances exhausted); those calls are missing from the call metrics and, with --vmas, their mappings from the mapping metrics.\n"
 	"ptcopy_call_exits_missed_total 9\n"
 	"# TYPE ptcopy_bpf_program_runs counter\n"
 	"# HELP ptcopy_bpf_program_runs Runs of each of ptcopy's BPF programs since the exporter enabled BPF run statistics.\n"
