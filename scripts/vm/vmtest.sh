@@ -18,7 +18,10 @@
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
 # full_suites. The suites in patched_suites run on the patched variant
-# only. A suite's output lands in
+# only, and bench also runs on the patched variant (tier 1 against its
+# bpftrace equivalent). The boots that run bench get Debian's bpftrace
+# appended to their initramfs (scripts/vm/bpftrace-cpio.sh, ~210 MB);
+# no other boot carries it. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
 # exit status 1 if any failed, the guest panicked or timed out.
@@ -50,6 +53,8 @@ distro_suites="distro inline frame bench"
 full_suites="preemptfull"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
+# need bpftrace in the guest
+bpftrace_suites="bench"
 if [ -z "$suites" ]; then
 	for d in "$top"/tests/vm/*/guest; do
 		[ -d "$d" ] && suites="$suites $(basename "$(dirname "$d")")"
@@ -81,7 +86,7 @@ variant_suites() {
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
-		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		patched) { in_list $s "$distro_suites $full_suites" && ! in_list $s "$bpftrace_suites"; } || echo $s ;;
 		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;
 		esac
 	done
@@ -113,6 +118,28 @@ fi
 
 echo "vmtest: initramfs with suites:$suites"
 "$top/scripts/vm/initramfs.sh" "$vmdir/initramfs.cpio" $suites
+bpftrace_cpio=
+for s in $suites; do
+	in_list $s "$bpftrace_suites" && bpftrace_cpio=$vmdir/bpftrace.cpio
+done
+if [ -n "$bpftrace_cpio" ] && ! "$top/scripts/vm/bpftrace-cpio.sh" "$bpftrace_cpio"; then
+	result FAIL "bpftrace for the initramfs" "scripts/vm/bpftrace-cpio.sh failed (output above)"
+	exit 1
+fi
+# with_bpftrace INITRD SUITES...: the initrd a boot of SUITES takes, with
+# bpftrace appended (as INITRD-bpftrace.cpio) if one of them needs it
+with_bpftrace() {
+	local initrd=$1 s
+	shift
+	for s in "$@"; do
+		if in_list $s "$bpftrace_suites"; then
+			cat "$initrd" "$bpftrace_cpio" > "${initrd%.cpio}-bpftrace.cpio"
+			echo "${initrd%.cpio}-bpftrace.cpio"
+			return 0
+		fi
+	done
+	echo "$initrd"
+}
 
 for k in $kernels; do
 	t0=$(date +%s)
@@ -182,6 +209,7 @@ for k in $kernels; do
 			image=$dir/bzImage initrd=$vmdir/initramfs.cpio
 			;;
 		esac
+		initrd=$(with_bpftrace "$initrd" $vsuites)
 		out=$vmdir/$k-$v
 		echo "vmtest: booting $k $v ($(basename "$dir"))${append:+ with $append}"
 		t0=$(date +%s)
