@@ -28,7 +28,8 @@
 #
 # Kernel command line: ptcopy.bench=full (larger counts, all
 # configurations), ptcopy.bench_rounds=N (default 2 smoke, 10 full),
-# ptcopy.bench_configs=A,B,... (these configurations only).
+# ptcopy.bench_configs=A,B,... (of this kernel's configurations, these
+# only; no per-program pass).
 # Output: raw.txt  "CONFIG LOOP SIDE ROUND VALUE" (SIDE base|traced);
 #         progs.txt "FRAME PROGRAM RUNS RUN_NS" (not on the patched kernel);
 #         attach.txt "CONFIG SECONDS" (start to attached, every traced side);
@@ -53,8 +54,11 @@ else
 	rounds=${rounds:-2}
 fi
 [ "$variant" = patched ] && configs="patched bt-pass"
+# ptcopy.bench_configs: of this kernel's configurations, these only
 only=$(cmdarg bench_configs)
-[ -n "$only" ] && configs=$(echo "$only" | tr , ' ')
+if [ -n "$only" ]; then
+	configs=$(for c in $configs; do case ",$only," in *",$c,"*) echo $c ;; esac; done)
+fi
 case " $configs " in
 *" bt-"*)
 	[ -x /usr/bin/bpftrace ] ||
@@ -110,7 +114,7 @@ start_tracer() {	# start_tracer CONFIG [EXTRA ARG...]
 	*) set -- ptcopy --tier=$c "$@" ;;
 	esac
 	"$@" > tracer.out 2>&1 &
-	tracer=$!
+	tracer=$! tracer_name=$c
 	# bpftrace compiles with LLVM first: minutes under TCG
 	i=0 t0=$(cut -d' ' -f1 /proc/uptime)
 	while :; do
@@ -128,6 +132,18 @@ start_tracer() {	# start_tracer CONFIG [EXTRA ARG...]
 }
 stop_tracer() {
 	kill -INT $tracer
+	# a tracer that does not stop would hang the boot until its timeout
+	# and lose every figure: give up on it with what it printed
+	i=0
+	while kill -0 $tracer 2> /dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 1200 ]; then
+			echo "$tracer_name: tracer did not exit in 120 s after SIGINT: $(tail -n 5 tracer.out)"
+			kill -KILL $tracer
+			exit 1
+		fi
+		sleep 0.1
+	done
 	wait $tracer
 	tracer=
 	cat tracer.out >> tracers.log
