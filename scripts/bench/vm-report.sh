@@ -20,6 +20,7 @@ echo "ptcopy bench under qemu TCG: $(sed -n 1p "$dir/info.txt") (ratios only)"
 sed -n 2p "$dir/info.txt"
 echo "$(sed -n 3p "$dir/info.txt"); fork: forkload, first fork of each run left out"
 printf '%-15s %-7s %-26s %s\n' config path "ratio traced/untraced" "rounds"
+: > "$dir/medians.txt"
 configs=$(awk '!seen[$1]++ { print $1 }' "$raw")
 for c in $configs; do
 	for l in getpid fault mmap pipe fork; do
@@ -52,6 +53,10 @@ if [ -f "$dir/progs.txt" ]; then
 	done
 fi
 
+if [ -s "$dir/stuck.txt" ]; then
+	echo "tracers killed 60 s after SIGINT (their sides' figures were taken before): $(grep -c '^== ' "$dir/stuck.txt")"
+	grep '^== ' "$dir/stuck.txt" | cut -c4- | sort | uniq -c
+fi
 echo "targets:"
 missed=0
 target() {	# target NAME OK DETAIL
