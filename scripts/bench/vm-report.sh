@@ -54,8 +54,10 @@ if [ -f "$dir/progs.txt" ]; then
 fi
 
 if [ -s "$dir/stuck.txt" ]; then
-	echo "tracers killed 60 s after SIGINT (their sides' figures were taken before): $(grep -c '^== ' "$dir/stuck.txt")"
-	grep '^== ' "$dir/stuck.txt" | cut -c4- | sort | uniq -c
+	# the guest's stop_tracer(): SIGINT again every 5 s, SIGKILL at 60 s
+	echo "tracer stops that needed SIGINT again: $(grep -c '^-- ' "$dir/stuck.txt");" \
+		"killed 60 s after SIGINT (their sides' figures were taken before): $(grep -c '^== ' "$dir/stuck.txt")"
+	grep -E '^(--|==) ' "$dir/stuck.txt" | cut -c4- | sort | uniq -c
 fi
 echo "targets:"
 missed=0
