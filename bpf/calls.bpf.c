@@ -17,7 +17,9 @@
  * swap_duplicate()'s GFP_ATOMIC attempt under the locks failing is what
  * sends it there, not a failure. The loader keeps one variant and one
  * target; kprobes are attached by the symbol name found in kallsyms
- * (copy_pte_range.isra.0 and the like).
+ * (copy_pte_range.isra.0 and the like). The kprobe variant does not count
+ * __cond_resched(): a kretprobe on it would cost every task on the host
+ * on every call (lib/tier.c, tier_resched()).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -157,12 +159,6 @@ SEC("kretprobe")
 int BPF_KRETPROBE(ptcopy_kp_exit, long ret)
 {
 	return on_call_exit(ret);
-}
-
-SEC("kretprobe")
-int BPF_KRETPROBE(ptcopy_kp_resched, long ret)
-{
-	return on_cond_resched(ret);
 }
 
 /* A kretprobe has no arguments: the entry keeps the gfp for the return. */

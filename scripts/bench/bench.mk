@@ -27,12 +27,15 @@ $(OUTPUT)/static/hotpath: scripts/bench/hotpath.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -static -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE $< -lpthread -o $@
 
-# The benchmark under qemu TCG on Debian's 6.1 and 6.12 kernels, full rounds
-# (tests/vm/bench; BENCH_VM_ROUNDS, default 10): one report per kernel.
+# The benchmark under qemu TCG, full rounds (tests/vm/bench; BENCH_VM_ROUNDS,
+# default 10): Debian's 6.1 and 6.12 kernels (tiers 2 and 3, frames, the
+# exporter) and the patched lab kernels (tier 1, built or taken from the
+# cache), each next to its bpftrace equivalent: one report per boot.
 .PHONY: bench-vm
 bench-vm:
 	$(Q)VMTEST_APPEND="ptcopy.bench=full ptcopy.bench_rounds=$(or $(BENCH_VM_ROUNDS),10)" \
-		VMTEST_TIMEOUT=$(or $(BENCH_VM_TIMEOUT),7200) scripts/vm/vmtest.sh -k 6.1 -k 6.12 -V distro bench; \
-	rc=$$?; for k in 6.1 6.12; do \
-		[ -s build/vm/$$k-distro/bench/report.txt ] && cat build/vm/$$k-distro/bench/report.txt; \
+		VMTEST_TIMEOUT=$(or $(BENCH_VM_TIMEOUT),7200) \
+		scripts/vm/vmtest.sh -k 6.1 -k 6.12 -V patched -V distro bench; \
+	rc=$$?; for b in 6.1-patched 6.1-distro 6.12-patched 6.12-distro; do \
+		[ -s build/vm/$$b/bench/report.txt ] && cat build/vm/$$b/bench/report.txt; \
 	done; exit $$rc

@@ -99,7 +99,15 @@ start_tracer() {
 }
 
 stop_tracer() {
+	local i=0
 	kill -INT "$tracer_pid"
+	# bpftrace 0.17 can miss a SIGINT (tests/vm/bench saw it asleep in
+	# epoll_wait with the signal handled): send it again every 5 s
+	while kill -0 "$tracer_pid" 2>/dev/null; do
+		i=$((i + 1))
+		[ $((i % 50)) -eq 0 ] && kill -INT "$tracer_pid" 2>/dev/null
+		sleep 0.1
+	done
 	wait "$tracer_pid" || true
 	tracer_pid=
 }

@@ -22,7 +22,10 @@
 # only; those in shared_suites run on the distro variant too. On arm64
 # (cross-built: make ARCH=arm64 static) the distro variant alone, Debian's
 # linux-image-*-arm64 under qemu-system-aarch64, runs arm64_suites, which
-# run nowhere else. A suite's output lands in
+# run nowhere else. bench also runs on the patched variant (tier 1 against
+# its bpftrace equivalent); the x86 boots that run bench get Debian's
+# bpftrace appended to their initramfs (scripts/vm/bpftrace-cpio.sh,
+# ~210 MB), no other boot carries it. A suite's output lands in
 # build/vm/<kernel>-<variant>/<suite>/ (arm64: build/vm/arm64-<kernel>-
 # <variant>/<suite>/) and its host-side checker,
 # tests/vm/<suite>/check.sh, decides. One PASS or FAIL line per suite;
@@ -60,6 +63,8 @@ full_suites="preemptfull"
 arm64_suites="arm64"
 # needs the copy_pte tracepoints and the inline tier's sites in one kernel
 patched_suites="inlinetruth"
+# need bpftrace in the guest (x86: Debian's amd64 bpftrace)
+bpftrace_suites="bench"
 # the lab kernels' suites that also run on Debian's kernel (fentry, kprobes)
 shared_suites="vmas"
 if [ -z "$suites" ]; then
@@ -101,7 +106,7 @@ variant_suites() {
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites $shared_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
-		patched) in_list $s "$distro_suites $full_suites" || echo $s ;;
+		patched) { in_list $s "$distro_suites $full_suites" && ! in_list $s "$bpftrace_suites"; } || echo $s ;;
 		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;
 		esac
 	done
@@ -124,6 +129,22 @@ t_start=$(date +%s)
 # Static binaries for the initramfs: the lead's tools and our workloads
 # VMTEST_MAKE_TARGETS: e.g. only the workloads, while the tools do not build
 static_targets=${VMTEST_MAKE_TARGETS:-static}
+# with_bpftrace INITRD SUITES...: the initrd a boot of SUITES takes, with
+# bpftrace appended (as INITRD-bpftrace.cpio) if one of them needs it and
+# this architecture's bpftrace was packed ($bpftrace_cpio)
+with_bpftrace() {
+	local initrd=$1 s
+	shift
+	for s in "$@"; do
+		if [ -n "$bpftrace_cpio" ] && in_list $s "$bpftrace_suites"; then
+			cat "$initrd" "$bpftrace_cpio" > "${initrd%.cpio}-bpftrace.cpio"
+			echo "${initrd%.cpio}-bpftrace.cpio"
+			return 0
+		fi
+	done
+	echo "$initrd"
+}
+
 for arch in $arches; do
 	# ARCH's kernels, variants it runs, and their names: x86 as before,
 	# arm64 prefixed (build/vm/arm64-6.1-distro/)
@@ -164,6 +185,16 @@ for arch in $arches; do
 	echo "vmtest: $arch initramfs with suites:$suites"
 	initramfs=$vmdir/${tag}initramfs.cpio
 	"$top/scripts/vm/initramfs.sh" -a $arch "$initramfs" $suites
+	bpftrace_cpio=
+	if [ $arch = x86 ]; then
+		for s in $suites; do
+			in_list $s "$bpftrace_suites" && bpftrace_cpio=$vmdir/bpftrace.cpio
+		done
+	fi
+	if [ -n "$bpftrace_cpio" ] && ! "$top/scripts/vm/bpftrace-cpio.sh" "$bpftrace_cpio"; then
+		result FAIL "bpftrace for the initramfs" "scripts/vm/bpftrace-cpio.sh failed (output above)"
+		exit 1
+	fi
 
 	for k in $arch_kernels; do
 		t0=$(date +%s)
@@ -233,6 +264,7 @@ for arch in $arches; do
 				image=$dir/bzImage initrd=$initramfs
 				;;
 			esac
+			initrd=$(with_bpftrace "$initrd" $vsuites)
 			out=$vmdir/$tag$k-$v
 			echo "vmtest: booting $tag$k $v ($(basename "$dir"))${append:+ with $append}"
 			t0=$(date +%s)

@@ -2,7 +2,8 @@
 /*
  * Tier 2's object: bpf/calls.bpf.c, fentry/fexit or kprobe/kretprobe on
  * copy_pte_range (per PMD range) or copy_page_range (per VMA where
- * copy_pte_range is inlined), __cond_resched and add_swap_count_continuation.
+ * copy_pte_range is inlined), __cond_resched (fentry only: lib/tier.c) and
+ * add_swap_count_continuation.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,7 +51,6 @@ static int calls_configure(void *skel, const struct ptcopy_config *cfg,
 	} else {
 		bpf_program__set_autoload(s->progs.ptcopy_kp_entry, true);
 		bpf_program__set_autoload(s->progs.ptcopy_kp_exit, true);
-		bpf_program__set_autoload(s->progs.ptcopy_kp_resched, has_resched(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc_entry, has_swap_cont(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_kp_swapc, has_swap_cont(caps, t));
 	}
@@ -95,9 +95,6 @@ static int calls_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 	if (!err)
 		err = attach_kprobe(s->progs.ptcopy_kp_exit, &s->links.ptcopy_kp_exit, true, target);
 	if (!err)
-		err = attach_kprobe(s->progs.ptcopy_kp_resched, &s->links.ptcopy_kp_resched, true,
-				    caps->sym_cond_resched);
-	if (!err)
 		err = attach_kprobe(s->progs.ptcopy_kp_swapc_entry, &s->links.ptcopy_kp_swapc_entry,
 				    false, caps->sym_swap_cont);
 	if (!err)
@@ -115,8 +112,6 @@ static const char *calls_target(void *skel, const struct bpf_program *p,
 		return NULL;
 	if (p == s->progs.ptcopy_kp_entry || p == s->progs.ptcopy_kp_exit)
 		return tier_per_pmd(caps, t) ? caps->sym_copy_pte_range : caps->sym_copy_page_range;
-	if (p == s->progs.ptcopy_kp_resched)
-		return caps->sym_cond_resched;
 	if (p == s->progs.ptcopy_kp_swapc_entry || p == s->progs.ptcopy_kp_swapc)
 		return caps->sym_swap_cont;
 	return NULL;

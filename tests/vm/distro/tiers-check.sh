@@ -54,8 +54,12 @@ present() {
 }
 patched_only_fork="passes ptes lock_breaks retries copy_ns hold_ns_sum hold_ns_max prealloc_failed"
 patched_only_sum="passes first_passes ptes lock_breaks retries loop_ends hold wait prealloc_failed copy_ns"
-tier2_fork="calls call_ns_sum call_ns_max result resched_calls resched_done swap_cont_ok swap_cont_failed"
-tier2_sum="calls call aborts cond_resched swap_cont"
+tier2_fork="calls call_ns_sum call_ns_max result swap_cont_ok swap_cont_failed"
+tier2_sum="calls call aborts swap_cont"
+# counted through fentry only: the kprobe tier puts no kretprobe on
+# __cond_resched (lib/tier.c)
+resched_fork="resched_calls resched_done"
+resched_sum="cond_resched"
 
 for tier in $check_tiers; do
 	for wc in fork:ptfork swap:swapfork; do
@@ -72,9 +76,12 @@ for tier in $check_tiers; do
 		same "summary forks vs the workload's forks" "$(pt "$d" $comm .forks)" "$forks"
 		calls=$(traced_calls "$d" $comm copy_page_range)
 		absent "$d" $comm $patched_only_fork $patched_only_sum
-		if [ $tier = tracepoint ]; then
-			absent "$d" $comm $tier2_fork $tier2_sum
-		else
+		case $tier in
+		tracepoint) absent "$d" $comm $tier2_fork $tier2_sum $resched_fork $resched_sum ;;
+		kprobe) absent "$d" $comm $resched_fork $resched_sum ;;
+		fentry) present "$d" $comm $resched_fork ;;
+		esac
+		if [ $tier != tracepoint ]; then
 			present "$d" $comm $tier2_fork
 			same "copy_page_range calls vs the function tracer's" "$(pt "$d" $comm .calls)" "$calls"
 			same "sum of per-fork calls" "$(ptf "$d" $comm 'map(.calls) | add')" "$(pt "$d" $comm .calls)"
