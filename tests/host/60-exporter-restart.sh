@@ -12,7 +12,8 @@ need_tools curl man jq
 
 "$EXPORTER" --help | tr '\n' ' ' | grep -q 'CAP_BPF and CAP_PERFMON (to load' ||
 	fail "--help does not name the capabilities needed to start"
-MANWIDTH=200 man -l "$BUILD/doc/ptcopy_exporter.8" 2>/dev/null | grep -q 'CAP_BPF and CAP_PERFMON only to load' ||
+# (man justifies its lines: spaces squeezed before matching)
+MANWIDTH=200 man -l "$BUILD/doc/ptcopy_exporter.8" 2>/dev/null | tr -s ' ' | grep -q 'CAP_BPF and CAP_PERFMON only to load' ||
 	fail "the man page does not name the capabilities needed to start"
 
 start_exporter first
