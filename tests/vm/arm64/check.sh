@@ -18,21 +18,9 @@
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
+. "$(dirname "$0")/../lib/distro.sh"
+
 check_guest_scripts
-config=${DISTRO_DIR:?DISTRO_DIR: the unpacked package}/config
-cfg() {
-	# cfg OPTION: its value in the package's config, "n" if not set
-	local v
-	v=$(sed -n "s/^CONFIG_$1=//p" "$config")
-	echo "${v:-n}"
-}
-fact() {
-	value "$1" "$out/facts.txt"
-}
-want() {
-	# want WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || fail "$1: $2, want $3"
-}
 
 # --- The kernel's facts
 release=$(sed -n 's/^release=//p' "$DISTRO_DIR/PACKAGE")
