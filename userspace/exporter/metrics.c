@@ -12,6 +12,7 @@
  * ns).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,13 @@
 #define MAX_LABELS	2
 
 #define MAX_FAMILIES	32
+#define MAX_MEMBERS	8	/* the largest group of PTCOPY_STATS_GROUP_TABLE */
+
+/* A group member, resolved once: its label value and its counter. */
+struct member {
+	const char *name;
+	size_t off;			/* of its __u64 in struct ptcopy_stats */
+};
 
 /*
  * One family of the per-label-value samples: a field of
@@ -33,9 +41,9 @@ struct family {
 	__u32 have;			/* exposed if the tier has any of these */
 	int field;			/* enum field_id, or -1 */
 	int vma_row;			/* enum vma_row_id, or -1 */
-	const char *group;		/* a group's key, with field -1 */
-	const char *label;		/* the group's label name; NULL: member only */
-	const char *member;		/* label NULL: the member this family is */
+	const char *label;		/* a group's label name; NULL: no label */
+	struct member members[MAX_MEMBERS];	/* a group's, or the one member */
+	int nmembers;
 	char name[96];			/* f.name when built here */
 };
 
@@ -98,18 +106,23 @@ static void emit_field(struct render *r, const struct family *fam)
 	}
 }
 
-/* Label values: the names of bpf/ptcopy.h's tables, the kernel patch's. */
+/*
+ * Label values: the names of bpf/ptcopy.h's tables, the kernel patch's.
+ * build_families() resolved them, so a scrape reads the counters only.
+ */
 static void emit_group(struct render *r, const struct family *fam)
 {
-#define PTCOPY_STATS_MEMBER(grp, name, cond, field)			\
-	if (!strcmp(#grp, fam->group) && (cond)) {			\
-		if (fam->label)						\
-			value_with(r, &fam->f, fam->label, name, st(r)->field); \
-		else if (!strcmp(name, fam->member))			\
-			EMIT_COUNT(r, &fam->f, field);			\
+	int i;
+
+	for (i = 0; i < fam->nmembers; i++) {
+		const struct member *mb = &fam->members[i];
+		__u64 v = *(const __u64 *)((const char *)st(r) + mb->off);
+
+		if (fam->label)
+			value_with(r, &fam->f, fam->label, mb->name, v);
+		else
+			expo_value(r->e, &fam->f, r->labels, r->nlabels, v);
 	}
-	PTCOPY_STATS_GROUP_MEMBERS
-#undef PTCOPY_STATS_MEMBER
 }
 
 /* A row of PTCOPY_VMA_STATS_TABLE: one sample per mapping kind. */
@@ -151,6 +164,16 @@ static struct family *add_family(struct metrics *m, const char *name, enum expo_
 	return fam;
 }
 
+static int add_member(struct family *fam, const char *name, size_t off)
+{
+	if (fam->nmembers == MAX_MEMBERS)
+		return -E2BIG;
+	fam->members[fam->nmembers].name = name;
+	fam->members[fam->nmembers].off = off;
+	fam->nmembers++;
+	return 0;
+}
+
 #define TYPE_COUNT	EXPO_COUNTER, NULL
 #define TYPE_HIST	EXPO_HISTOGRAM, "seconds"
 #define TYPE_HIST_SUM	TYPE_HIST
@@ -176,28 +199,29 @@ static int build_families(struct metrics *m)
 #undef FIELD
 #define PTCOPY_STATS_MEMBER(grp, name_, cond, field)			\
 	if (!strcmp(#grp, key) && (cond)) {				\
-		if (m->nfam == MAX_FAMILIES)				\
+		if (!label[0]) {					\
+			if (m->nfam == MAX_FAMILIES)			\
+				return -E2BIG;				\
+			snprintf(name, sizeof(name), "%s_%s_total", metric, name_); \
+			fam = add_family(m, name, EXPO_COUNTER, NULL, help, have); \
+		}							\
+		if (add_member(fam, name_, offsetof(struct ptcopy_stats, field))) \
 			return -E2BIG;					\
-		snprintf(name, sizeof(name), "%s_%s_total", metric, name_); \
-		fam = add_family(m, name, EXPO_COUNTER, NULL, help, have); \
-		fam->group = key;					\
-		fam->member = name_;					\
 	}
 #define GROUP(grp, have_, metric_, label_, help_)			\
 	if (metric_[0]) {						\
 		const char *key = #grp, *metric = metric_, *help = help_; \
+		const char *label = label_;				\
 		__u32 have = have_;					\
-		struct family *fam;					\
+		struct family *fam = NULL;				\
 									\
-		if (label_[0]) {					\
+		if (label[0]) {						\
 			if (m->nfam == MAX_FAMILIES)			\
 				return -E2BIG;				\
 			fam = add_family(m, metric_ "_total", EXPO_COUNTER, NULL, help, have); \
-			fam->group = key;				\
-			fam->label = label_;				\
-		} else {						\
-			PTCOPY_STATS_GROUP_MEMBERS			\
+			fam->label = label;				\
 		}							\
+		PTCOPY_STATS_GROUP_MEMBERS				\
 	}
 	PTCOPY_STATS_GROUP_TABLE(GROUP)
 #undef GROUP
