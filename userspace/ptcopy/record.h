@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * ptcopy --record=FILE: the kernel's records (bpf/record.bpf.h) written as a
+ * Chrome Trace Event Format file, the JSON object form
+ * {"traceEvents":[...],"displayTimeUnit":"ns","otherData":{...}}, which
+ * Perfetto's UI and chrome://tracing open. Events are written as they come
+ * (a fork's mappings and passes before its window: viewers sort by time),
+ * and the file stays within its size bound: past it, records are counted,
+ * not written, and the tail written at close keeps the file valid JSON.
+ */
+#ifndef __PTCOPY_RECORD_H
+#define __PTCOPY_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "ptcopy.h"
+
+/* Bytes kept for the tail: "]", displayTimeUnit and otherData are shorter. */
+#define RECORD_TAIL_MAX		512
+
+struct recorder;
+
+/* What the file's otherData says at its close. */
+struct recorder_tail {
+	const char *tier;		/* the session's tier */
+	__u64 lost_ring_buffer;		/* records BPF found no room for */
+};
+
+/*
+ * Creates (truncates) path and writes the head. NULL on failure, with a
+ * one-line reason naming the file in err. limit: the file's size bound in
+ * bytes, at least RECORD_TAIL_MAX plus the head.
+ */
+struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t errlen);
+
+/*
+ * Writes rec as a trace event, with the metadata events naming its tracks
+ * the first time they appear, all or nothing. Past the limit, counts it as
+ * dropped (the first time, says so on stderr). 0, or -errno if writing
+ * failed (the file is then incomplete).
+ */
+int recorder_add(struct recorder *r, const struct ptcopy_record *rec);
+
+/* Records written, and dropped past the limit. */
+__u64 recorder_written(const struct recorder *r);
+__u64 recorder_dropped(const struct recorder *r);
+
+/*
+ * Writes the tail, closes the file and frees r; says on stderr how many
+ * records were lost, if any. 0, or -errno (named on stderr). NULL is fine.
+ */
+int recorder_close(struct recorder *r, const struct recorder_tail *tail);
+
+#endif /* __PTCOPY_RECORD_H */
