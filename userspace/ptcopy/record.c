@@ -29,6 +29,10 @@ struct recorder {
 	__u64 bytes;			/* written so far */
 	__u64 written;
 	__u64 dropped;			/* past the limit */
+	bool full;			/* the limit is reached: nothing more goes in */
+	/* records of forks whose window has not come yet */
+	struct ptcopy_record *pending;
+	size_t npending, cap;
 	void *named;			/* tsearch tree of track keys already named */
 };
 
@@ -210,28 +214,63 @@ static int name_track(struct recorder *r, __u64 key)
 	return 0;
 }
 
-/*
- * The events for rec, metadata first: the window names the process (its
- * leader's comm) and the forking thread, a stall the stalled thread.
- */
-static size_t events_for(const struct recorder *r, const struct ptcopy_record *rec,
-			 struct json_object **ev, __u64 *keys)
-{
-	size_t n = 0;
+/* A fork's events for the file: metadata first where a track is new. */
+struct batch {
+	struct json_object *events;	/* array */
+	__u64 *keys;			/* the tracks it names */
+	size_t nkeys;
+};
 
-	if (rec->type == PTCOPY_REC_WINDOW && !named(r, process_key(rec->pid))) {
-		keys[n] = process_key(rec->pid);
-		ev[n++] = metadata("process_name", rec->pid, rec->pid,
-				   rec->comm[0] ? rec->comm : rec->name, PTCOPY_COMM_LEN);
+static bool batch_named(const struct recorder *r, const struct batch *b, __u64 key)
+{
+	size_t i;
+
+	for (i = 0; i < b->nkeys; i++)
+		if (b->keys[i] == key)
+			return true;
+	return named(r, key);
+}
+
+/* A process_name or thread_name event for a track not named yet. */
+static void batch_name(const struct recorder *r, struct batch *b, __u64 key, const char *what,
+		       __u32 pid, __u32 tid, const char *name)
+{
+	if (batch_named(r, b, key))
+		return;
+	b->keys[b->nkeys++] = key;
+	json_object_array_add(b->events, metadata(what, pid, tid, name, PTCOPY_COMM_LEN));
+}
+
+/* Slices before what they contain: by start, then the longer first. */
+static int outer_first(const void *a, const void *b)
+{
+	const struct ptcopy_record *x = a, *y = b;
+
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	return x->dur_ns > y->dur_ns ? -1 : x->dur_ns < y->dur_ns;
+}
+
+/*
+ * The window and its records (n, sorted) as events: the window names the
+ * process (its leader's comm) and the forking thread, a stall the thread
+ * that stalled.
+ */
+static void batch_fill(const struct recorder *r, struct batch *b, const struct ptcopy_record *w,
+		       const struct ptcopy_record *kids, size_t n)
+{
+	size_t i;
+
+	batch_name(r, b, process_key(w->pid), "process_name", w->pid, w->pid,
+		   w->comm[0] ? w->comm : w->name);
+	batch_name(r, b, thread_key(w->pid, w->tid), "thread_name", w->pid, w->tid, w->name);
+	json_object_array_add(b->events, trace_event(w));
+	for (i = 0; i < n; i++) {
+		if (kids[i].type == PTCOPY_REC_STALL)
+			batch_name(r, b, thread_key(kids[i].pid, kids[i].tid), "thread_name",
+				   kids[i].pid, kids[i].tid, kids[i].name);
+		json_object_array_add(b->events, trace_event(&kids[i]));
 	}
-	if ((rec->type == PTCOPY_REC_WINDOW || rec->type == PTCOPY_REC_STALL) &&
-	    !named(r, thread_key(rec->pid, rec->tid))) {
-		keys[n] = thread_key(rec->pid, rec->tid);
-		ev[n++] = metadata("thread_name", rec->pid, rec->tid, rec->name, PTCOPY_COMM_LEN);
-	}
-	keys[n] = 0;
-	ev[n++] = trace_event(rec);
-	return n;
 }
 
 static int write_failed(struct recorder *r)
@@ -242,51 +281,138 @@ static int write_failed(struct recorder *r)
 	return -err;
 }
 
-int recorder_add(struct recorder *r, const struct ptcopy_record *rec)
+/* The batch into the file, all of it or none (0: it did not fit). */
+static int batch_write(struct recorder *r, const struct batch *b)
 {
-	struct json_object *ev[3];
-	const char *text[3];
-	__u64 keys[3], len = 0;
-	size_t i, n;
-	int err = 0;
+	size_t i, n = json_object_array_length(b->events);
+	__u64 len = 0;
 
-	if (r->bytes + RECORD_TAIL_MAX >= r->limit) {
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(b->events, i);
+
+		/* each on a line of its own, after ",\n" but the file's first */
+		len += strlen(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)) + 2;
+	}
+	if (r->bytes + len + RECORD_TAIL_MAX > r->limit)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(b->events, i);
+
+		errno = 0;
+		if (fprintf(r->f, "%s%s", r->bytes > sizeof(head) - 1 || i ? ",\n" : "",
+			    json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)) < 0)
+			return write_failed(r);
+	}
+	for (i = 0; i < b->nkeys; i++)
+		if (name_track(r, b->keys[i])) {
+			pr_err("out of memory");
+			return -ENOMEM;
+		}
+	r->bytes += len;
+	return 1;
+}
+
+/*
+ * Takes the pending records of window w's fork out of r->pending, sorted:
+ * its forker's (same pid and tid) and the stalls of its process, which
+ * the window's close sent just before it.
+ */
+static struct ptcopy_record *take_kids(struct recorder *r, const struct ptcopy_record *w,
+				       size_t *n)
+{
+	struct ptcopy_record *kids = malloc((r->npending + 1) * sizeof(*kids));
+	size_t i, keep = 0;
+
+	*n = 0;
+	if (!kids)
+		return NULL;
+	for (i = 0; i < r->npending; i++) {
+		const struct ptcopy_record *p = &r->pending[i];
+
+		if (p->pid == w->pid && (p->type == PTCOPY_REC_STALL || p->tid == w->tid))
+			kids[(*n)++] = *p;
+		else
+			r->pending[keep++] = *p;
+	}
+	r->npending = keep;
+	qsort(kids, *n, sizeof(*kids), outer_first);
+	return kids;
+}
+
+/* A window: its fork goes into the file, whole, or is counted as dropped. */
+static int add_fork(struct recorder *r, const struct ptcopy_record *w)
+{
+	struct batch b = {};
+	struct ptcopy_record *kids;
+	size_t n;
+	int ret = -ENOMEM;
+
+	kids = take_kids(r, w, &n);
+	if (!kids)
+		goto nomem;
+	if (r->full) {
+		r->dropped += 1 + n;
+		free(kids);
+		return 0;
+	}
+	b.events = json_object_new_array();
+	b.keys = calloc(n + 2, sizeof(*b.keys));
+	if (!b.events || !b.keys)
+		goto nomem;
+	batch_fill(r, &b, w, kids, n);
+	ret = batch_write(r, &b);
+	if (ret > 0) {
+		r->written += 1 + n;
+		ret = 0;
+	} else if (!ret) {
+		/* full: this fork and every later one is dropped, whole */
+		pr_warn("--record: %s reached its size limit (%llu bytes, --record-limit): "
+			"recording stopped, later events are counted as lost", r->path,
+			(unsigned long long)r->limit);
+		r->full = true;
+		r->dropped += 1 + n;
+	}
+	json_object_put(b.events);
+	free(b.keys);
+	free(kids);
+	return ret;
+nomem:
+	json_object_put(b.events);
+	free(b.keys);
+	free(kids);
+	pr_err("out of memory");
+	return ret;
+}
+
+/*
+ * A fork's mapping, pass, instant or stall waits for its window (sent
+ * when the fork's copy ends). What could not fit in the file anyway (more
+ * pending than the limit: each event is longer than its record) is dropped.
+ */
+static int pend(struct recorder *r, const struct ptcopy_record *rec)
+{
+	if (r->full || (r->npending + 1) * sizeof(*rec) > r->limit) {
 		r->dropped++;
 		return 0;
 	}
-	n = events_for(r, rec, ev, keys);
-	for (i = 0; i < n; i++) {
-		text[i] = json_object_to_json_string_ext(ev[i], JSON_C_TO_STRING_PLAIN);
-		/* each on a line of its own, after ",\n" but the file's first */
-		len += strlen(text[i]) + (r->written || i ? 2 : 0);
-	}
-	if (r->bytes + len + RECORD_TAIL_MAX > r->limit) {
-		/* full: this and every later record is dropped, in order */
-		pr_warn("--record: %s reached its size limit (%llu bytes, --record-limit): "
-			"recording stopped, later events are counted as dropped", r->path,
-			(unsigned long long)r->limit);
-		r->bytes = r->limit;
-		r->dropped++;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		errno = 0;
-		if (fprintf(r->f, "%s%s", r->written || i ? ",\n" : "", text[i]) < 0) {
-			err = write_failed(r);
-			goto out;
-		}
-		if (keys[i] && name_track(r, keys[i])) {
-			err = -ENOMEM;
+	if (r->npending == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 256;
+		struct ptcopy_record *p = realloc(r->pending, cap * sizeof(*p));
+
+		if (!p) {
 			pr_err("out of memory");
-			goto out;
+			return -ENOMEM;
 		}
+		r->pending = p;
+		r->cap = cap;
 	}
-	r->bytes += len;
-	r->written++;
-out:
-	for (i = 0; i < n; i++)
-		json_object_put(ev[i]);
-	return err;
+	r->pending[r->npending++] = *rec;
+	return 0;
+}
+
+int recorder_add(struct recorder *r, const struct ptcopy_record *rec)
+{
+	return rec->type == PTCOPY_REC_WINDOW ? add_fork(r, rec) : pend(r, rec);
 }
 
 struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t errlen)
@@ -294,7 +420,9 @@ struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t 
 	struct recorder *r = calloc(1, sizeof(*r));
 	int fd;
 
-	if (!r || !(r->path = strdup(path))) {
+	if (r)
+		r->path = strdup(path);
+	if (!r || !r->path) {
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -306,7 +434,9 @@ struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t 
 		goto fail;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(r->f = fdopen(fd, "w"))) {
+	if (fd >= 0)
+		r->f = fdopen(fd, "w");
+	if (!r->f) {
 		snprintf(err, errlen, "--record: cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -335,6 +465,11 @@ __u64 recorder_dropped(const struct recorder *r)
 	return r->dropped;
 }
 
+size_t recorder_pending(const struct recorder *r)
+{
+	return r->npending;
+}
+
 static struct json_object *other_data(const struct recorder *r, const struct recorder_tail *t)
 {
 	struct json_object *o = json_object_new_object(), *lost = json_object_new_object();
@@ -344,6 +479,7 @@ static struct json_object *other_data(const struct recorder *r, const struct rec
 	add_u64(o, "records", r->written);
 	add_u64(lost, "ring_buffer", t->lost_ring_buffer);
 	add_u64(lost, "size_limit", r->dropped);
+	add_u64(lost, "no_window", r->npending);
 	json_object_object_add(o, "records_lost", lost);
 	add_u64(o, "size_limit", r->limit);
 	return o;
@@ -365,12 +501,18 @@ int recorder_close(struct recorder *r, const struct recorder_tail *t)
 	json_object_put(other);
 	if (fclose(r->f) && !err)
 		err = write_failed(r);
-	if (!err && (t->lost_ring_buffer || r->dropped))
+	/*
+	 * no_window: records of forks whose window never came (the run ended
+	 * inside the fork, or the ring buffer had no room for its window)
+	 */
+	if (!err && (t->lost_ring_buffer || r->dropped || r->npending))
 		pr_warn("--record: %llu events lost (%llu: the ring buffer was full, %llu: past "
-			"the size limit); %s has %llu", (unsigned long long)
-			(t->lost_ring_buffer + r->dropped), (unsigned long long)t->lost_ring_buffer,
-			(unsigned long long)r->dropped, r->path, (unsigned long long)r->written);
+			"the size limit, %zu: their fork's window missing); %s has %llu",
+			(unsigned long long)(t->lost_ring_buffer + r->dropped + r->npending),
+			(unsigned long long)t->lost_ring_buffer, (unsigned long long)r->dropped,
+			r->npending, r->path, (unsigned long long)r->written);
 	tdestroy(r->named, free);
+	free(r->pending);
 	free(r->path);
 	free(r);
 	return err;

@@ -3,10 +3,11 @@
  * ptcopy --record=FILE: the kernel's records (bpf/record.bpf.h) written as a
  * Chrome Trace Event Format file, the JSON object form
  * {"traceEvents":[...],"displayTimeUnit":"ns","otherData":{...}}, which
- * Perfetto's UI and chrome://tracing open. Events are written as they come
- * (a fork's mappings and passes before its window: viewers sort by time),
- * and the file stays within its size bound: past it, records are counted,
- * not written, and the tail written at close keeps the file valid JSON.
+ * Perfetto's UI and chrome://tracing open. A fork's records wait for its
+ * window (its last), then the fork is written whole, window first, its
+ * events by time; the file stays within its size bound: past it, forks
+ * are counted, not written, and the tail written at close keeps the file
+ * valid JSON.
  */
 #ifndef __PTCOPY_RECORD_H
 #define __PTCOPY_RECORD_H
@@ -42,9 +43,14 @@ struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t 
  */
 int recorder_add(struct recorder *r, const struct ptcopy_record *rec);
 
-/* Records written, and dropped past the limit. */
+/*
+ * Records written, dropped past the limit, and waiting for their fork's
+ * window (the window is a fork's last record: a fork goes into the file
+ * whole, its events sorted, or not at all).
+ */
 __u64 recorder_written(const struct recorder *r);
 __u64 recorder_dropped(const struct recorder *r);
+size_t recorder_pending(const struct recorder *r);
 
 /*
  * Writes the tail, closes the file and frees r; says on stderr how many
