@@ -13,9 +13,12 @@ timeline must be, per fork (a window on the forker's track):
     by a process_name event.
 Prints one JSON object on stdout: counts by category (all, and per comm
 of --comm), the forks (windows) by comm, and with --passes COMM the pass
-slices of COMM's forks as [start, end] address pairs.
+slices of COMM's forks as [start, end] address pairs. With --kernel-trace
+TRACE (tracefs text of the patched kernel's copy_pte events) as well, the
+passes must be exactly the trace's copy_pte_pass_start events (addr, end)
+of COMM, as many of each.
 
-usage: trace_check.py [--comm COMM] [--passes COMM] FILE
+usage: trace_check.py [--comm COMM] [--passes COMM [--kernel-trace TRACE]] FILE
 Exits 1 with one line per problem (at most 20) on stderr if it does not
 hold; 2 if the file cannot be read.
 """
@@ -37,10 +40,23 @@ def ns(v):
     return round(v * NS)
 
 
+def kernel_passes(path, comm):
+    """The (addr, end) of every copy_pte_pass_start of comm in a tracefs text."""
+    out = collections.Counter()
+    with open(path) as f:
+        for line in f:
+            if "copy_pte_pass_start:" not in line or not line.lstrip().startswith(comm + "-"):
+                continue
+            kv = dict(w.split("=", 1) for w in line.split("copy_pte_pass_start:")[1].split() if "=" in w)
+            out[(int(kv["addr"], 16), int(kv["end"], 16))] += 1
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--comm", action="append", default=[])
     ap.add_argument("--passes")
+    ap.add_argument("--kernel-trace")
     ap.add_argument("file")
     a = ap.parse_args()
     try:
@@ -127,6 +143,14 @@ def main():
     for w, s in vma_sum.items():
         if s > w[1] - w[0]:
             problems.append(f"mappings of the window at {w[0]} ns sum to {s} ns, more than its {w[1] - w[0]}")
+    if a.kernel_trace:
+        kernel = kernel_passes(a.kernel_trace, a.passes)
+        ours = collections.Counter(tuple(p) for p in passes)
+        for p in sorted(set(kernel) | set(ours)):
+            if kernel[p] != ours[p]:
+                problems.append(f"pass {p[0]:#x}-{p[1]:#x}: {ours[p]} in the file, {kernel[p]} in the kernel's trace")
+        if not kernel:
+            problems.append(f"no copy_pte_pass_start of {a.passes} in {a.kernel_trace}")
     if problems:
         print("\n".join(problems[:20]), file=sys.stderr)
         return 1
