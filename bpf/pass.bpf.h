@@ -56,8 +56,7 @@ static __always_inline __u64 pass_start(struct ptcopy_fork *f, __u32 reason)
 		record_instant(f, PTCOPY_REC_RETRY, reason);
 	}
 	/* the tier that sees the pass's range (patched) sets it after */
-	f->pass_reason = reason;
-	f->pass_range = 0;
+	record_pass_begin(f, reason);
 	f->pass_start_ns = now;
 	f->ev.passes++;
 	if (reason < PTCOPY_PASS_REASONS)

@@ -97,8 +97,7 @@ static __always_inline int on_pass_start(__u64 addr, __u64 end, __u32 reason)
 	if (reason == PTCOPY_PASS_FIRST)
 		f->call_start_ns = now;
 	f->pass_addr = addr;
-	f->pass_end = end;
-	f->pass_range = 1;
+	record_pass_range(f, end);
 	return 0;
 }
 

@@ -62,6 +62,24 @@ static __always_inline void record_vma(const struct ptcopy_fork *f, __u64 start_
 	record_send(&r, false);
 }
 
+/* A pass of reason begins: kept for its record (the range is the tier's). */
+static __always_inline void record_pass_begin(struct ptcopy_fork *f, __u32 reason)
+{
+	if (!cfg.record)
+		return;
+	f->pass_reason = reason;
+	f->pass_range = 0;
+}
+
+/* Tier patched: the pass's range, as copy_pte_pass_start gives it. */
+static __always_inline void record_pass_range(struct ptcopy_fork *f, __u64 end)
+{
+	if (!cfg.record)
+		return;
+	f->pass_end = end;
+	f->pass_range = 1;
+}
+
 /* The current pass's PTE locks, taken at locked_ns, were held for hold_ns. */
 static __always_inline void record_pass(const struct ptcopy_fork *f, __u64 locked_ns,
 					__u64 hold_ns)
