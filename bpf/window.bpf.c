@@ -673,6 +673,14 @@ static __noinline int mml_rel(__u64 *ctx)
 }
 
 /*
+ * ptcopy --vmas and --record, on every tier: see the file. Its programs
+ * are defined (and so attached by the skeleton) before every program of
+ * the frame: a window whose opening is seen has every mapping's copy seen,
+ * as it has every pass (the tier's object is attached first).
+ */
+#include "vmas.bpf.h"
+
+/*
  * Defined (and so attached by the skeleton) release first, start last: a
  * window whose start is seen always has its close seen.
  */
@@ -723,5 +731,3 @@ int ptcopy_mml_start_raw(__u64 *ctx)
 
 /* Where fentry works and the mmap_lock events are costly: see the file. */
 #include "frame_fentry.bpf.h"
-/* ptcopy --vmas, on every tier: see the file. */
-#include "vmas.bpf.h"
