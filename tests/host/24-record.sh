@@ -17,6 +17,7 @@ CHECK=tests/include/trace_check.py
 expect 1 "--record: cannot write /nonexistent/dir/t.json: No such file or directory" \
 	"$PTCOPY" --record=/nonexistent/dir/t.json
 expect 1 "--record: cannot write $WORK: Is a directory" "$PTCOPY" --record="$WORK"
+expect 1 "--record: writing /dev/full failed: No space left on device" "$PTCOPY" --record=/dev/full
 expect 2 "invalid --record-limit '1K': expected bytes, or K, M, G (4K to 1024G)" \
 	"$PTCOPY" --record="$WORK/t.json" --record-limit=1K
 expect 2 "invalid --record-limit '12X'" "$PTCOPY" --record="$WORK/t.json" --record-limit=12X

@@ -25,6 +25,7 @@ struct tracer {
 	struct output out;
 	struct session *session;
 	struct recorder *rec;		/* --record */
+	bool rec_failed;		/* writing it failed (said on stderr) */
 	struct snapshot prev;
 	__u64 prev_ns;
 	bool out_closed;		/* stdout's reader went away */
@@ -72,8 +73,12 @@ static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
 static int on_record(void *ctx, const struct ptcopy_record *rec)
 {
 	struct tracer *t = ctx;
+	int err = recorder_add(t->rec, rec);
 
-	return recorder_add(t->rec, rec);
+	/* said by the recorder: the run ends with 1, without a second line */
+	if (err)
+		t->rec_failed = true;
+	return err;
 }
 
 /* --record: the file's tail, with what BPF and the size limit dropped. */
@@ -212,7 +217,7 @@ static int trace(struct tracer *t)
 		if (t->out_closed)
 			return 0;
 		if (err < 0) {
-			if (!ferror(t->out.f))
+			if (!ferror(t->out.f) && !t->rec_failed)
 				pr_err("reading fork events failed: %s", strerror(-err));
 			return err;
 		}
