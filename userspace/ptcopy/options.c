@@ -32,11 +32,12 @@ static const struct argp_option argp_options[] = {
 	  "with its N costliest (default 5, at most 16)", 0 },
 	{ "record", OPT_RECORD, "FILE", 0,
 	  "Write every traced fork's timeline to FILE, a Chrome Trace Event JSON file "
-	  "(Perfetto, chrome://tracing): window, mappings, passes and lock-breaks where the "
-	  "tier has them, sibling stalls (see ptcopy(8))", 0 },
+	  "(ui.perfetto.dev, chrome://tracing). Every tier: copy windows, sibling stalls, "
+	  "and mappings where copy_page_range can be probed; patched and inline also "
+	  "passes, lock-breaks and retries (see ptcopy(8))", 0 },
 	{ "record-limit", OPT_RECORD_LIMIT, "SIZE", 0,
 	  "Stop recording when FILE would exceed SIZE bytes (suffix K, M, G: KiB, MiB, GiB; "
-	  "default 32M); later events are counted as dropped", 0 },
+	  "default 32M); later forks are counted as lost, never cut", 0 },
 	{ "json", 'j', NULL, 0, "Print NDJSON objects instead of text (see ptcopy(8))", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this kernel offers and the tier chosen, then exit", 0 },
 	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, inline, fentry, kprobe, tracepoint (default auto)", 0 },
