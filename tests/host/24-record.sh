@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# ptcopy --record on this host's kernel (tier tracepoint: the window and
-# the sibling stalls; no mapping slices where nothing reaches
-# copy_page_range). forkload's forks with two faulting threads: the file
+# ptcopy --record on this host's kernel, tier tracepoint (both sessions:
+# the same data; one inline session at a time would split them): the
+# window and the sibling stalls, and no mapping slices where nothing
+# reaches copy_page_range (this host). forkload's forks with two faulting threads: the file
 # validates against the Trace Event Format's schema, has exactly one
 # window per fork on forkload's forking thread, named tracks, and stalls
 # of the faulting threads inside the windows, as many as the -j records
@@ -27,10 +28,10 @@ expect 2 "--probe takes no --forks, --vmas, --record, interval or count" \
 	"$PTCOPY" --probe --record="$WORK/t.json"
 
 # the limited session, beside the one start_ptcopy runs
-"$PTCOPY" -c forkload --record="$WORK/small.json" --record-limit=4K > "$WORK/small.out" \
-	2> "$WORK/small.err" &
+"$PTCOPY" -c forkload --tier=tracepoint --record="$WORK/small.json" --record-limit=4K \
+	> "$WORK/small.out" 2> "$WORK/small.err" &
 small=$!
-start_ptcopy trace -c forkload -j --forks --record="$WORK/t.json"
+start_ptcopy trace -c forkload --tier=tracepoint -j --forks --record="$WORK/t.json"
 for i in $(seq 1 200); do
 	grep -q "Tracing fork page-table copies" "$WORK/small.out" && break
 	sleep 0.05
