@@ -36,10 +36,12 @@ struct recorder_tail {
 struct recorder *recorder_open(const char *path, __u64 limit, char *err, size_t errlen);
 
 /*
- * Writes rec as a trace event, with the metadata events naming its tracks
- * the first time they appear, all or nothing. Past the limit, counts it as
- * dropped (the first time, says so on stderr). 0, or -errno if writing
- * failed (the file is then incomplete).
+ * Takes one record, in the order the kernel sent them. A window writes its
+ * fork: the window, the records of its fork kept so far (by time), and the
+ * metadata events naming tracks seen for the first time, all or nothing.
+ * A fork that does not fit within the limit, and everything after it, is
+ * counted as dropped (the first time, one line on stderr says so). 0, or
+ * -errno if writing failed (said on stderr; the file is then incomplete).
  */
 int recorder_add(struct recorder *r, const struct ptcopy_record *rec);
 
