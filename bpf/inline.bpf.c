@@ -163,6 +163,9 @@ static __always_inline int on_retry_jump(__u64 flags)
 		reason = PTCOPY_PASS_PREALLOC;
 	else
 		reason = PTCOPY_PASS_LOCK_BREAK;
+	/* no probe sees the loop's exit condition: the cause is unknown */
+	if (reason == PTCOPY_PASS_LOCK_BREAK)
+		record_instant(f, PTCOPY_REC_LOCK_BREAK, PTCOPY_STOPS);
 	f->inline_pass = (reason + 1) << INLINE_RETRY_SHIFT;
 	return 0;
 }

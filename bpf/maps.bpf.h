@@ -51,6 +51,23 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } ptcopy_events SEC(".maps");
 
+/*
+ * ptcopy --record's events: a page while it is off (the loader sizes it,
+ * and no program reserves in it unless cfg.record).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} ptcopy_records SEC(".maps");
+
+/* [0]: records lost to a full ptcopy_records */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ptcopy_record_lost SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PTCOPY_MAX_FORKS);
@@ -70,6 +87,7 @@ struct ptcopy_wait {
 	__u64 mm;
 	__u64 start_ns;
 	__u64 end_ns;	/* fentry frame: ended while its fork was in flight; else 0 */
+	char comm[PTCOPY_COMM_LEN];	/* the waiter's, for its stall's record (--record) */
 };
 
 /* tid of a thread waiting for the mmap_lock of a forking process -> its wait */

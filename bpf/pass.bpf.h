@@ -11,6 +11,7 @@
 #include "maps.bpf.h"
 #include "hist.bpf.h"
 #include "fork.bpf.h"
+#include "record.bpf.h"
 
 struct hold {
 	__u64 locked_ns;
@@ -50,8 +51,12 @@ static __always_inline __u64 pass_start(struct ptcopy_fork *f, __u32 reason)
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	if (reason != PTCOPY_PASS_FIRST)
+	if (reason != PTCOPY_PASS_FIRST) {
 		f->ev.retries++;
+		record_instant(f, PTCOPY_REC_RETRY, reason);
+	}
+	/* the tier that sees the pass's range (patched) sets it after */
+	record_pass_begin(f, reason);
 	f->pass_start_ns = now;
 	f->ev.passes++;
 	if (reason < PTCOPY_PASS_REASONS)
@@ -93,12 +98,14 @@ static __always_inline void pass_unlocked(struct ptcopy_fork *f)
 {
 	static const __u32 zero;
 	struct hold *h = bpf_map_lookup_elem(&ptcopy_holds, &zero);
-	__u64 hold;
+	__u64 hold, locked_ns;
 
 	if (!h || !h->locked_ns || h->tid != f->ev.tid)
 		return;
-	hold = bpf_ktime_get_ns() - h->locked_ns;
+	locked_ns = h->locked_ns;
+	hold = bpf_ktime_get_ns() - locked_ns;
 	h->locked_ns = 0;
+	record_pass(f, locked_ns, hold);
 	f->ev.hold_ns_sum += hold;
 	if (f->vma_start_ns)
 		f->vma.hold_ns_sum += hold;

@@ -83,7 +83,7 @@ static __always_inline bool is_lock_break(__u32 stop)
 }
 
 /* copy_pte_pass_start(src_mm, addr, end, reason) */
-static __always_inline int on_pass_start(__u64 addr, __u32 reason)
+static __always_inline int on_pass_start(__u64 addr, __u64 end, __u32 reason)
 {
 	struct ptcopy_fork *f = current_fork();
 	__u64 now;
@@ -97,6 +97,7 @@ static __always_inline int on_pass_start(__u64 addr, __u32 reason)
 	if (reason == PTCOPY_PASS_FIRST)
 		f->call_start_ns = now;
 	f->pass_addr = addr;
+	record_pass_range(f, end);
 	return 0;
 }
 
@@ -120,8 +121,10 @@ static __always_inline int on_loop_end(__u64 start, __u64 addr, __u32 stop)
 	stop = loop_stop(stop);
 	if (stop < PTCOPY_STOPS)
 		f->stops[stop]++;
-	if (is_lock_break(stop))
+	if (is_lock_break(stop)) {
 		f->ev.lock_breaks++;
+		record_instant(f, PTCOPY_REC_LOCK_BREAK, stop);
+	}
 	if (addr > start)
 		f->ev.ptes += (addr - start) >> cfg.page_shift;
 	return 0;
@@ -201,7 +204,7 @@ int ptcopy_##name##_raw(__u64 *ctx)				\
 	return call;						\
 }
 
-PTCOPY_EVENT(copy_pte_pass_start, pass, on_pass_start(ctx[1], ctx[3]))
+PTCOPY_EVENT(copy_pte_pass_start, pass, on_pass_start(ctx[1], ctx[2], ctx[3]))
 PTCOPY_EVENT(copy_pte_locked, locked, on_locked())
 PTCOPY_EVENT(copy_pte_loop_end, loop_end, on_loop_end(ctx[1], ctx[2], ctx[4]))
 PTCOPY_EVENT(copy_pte_unlocked, unlocked, on_unlocked())

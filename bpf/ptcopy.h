@@ -16,6 +16,12 @@
  *                   the fork's page-table copy ends (its copy window closes),
  *                   only if cfg.fork_events and the window is at least
  *                   cfg.fork_events_min_ns long.
+ *   ptcopy_records  RINGBUF struct ptcopy_record, one per traced event (a
+ *                   window, a mapping's copy, a pass, a lock-break, a retry,
+ *                   a sibling stall), only if cfg.record (ptcopy --record);
+ *                   a page when off, set by the loader.
+ *   ptcopy_record_lost ARRAY [0] -> __u64, records the full ring buffer
+ *                   refused.
  *   ptcopy_in_fork  HASH   tid -> struct ptcopy_fork (per-fork accumulation,
  *                   from the forker's request for its mm's write lock to the
  *                   window's close; user space only seeds it in tests).
@@ -179,12 +185,36 @@
 	  "Time in copy_page_range() during forks, by kind of the mapping copied " \
 	  "(--vmas; kinds as in ptcopy(8)).")
 
+/*
+ * ptcopy --record: what one struct ptcopy_record is, X(ID, value, name,
+ * phase). name is the trace event's category (and its name, but for a
+ * mapping, named by its kind), phase its Chrome Trace Event phase: "X" a
+ * slice with a duration, "i" an instant (userspace/ptcopy/record.c).
+ *   window      the fork's copy window, on the forking thread's track
+ *   vma         one copy_page_range() call (the --vmas probes): a mapping
+ *   pass        one copy_pte_range() pass, from both PTE locks taken to
+ *               their release (patched, inline)
+ *   lock_break  the pass's loop broke off to let others in: patched at the
+ *               loop's end, with its cause; inline at the retry jump
+ *   retry       a pass that retries a range begins (goto again), its reason
+ *   stall       a sibling thread's wait for the mmap_lock, the part inside
+ *               the window, on that thread's track
+ */
+#define PTCOPY_RECORD_TABLE(X)			\
+	X(WINDOW, 0, window, "X")		\
+	X(VMA, 1, vma, "X")			\
+	X(PASS, 2, pass, "X")			\
+	X(LOCK_BREAK, 3, lock_break, "i")	\
+	X(RETRY, 4, retry, "i")			\
+	X(STALL, 5, stall, "X")
+
 #define PTCOPY_ENUM_PASS(id, value, name)		PTCOPY_PASS_##id = value,
 #define PTCOPY_ENUM_STOP(id, value, name, lock_break)	PTCOPY_STOP_##id = value,
 #define PTCOPY_ENUM_ABORT(id, value, name)		PTCOPY_ABORT_##id = value,
 #define PTCOPY_ENUM_HAVE(id, bit, name)			PTCOPY_HAVE_##id = 1 << (bit),
 #define PTCOPY_ENUM_COUNTER(id, name, have, labelled, help) PTCOPY_CTR_##id,
 #define PTCOPY_ENUM_VMA_KIND(id, value, name)		PTCOPY_VMA_##id = value,
+#define PTCOPY_ENUM_RECORD(id, value, name, phase)	PTCOPY_REC_##id = value,
 
 enum ptcopy_pass_reason {
 	PTCOPY_PASS_REASON_TABLE(PTCOPY_ENUM_PASS)
@@ -213,6 +243,11 @@ enum ptcopy_counter {
 enum ptcopy_vma_kind {
 	PTCOPY_VMA_KIND_TABLE(PTCOPY_ENUM_VMA_KIND)
 	PTCOPY_VMA_KINDS,
+};
+
+enum ptcopy_record_type {
+	PTCOPY_RECORD_TABLE(PTCOPY_ENUM_RECORD)
+	PTCOPY_RECORD_TYPES,
 };
 
 /* ptcopy_label_mode: how ptcopy_stats is keyed */
@@ -471,6 +506,34 @@ struct ptcopy_fork_event {
 	struct ptcopy_vma vmas[PTCOPY_VMAS_MAX];
 };
 
+/* ptcopy_record.flags */
+#define PTCOPY_REC_RANGE	(1U << 0)	/* start/end are the pass's addresses (patched) */
+
+/*
+ * One event of ptcopy --record (PTCOPY_RECORD_TABLE), in the order the
+ * kernel ran them per task: a fork's mappings and passes come before its
+ * window, which is sent when it closes, after its stalls.
+ */
+struct ptcopy_record {
+	__u64 ts_ns;			/* slice start or instant, bpf_ktime_get_ns() */
+	__u64 dur_ns;			/* slices; 0 for instants */
+	__u64 start;			/* vma: vm_start; pass: addr (PTCOPY_REC_RANGE) */
+	__u64 end;			/* vma: vm_end; pass: end (PTCOPY_REC_RANGE) */
+	__u32 type;			/* enum ptcopy_record_type */
+	__u32 pid;			/* tgid of the forking process */
+	__u32 tid;			/* the track: the forker, or the stalled thread */
+	/*
+	 * vma: enum ptcopy_vma_kind; pass, retry: enum ptcopy_pass_reason;
+	 * lock_break: enum ptcopy_stop, PTCOPY_STOPS where the cause is unseen
+	 */
+	__u32 what;
+	__u32 flags;			/* PTCOPY_REC_* */
+	__u32 pad;
+	/* vma: the file's d_name; window: the forker's comm; stall: the waiter's */
+	char name[PTCOPY_VMA_NAME_LEN];
+	char comm[PTCOPY_COMM_LEN];	/* window: the process's (its leader's) comm */
+};
+
 /*
  * Per-fork accumulation, in ptcopy_in_fork keyed by the forking tid, from
  * dup_mmap()'s request for the parent's mmap_lock to the lock's release. Only the forking task writes its entry
@@ -481,7 +544,10 @@ struct ptcopy_fork {
 	__u64 mm;			/* parent's mm, an identity only */
 	__u64 call_start_ns;		/* current copy_*_range() call, 0 outside */
 	__u64 pass_start_ns;		/* tier 1: current pass, 0 outside */
-	__u64 pass_addr;
+	__u64 pass_addr;		/* tier 1: the current pass's range (--record) */
+	__u64 pass_end;
+	__u32 pass_reason;		/* the current pass's, for its record */
+	__u32 pass_range;		/* pass_addr/pass_end are set (tier 1) */
 	__u32 window_open;
 	__u32 mm_registered;		/* counted in ptcopy_forking_mm */
 	__u32 swapc_may_sleep;		/* tier 2 kprobe: the continuation call's gfp */
@@ -524,7 +590,7 @@ struct ptcopy_config {
 	__u32 fork_events;		/* send ptcopy_events records (a consumer reads them) */
 	__u64 fork_events_min_ns;	/* only for windows at least this long */
 	__u32 vmas;			/* mappings per fork record, <= PTCOPY_VMAS_MAX */
-	__u32 pad;
+	__u32 record;			/* send ptcopy_records (ptcopy --record) */
 };
 
 #endif /* __PTCOPY_H */

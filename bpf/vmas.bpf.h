@@ -30,6 +30,7 @@
 
 #include "maps.bpf.h"
 #include "fork.bpf.h"
+#include "record.bpf.h"
 
 /* include/linux/mm.h (VM_HUGETLB: the same bit since 2.6) */
 #define PTCOPY_VM_HUGETLB	0x00400000UL
@@ -117,11 +118,14 @@ static __always_inline void vma_keep(struct ptcopy_fork *f)
 static __always_inline int vma_end(void)
 {
 	struct ptcopy_fork *f = current_fork();
+	__u64 start_ns;
 
 	if (!f || !f->vma_start_ns)
 		return 0;
-	f->vma.copy_ns = bpf_ktime_get_ns() - f->vma_start_ns;
+	start_ns = f->vma_start_ns;
+	f->vma.copy_ns = bpf_ktime_get_ns() - start_ns;
 	f->vma_start_ns = 0;
+	record_vma(f, start_ns);
 	vma_keep(f);
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "maps.bpf.h"
 #include "hist.bpf.h"
 #include "fork.bpf.h"
+#include "record.bpf.h"
 
 #define CLONE_VM	0x00000100ULL
 
@@ -66,6 +67,8 @@ struct {
 
 struct stall_ctx {
 	__u64 mm;
+	__u32 pid;			/* the forker's tgid, for the stalls' records */
+	__u32 pad;
 	__u64 open_ns;
 	__u64 close_ns;
 	struct stall_sum *sum;
@@ -328,6 +331,7 @@ static long stall_cb(struct bpf_map *map, __u32 *tid, struct ptcopy_wait *w,
 	if (start >= end)
 		return 0;
 	d = end - start;
+	record_stall(c->pid, *tid, w->comm, start, d);
 	s->count++;
 	s->sum += d;
 	if (d > s->max)
@@ -492,12 +496,14 @@ static __always_inline void window_close(struct ptcopy_fork *f, __u64 now, __u32
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
 	if (m && m->waited) {
 		c.mm = mm;
+		c.pid = f->ev.pid;
 		c.open_ns = f->ev.start_ns;
 		c.close_ns = now;
 		c.sum = st;
 		bpf_for_each_map_elem(&ptcopy_waits, stall_cb, &c, 0);
 	}
 	mm_forking_put(f);
+	record_window(f);
 	f->ev.stalls = st->count;
 	f->ev.stall_ns_sum = st->sum;
 	f->ev.stall_ns_max = st->max;
@@ -525,6 +531,8 @@ static __always_inline void wait_begin(struct ptcopy_forking *m, __u64 mm, __u32
 	struct ptcopy_wait *old;
 
 	w.start_ns = bpf_ktime_get_ns();
+	if (cfg.record)
+		bpf_get_current_comm(w.comm, sizeof(w.comm));
 	m->waited = 1;
 	old = bpf_map_lookup_elem(&ptcopy_waits, &tid);
 	if (old) {
@@ -665,6 +673,14 @@ static __noinline int mml_rel(__u64 *ctx)
 }
 
 /*
+ * ptcopy --vmas and --record, on every tier: see the file. Its programs
+ * are defined (and so attached by the skeleton) before every program of
+ * the frame: a window whose opening is seen has every mapping's copy seen,
+ * as it has every pass (the tier's object is attached first).
+ */
+#include "vmas.bpf.h"
+
+/*
  * Defined (and so attached by the skeleton) release first, start last: a
  * window whose start is seen always has its close seen.
  */
@@ -715,5 +731,3 @@ int ptcopy_mml_start_raw(__u64 *ctx)
 
 /* Where fentry works and the mmap_lock events are costly: see the file. */
 #include "frame_fentry.bpf.h"
-/* ptcopy --vmas, on every tier: see the file. */
-#include "vmas.bpf.h"

@@ -155,6 +155,13 @@ static void schema(const char *template, const char *out)
 
 	vmas(s, p);
 
+	/* --probe's "record": the --record event categories */
+	p = json_object_new_array();
+#define REC(id, value, name, phase)	require(p, #name);
+	PTCOPY_RECORD_TABLE(REC)
+#undef REC
+	json_object_object_add(AT(s, "$defs", "probe", "properties", "record", "items"), "enum", p);
+
 	p = AT(s, "$defs", "summary", "properties", "health", "properties");
 	req = AT(s, "$defs", "summary", "properties", "health", "required");
 #define COUNTER(id, name, have, labelled, help)				\

@@ -214,6 +214,51 @@ static void test_lock_break_retries(void **state)
 }
 
 /*
+ * ptcopy --record on the inline tier: per pass its hold as a slice without
+ * a range (no probe sees the addresses), each lock-break as an instant at
+ * the taken retry jump with no cause (the loop's exit condition is not
+ * seen), the retry at the next pass's start, all in the window.
+ */
+static void test_record(void **state)
+{
+	static const __u32 want[] = {
+		PTCOPY_REC_PASS, PTCOPY_REC_LOCK_BREAK, PTCOPY_REC_RETRY,
+		PTCOPY_REC_PASS, PTCOPY_REC_LOCK_BREAK, PTCOPY_REC_RETRY,
+		PTCOPY_REC_PASS, PTCOPY_REC_WINDOW,
+	};
+	static struct ptcopy_record r[32];
+	struct session *plain = s;
+	size_t i, n;
+
+	(void)state;
+	s = testrun_session_record(TIER_INLINE);
+	RUN({ SEED, C("recorded") }, { OPEN }, PASS_(1, FLAGS_RETRY), PASS_(0, FLAGS_RETRY),
+	    PASS_(0, FLAGS_DONE), { CLOSE });
+	assert_int_equal(one_event().passes, 3);
+	n = testrun_records(session_bpf_object(s, false), r, 32);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < n; i++) {
+		assert_int_equal(r[i].type, want[i]);
+		assert_int_equal(r[i].tid, r[n - 1].tid);
+		assert_true(r[i].ts_ns >= r[n - 1].ts_ns);
+		assert_true(r[i].ts_ns + r[i].dur_ns <= r[n - 1].ts_ns + r[n - 1].dur_ns);
+		/* one after the other, the window (sent at its close) aside */
+		if (i && i < n - 1)
+			assert_true(r[i].ts_ns >= r[i - 1].ts_ns + r[i - 1].dur_ns);
+		if (want[i] == PTCOPY_REC_PASS) {
+			assert_int_equal(r[i].flags, 0);
+			assert_int_equal(r[i].what, i ? PTCOPY_PASS_LOCK_BREAK : PTCOPY_PASS_FIRST);
+		}
+		if (want[i] == PTCOPY_REC_LOCK_BREAK)
+			assert_int_equal(r[i].what, PTCOPY_STOPS);
+		if (want[i] == PTCOPY_REC_RETRY)
+			assert_int_equal(r[i].what, PTCOPY_PASS_LOCK_BREAK);
+	}
+	session_close(s);
+	s = plain;
+}
+
+/*
  * A patched kernel's copy_pte_resched tracepoint after cond_resched(): when
  * its block runs, the outcome is read at the block's first instruction and
  * the join after it (whose rax is then the tracepoint's) adds nothing;
@@ -374,6 +419,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_break_retries),
+		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_resched_tracepoint_block),
 		cmocka_unit_test(test_swap_cont_and_prealloc),
 		cmocka_unit_test(test_prealloc_failure_is_no_retry),

@@ -314,6 +314,83 @@ static void test_renumbered_enums(void **state)
 	tc.reversed = false;
 }
 
+/*
+ * ptcopy --record on the patched tier: the same lock-breaks and retries as
+ * records, in the kernel's order, each pass with the range its
+ * copy_pte_pass_start carried, each lock-break with its cause, inside the
+ * pass it broke off, and every one inside the window.
+ */
+static void test_record(void **state)
+{
+	static const __u32 causes[] = {
+		PTCOPY_STOP_NEED_RESCHED, PTCOPY_STOP_SRC_CONTENDED, PTCOPY_STOP_DST_CONTENDED,
+	};
+	static struct ptcopy_record r[64];
+	const struct ptcopy_record *win, *pass = NULL;
+	struct session *plain = tc.s;
+	size_t i, n, passes = 0, breaks = 0, retries = 0;
+
+	(void)state;
+	tc.s = testrun_session_record(TIER_PATCHED);
+	lock_breaks_and_retries();
+	n = testrun_records(session_bpf_object(tc.s, false), r, 64);
+	assert_int_equal(testrun_records_lost(session_bpf_object(tc.s, false)), 0);
+	/* 4 passes, 3 lock-breaks, 3 retries, the window */
+	assert_int_equal(n, 11);
+	win = &r[n - 1];
+	assert_int_equal(win->type, PTCOPY_REC_WINDOW);
+	assert_string_equal(win->name, "breaker");
+	for (i = 0; i < n - 1; i++) {
+		assert_int_equal(r[i].tid, win->tid);
+		assert_true(r[i].ts_ns >= win->ts_ns);
+		assert_true(r[i].ts_ns + r[i].dur_ns <= win->ts_ns + win->dur_ns);
+		switch (r[i].type) {
+		case PTCOPY_REC_LOCK_BREAK:
+			/* at the loop's end: before its pass's unlock sends the pass */
+			assert_int_equal(r[i + 1].type, PTCOPY_REC_PASS);
+			assert_int_equal(r[i].what, causes[breaks++]);
+			assert_true(r[i].ts_ns >= r[i + 1].ts_ns);
+			assert_true(r[i].ts_ns <= r[i + 1].ts_ns + r[i + 1].dur_ns);
+			break;
+		case PTCOPY_REC_PASS:
+			assert_true(!pass || r[i].ts_ns >= pass->ts_ns + pass->dur_ns);
+			pass = &r[i];
+			assert_int_equal(pass->flags, PTCOPY_REC_RANGE);
+			assert_int_equal(pass->start, ADDR + passes * 100 * PAGE);
+			assert_int_equal(pass->end, ADDR + PMD);
+			assert_int_equal(pass->what, passes ? PTCOPY_PASS_LOCK_BREAK :
+					 PTCOPY_PASS_FIRST);
+			passes++;
+			break;
+		case PTCOPY_REC_RETRY:
+			assert_int_equal(r[i].what, PTCOPY_PASS_LOCK_BREAK);
+			/* the retried pass's loop breaks again, but the last's */
+			assert_int_equal(r[i + 1].type, retries == 2 ? PTCOPY_REC_PASS :
+					 PTCOPY_REC_LOCK_BREAK);
+			retries++;
+			break;
+		default:
+			fail_msg("record %zu of type %u", i, r[i].type);
+		}
+	}
+	assert_int_equal(passes, 4);
+	assert_int_equal(breaks, 3);
+	assert_int_equal(retries, 3);
+	session_close(tc.s);
+	tc.s = plain;
+	/* without --record, a pass with a lock-break sends none */
+	RUN({ SEED, C("quiet") }, { OPEN },
+	    { PASS, ADDR, PTCOPY_PASS_FIRST }, { LOCKED, ADDR },
+	    { LOOP_END, ADDR, ADDR + 100 * PAGE, PTCOPY_STOP_NEED_RESCHED },
+	    { UNLOCKED, ADDR + 100 * PAGE }, { RESCHED, ADDR + 100 * PAGE, 1 },
+	    { PASS, ADDR + 100 * PAGE, PTCOPY_PASS_LOCK_BREAK }, { LOCKED, ADDR + 100 * PAGE },
+	    { LOOP_END, ADDR + 100 * PAGE, ADDR + PMD, PTCOPY_STOP_DONE },
+	    { UNLOCKED, ADDR + PMD }, { RESCHED, ADDR + PMD, 0 }, { RETURN, ADDR + PMD, 0 },
+	    { CLOSE });
+	assert_int_equal(one_event().passes, 2);
+	assert_int_equal(testrun_records(session_bpf_object(tc.s, false), r, 64), 0);
+}
+
 static void test_swap_continuation(void **state)
 {
 	struct ptcopy_fork_event ev;
@@ -565,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_breaks_and_retries),
 		cmocka_unit_test(test_renumbered_enums),
+		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_swap_continuation),
 		cmocka_unit_test(test_continuation_failure),
 		cmocka_unit_test(test_prealloc_and_aborts),

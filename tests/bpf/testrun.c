@@ -178,6 +178,47 @@ void testrun_events(struct bpf_object *obj, struct fork_events *out)
 	ring_buffer__free(rb);
 }
 
+struct records {
+	struct ptcopy_record *rec;
+	size_t n, max;
+};
+
+static int collect_record(void *ctx, void *data, size_t size)
+{
+	struct records *out = ctx;
+
+	if (size >= sizeof(struct ptcopy_record) && out->n < out->max)
+		memcpy(&out->rec[out->n++], data, sizeof(struct ptcopy_record));
+	return 0;
+}
+
+size_t testrun_records(struct bpf_object *obj, struct ptcopy_record *rec, size_t max)
+{
+	struct records out = { .rec = rec, .max = max };
+	struct ring_buffer *rb;
+
+	rb = ring_buffer__new(map_fd(obj, "ptcopy_records"), collect_record, &out, NULL);
+	if (!rb) {
+		perror("ring_buffer__new");
+		abort();
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return out.n;
+}
+
+__u64 testrun_records_lost(struct bpf_object *obj)
+{
+	__u32 zero = 0;
+	__u64 lost = 0;
+
+	if (bpf_map_lookup_elem(map_fd(obj, "ptcopy_record_lost"), &zero, &lost)) {
+		perror("reading ptcopy_record_lost");
+		abort();
+	}
+	return lost;
+}
+
 void testrun_total(struct bpf_object *obj, struct ptcopy_stats *total)
 {
 	__u32 zero = 0;
@@ -262,7 +303,29 @@ struct session *testrun_session(int t, unsigned int max_labels)
 	return testrun_session_btf(t, max_labels, t == TIER_PATCHED ? testrun_patch_btf(false) : NULL);
 }
 
+/* ptcopy --record's callback: the tests drain the ring buffer themselves */
+static int no_record(void *ctx, const struct ptcopy_record *rec)
+{
+	(void)ctx;
+	(void)rec;
+	return 0;
+}
+
+static struct session *session_load(int t, unsigned int max_labels, const char *btf_path,
+				    bool record);
+
+struct session *testrun_session_record(int t)
+{
+	return session_load(t, 128, t == TIER_PATCHED ? testrun_patch_btf(false) : NULL, true);
+}
+
 struct session *testrun_session_btf(int t, unsigned int max_labels, const char *btf_path)
+{
+	return session_load(t, max_labels, btf_path, false);
+}
+
+static struct session *session_load(int t, unsigned int max_labels, const char *btf_path,
+				    bool record)
 {
 	struct session_opts o = {
 		.tier = t,
@@ -273,6 +336,7 @@ struct session *testrun_session_btf(int t, unsigned int max_labels, const char *
 		/* as ptcopy --forks: the tests read every fork's record */
 		.fork_events = true,
 		.btf_custom_path = btf_path,
+		.on_record = record ? no_record : NULL,
 	};
 	struct kernel_caps caps;
 	struct session *s;

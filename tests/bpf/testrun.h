@@ -54,6 +54,11 @@ bool testrun_fork_state(struct bpf_object *obj, struct ptcopy_fork *f);
 /* Fork events sent so far (ring buffer drained). */
 void testrun_events(struct bpf_object *obj, struct fork_events *out);
 
+/* ptcopy --record's records sent so far (ring buffer drained), at most max. */
+size_t testrun_records(struct bpf_object *obj, struct ptcopy_record *rec, size_t max);
+/* Records the full ring buffer refused (ptcopy_record_lost[0]). */
+__u64 testrun_records_lost(struct bpf_object *obj);
+
 void testrun_total(struct bpf_object *obj, struct ptcopy_stats *total);
 /* The stats of one comm label; false if absent. */
 bool testrun_label(struct bpf_object *obj, const struct ptcopy_label *l, struct ptcopy_stats *s);
@@ -85,6 +90,8 @@ struct session *testrun_session_btf(int t, unsigned int max_labels, const char *
  * numbered as ptcopy does or, if reversed, last to first. Removed at exit.
  */
 const char *testrun_patch_btf(bool reversed);
+/* The same as testrun_session(), with ptcopy --record's records on. */
+struct session *testrun_session_record(int t);
 /* A program of the session's window (tier_obj false) or tier object. */
 struct bpf_program *testrun_prog(struct session *s, bool tier_obj, const char *name);
 

@@ -53,7 +53,7 @@ static bool in(const struct names *s, const char *name)
 /* Every table, expanded once into the sets the consumers must show. */
 static struct names lock_breaks, loop_ends, retries, aborts, counters, counters_always,
 		    fork_fields, fork_keys, stats_keys, stats_always, vma_kinds, vma_fields,
-		    vma_keys;
+		    vma_keys, record_types;
 
 static void tables(void)
 {
@@ -86,6 +86,10 @@ static void tables(void)
 	memset(&vma_kinds, 0, sizeof(vma_kinds));
 	memset(&vma_fields, 0, sizeof(vma_fields));
 	memset(&vma_keys, 0, sizeof(vma_keys));
+	memset(&record_types, 0, sizeof(record_types));
+#define REC(id, value, name, phase)	add(&record_types, #name);
+	PTCOPY_RECORD_TABLE(REC)
+#undef REC
 #define KIND(id, value, name)	add(&vma_kinds, #name);
 	PTCOPY_VMA_KIND_TABLE(KIND)
 #undef KIND
@@ -218,6 +222,8 @@ static void test_schema(void **state)
 		     "schema vma kind");
 	same_keys(PATH(stats, "vmas", "properties"), &vma_kinds, "schema stats vmas");
 	same_strings(PATH(stats, "vmas", "required"), &vma_kinds, "schema stats vmas required");
+	same_strings(PATH(s, "$defs", "probe", "properties", "record", "items", "enum"),
+		     &record_types, "schema probe record");
 	json_object_put(s);
 }
 
@@ -546,7 +552,7 @@ static void test_exporter_man(void **state)
 static void test_ptcopy_man(void **state)
 {
 	const struct names *all[] = { &stats_keys, &lock_breaks, &loop_ends, &retries, &aborts,
-				      &vma_kinds, &vma_keys };
+				      &vma_kinds, &vma_keys, &record_types };
 	char *man = slurp(PTCOPY_MAN);
 	size_t i, k;
 

@@ -100,6 +100,28 @@ static void test_vmas(void **state)
 	assert_int_equal(o.vmas, PTCOPY_VMAS_MAX);
 }
 
+/* --record: off unless asked; --record-limit in bytes, K, M or G, 32M by default */
+static void test_record(void **state)
+{
+	struct options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, NULL), OPTIONS_OK);
+	assert_null(o.record);
+	assert_int_equal(parse(&o, err, "--record=t.json", NULL), OPTIONS_OK);
+	assert_string_equal(o.record, "t.json");
+	assert_int_equal(o.record_limit, 32ULL << 20);
+	assert_int_equal(parse(&o, err, "--record=t", "--record-limit=4096", NULL), OPTIONS_OK);
+	assert_int_equal(o.record_limit, 4096);
+	assert_int_equal(parse(&o, err, "--record=t", "--record-limit=4K", NULL), OPTIONS_OK);
+	assert_int_equal(o.record_limit, 4096);
+	assert_int_equal(parse(&o, err, "--record=t", "--record-limit=100M", NULL), OPTIONS_OK);
+	assert_int_equal(o.record_limit, 100ULL << 20);
+	assert_int_equal(parse(&o, err, "--record=t", "--record-limit=1024G", NULL), OPTIONS_OK);
+	assert_int_equal(o.record_limit, 1ULL << 40);
+}
+
 static void expect_usage(const char *msg, ...)
 {
 	char *argv[MAXARGS] = { "ptcopy" };
@@ -141,8 +163,22 @@ static void test_usage_errors(void **state)
 		     "--tier=fast", NULL);
 	expect_usage("invalid --forks threshold 'x': expected milliseconds >= 0", "--forks=x", NULL);
 	expect_usage("invalid --forks threshold '-1': expected milliseconds >= 0", "--forks=-1", NULL);
-	expect_usage("--probe takes no --forks, --vmas, interval or count", "--probe", "5", NULL);
-	expect_usage("--probe takes no --forks, --vmas, interval or count", "--probe", "--vmas", NULL);
+	expect_usage("--probe takes no --forks, --vmas, --record, interval or count", "--probe", "5",
+		     NULL);
+	expect_usage("--probe takes no --forks, --vmas, --record, interval or count", "--probe",
+		     "--vmas", NULL);
+	expect_usage("--probe takes no --forks, --vmas, --record, interval or count", "--probe",
+		     "--record=t.json", NULL);
+	expect_usage("--record-limit needs --record=FILE", "--record-limit=1M", NULL);
+	expect_usage("invalid --record file '': expected a path", "--record=", NULL);
+	expect_usage("invalid --record-limit '4095': expected bytes, or K, M, G (4K to 1024G)",
+		     "--record=t", "--record-limit=4095", NULL);
+	expect_usage("invalid --record-limit '1025G': expected bytes, or K, M, G (4K to 1024G)",
+		     "--record=t", "--record-limit=1025G", NULL);
+	expect_usage("invalid --record-limit '-1': expected bytes, or K, M, G (4K to 1024G)",
+		     "--record=t", "--record-limit=-1", NULL);
+	expect_usage("invalid --record-limit '8MB': expected bytes, or K, M, G (4K to 1024G)",
+		     "--record=t", "--record-limit=8MB", NULL);
 	expect_usage("invalid --vmas count '0': expected 1 to 16", "--vmas=0", NULL);
 	expect_usage("invalid --vmas count '17': expected 1 to 16", "--vmas=17", NULL);
 	expect_usage("invalid --vmas count 'all': expected 1 to 16", "--vmas=all", NULL);
@@ -158,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_forks_without_threshold),
 		cmocka_unit_test(test_vmas),
+		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_usage_errors),
 	};
 

@@ -32,6 +32,7 @@ struct session {
 	struct bpf_object *tier_bpf;
 	struct ring_buffer *rb;
 	fork_cb_t on_fork;
+	record_cb_t on_record;
 	void *ctx;
 	int cgroup_fd;
 	struct prog_info progs[MAX_PROGS];
@@ -107,6 +108,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct ptcopy_fork_event))
 		return 0;
 	return s->on_fork ? s->on_fork(s->ctx, data) : 0;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size < sizeof(struct ptcopy_record))
+		return 0;
+	return s->on_record(s->ctx, data);
 }
 
 static void collect_obj_progs(struct session *s, struct bpf_object *obj, void *skel)
@@ -236,17 +246,26 @@ static void make_config(struct session *s, const struct session_opts *o)
 	if (s->ops)
 		c->have |= s->ops->have(&s->caps, s->tier);
 	c->vmas = o->vmas;
+	c->record = o->on_record != NULL;
 }
 
-/* ptcopy --vmas: the per-mapping programs, or why this kernel has none. */
+/*
+ * ptcopy --vmas and --record (whose mapping slices come from them): the
+ * per-mapping programs, or why this kernel has none. --vmas is refused
+ * without them; --record records what the tier has, and says what not.
+ */
 static int want_vmas(struct session *s, const struct session_opts *o)
 {
 	char why[128];
 	__u32 have;
 
-	if (!o->vmas)
+	if (!o->vmas && !o->on_record)
 		return 0;
 	have = vmas_have(&s->caps, why, sizeof(why));
+	if (!have && !o->vmas) {
+		pr_warn("--record: no mapping slices: %s", why);
+		return 0;
+	}
 	if (!have) {
 		pr_err("--vmas: %s", why);
 		return -EOPNOTSUPP;
@@ -270,6 +289,8 @@ static int open_window(struct session *s, const struct session_opts *o)
 	pick_frame(s);
 	if (s->cfg.have & PTCOPY_HAVE_VMAS)
 		vmas_pick(s->window, &s->caps, s->tier);
+	if (s->cfg.record)
+		bpf_map__set_max_entries(s->window->maps.ptcopy_records, SESSION_RECORD_RING);
 	bpf_map__set_max_entries(s->window->maps.ptcopy_stats,
 				 (o->max_labels ? o->max_labels : SESSION_DEFAULT_LABELS) + 1);
 	log_libbpf_capture();
@@ -322,6 +343,7 @@ int session_open(struct session **out, const struct session_opts *o,
 		return -ENOMEM;
 	s->cgroup_fd = -1;
 	s->on_fork = o->on_fork;
+	s->on_record = o->on_record;
 	s->ctx = o->ctx;
 	if (caps)
 		s->caps = *caps;
@@ -381,6 +403,16 @@ int session_open(struct session **out, const struct session_opts *o,
 		err = -errno;
 		pr_err("creating the ring buffer reader failed: %s", strerror(errno));
 		goto fail;
+	}
+	/* one epoll set: session_poll() delivers both kinds */
+	if (s->on_record) {
+		err = ring_buffer__add(s->rb, bpf_map__fd(s->window->maps.ptcopy_records),
+				       handle_record, s);
+		if (err) {
+			pr_err("creating the --record ring buffer reader failed: %s",
+			       strerror(-err));
+			goto fail;
+		}
 	}
 	/* The tier's programs first: a window must never close on half a tier. */
 	if (s->ops) {
@@ -485,6 +517,15 @@ const struct kernel_caps *session_caps(const struct session *s)
 __u32 session_have(const struct session *s)
 {
 	return s->cfg.have;
+}
+
+__u64 session_record_lost(const struct session *s)
+{
+	__u32 zero = 0;
+	__u64 lost = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(s->window->maps.ptcopy_record_lost), &zero, &lost);
+	return lost;
 }
 
 struct bpf_object *session_bpf_object(const struct session *s, bool tier_obj)

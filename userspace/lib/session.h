@@ -20,6 +20,11 @@
 
 /* Called for every fork whose page-table copy ended; non-zero stops polling. */
 typedef int (*fork_cb_t)(void *ctx, const struct ptcopy_fork_event *ev);
+/* Called for every event of --record (bpf/record.bpf.h); non-zero stops polling. */
+typedef int (*record_cb_t)(void *ctx, const struct ptcopy_record *rec);
+
+/* The ring buffer of --record: 8 MiB, ~75000 records (~50 GiB of 4 KiB pages copied) */
+#define SESSION_RECORD_RING	(8U << 20)
 
 struct session_opts {
 	enum tier tier;			/* TIER_AUTO: the best available */
@@ -45,6 +50,12 @@ struct session_opts {
 	 * copy_page_range() cannot be probed.
 	 */
 	unsigned int vmas;
+	/*
+	 * ptcopy --record: BPF sends a record per event (to on_record, ctx),
+	 * on_record not NULL. Its mapping slices come from the per-mapping
+	 * programs, loaded with it where they can run (else a warning).
+	 */
+	record_cb_t on_record;
 	/*
 	 * Load every program the tier uses but attach none: checks that they
 	 * pass the verifier on this kernel, and lets tests drive them with
@@ -89,6 +100,8 @@ const char *session_frame_why(const struct session *s);
 const struct kernel_caps *session_caps(const struct session *s);
 /* What the tier measures: enum ptcopy_have bits. */
 __u32 session_have(const struct session *s);
+/* --record: records BPF found no room for in its ring buffer so far. */
+__u64 session_record_lost(const struct session *s);
 struct bpf_object;
 /* The window object (tier_obj false) or the tier's own (NULL for tier 3). */
 struct bpf_object *session_bpf_object(const struct session *s, bool tier_obj);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "output.h"
 #include "probe_print.h"
+#include "record.h"
 #include "session.h"
 #include "signals.h"
 
@@ -23,6 +24,8 @@ struct tracer {
 	struct options opts;
 	struct output out;
 	struct session *session;
+	struct recorder *rec;		/* --record */
+	bool rec_failed;		/* writing it failed (said on stderr) */
 	struct snapshot prev;
 	__u64 prev_ns;
 	bool out_closed;		/* stdout's reader went away */
@@ -65,6 +68,29 @@ static int on_fork(void *ctx, const struct ptcopy_fork_event *ev)
 	else
 		text_fork(&t->out, ev);
 	return output_status(t);
+}
+
+static int on_record(void *ctx, const struct ptcopy_record *rec)
+{
+	struct tracer *t = ctx;
+	int err = recorder_add(t->rec, rec);
+
+	/* said by the recorder: the run ends with 1, without a second line */
+	if (err)
+		t->rec_failed = true;
+	return err;
+}
+
+/* --record: the file's tail, with what BPF and the size limit dropped. */
+static int record_close(struct tracer *t)
+{
+	struct recorder_tail tail = {};
+
+	if (!t->rec)
+		return 0;
+	tail.tier = tier_name(session_tier(t->session));
+	tail.lost_ring_buffer = session_record_lost(t->session);
+	return recorder_close(t->rec, &tail);
 }
 
 static int report(struct tracer *t)
@@ -191,7 +217,7 @@ static int trace(struct tracer *t)
 		if (t->out_closed)
 			return 0;
 		if (err < 0) {
-			if (!ferror(t->out.f))
+			if (!ferror(t->out.f) && !t->rec_failed)
 				pr_err("reading fork events failed: %s", strerror(-err));
 			return err;
 		}
@@ -248,13 +274,30 @@ int main(int argc, char **argv)
 	so.fork_events = t.opts.forks;
 	so.fork_events_min_ns = t.opts.forks_min_ns;
 	so.vmas = t.opts.vmas;
-	if (session_open(&t.session, &so, NULL))
+	if (t.opts.record) {
+		/* a file that cannot be written fails before anything is attached */
+		t.rec = recorder_open(t.opts.record, t.opts.record_limit, err, sizeof(err));
+		if (!t.rec) {
+			pr_err("%s", err);
+			return 1;
+		}
+		so.on_record = on_record;
+	}
+	if (session_open(&t.session, &so, NULL)) {
+		/* the file stays an empty but valid trace */
+		struct recorder_tail tail = { .tier = "none" };
+
+		recorder_close(t.rec, &tail);
 		return 1;
+	}
 
 	t.out.f = stdout;
 	t.out.opts = &t.opts;
 	t.out.tier = session_tier(t.session);
 	t.out.have = session_have(t.session);
+	/* --record alone turns the mapping probes on, not --vmas' output */
+	if (!t.opts.vmas)
+		t.out.have &= ~(PTCOPY_HAVE_VMAS | PTCOPY_HAVE_HUGE_PMD);
 	t.out.page_size = sysconf(_SC_PAGESIZE);
 	t.out.mono_to_real_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	t.prev_ns = clock_ns(CLOCK_MONOTONIC);
@@ -275,6 +318,8 @@ int main(int argc, char **argv)
 		ret = t.out_closed ? 0 : 1;
 	else
 		ret = trace(&t) ? 1 : 0;
+	if (record_close(&t))
+		ret = 1;
 	snapshot_free(&t.prev);
 	session_close(t.session);
 	return ret;

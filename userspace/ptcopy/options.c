@@ -15,6 +15,8 @@
 #define OPT_VERSION	1004
 #define OPT_FRAME	1005
 #define OPT_VMAS	1006
+#define OPT_RECORD	1007
+#define OPT_RECORD_LIMIT	1008
 
 static const struct argp_option argp_options[] = {
 	{ "pid", 'p', "PID", 0, "Trace forks of this process only", 0 },
@@ -28,6 +30,14 @@ static const struct argp_option argp_options[] = {
 	{ "vmas", OPT_VMAS, "N", OPTION_ARG_OPTIONAL,
 	  "Attribute copy time to mappings: the summary by kind, each --forks record "
 	  "with its N costliest (default 5, at most 16)", 0 },
+	{ "record", OPT_RECORD, "FILE", 0,
+	  "Write every traced fork's timeline to FILE, a Chrome Trace Event JSON file "
+	  "(ui.perfetto.dev, chrome://tracing). Every tier: copy windows, sibling stalls, "
+	  "and mappings where copy_page_range can be probed; patched and inline also "
+	  "passes, lock-breaks and retries (see ptcopy(8))", 0 },
+	{ "record-limit", OPT_RECORD_LIMIT, "SIZE", 0,
+	  "Stop recording when FILE would exceed SIZE bytes (suffix K, M, G: KiB, MiB, GiB; "
+	  "default 32M); later forks are counted as lost, never cut", 0 },
 	{ "json", 'j', NULL, 0, "Print NDJSON objects instead of text (see ptcopy(8))", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Print what this kernel offers and the tier chosen, then exit", 0 },
 	{ "tier", OPT_TIER, "NAME", 0, "Use this tier: patched, inline, fentry, kprobe, tracepoint (default auto)", 0 },
@@ -49,6 +59,7 @@ static const char doc[] =
 	"  ptcopy --forks=10 -T    # every fork with a copy of 10 ms or more\n"
 	"  ptcopy -j --forks -p 42 # NDJSON, forks of pid 42\n"
 	"  ptcopy --forks --vmas   # each fork with its 5 costliest mappings\n"
+	"  ptcopy --record=t.json  # a timeline for ui.perfetto.dev\n"
 	"  ptcopy --probe          # what this kernel offers";
 
 struct parse_state {
@@ -76,6 +87,33 @@ static bool parse_ms(const char *s, __u64 *ns)
 		return false;
 	*ns = (__u64)(v * 1e6 + 0.5);
 	return true;
+}
+
+/* SIZE: bytes, or with a K, M or G suffix (powers of 1024). */
+static bool parse_size(const char *s, __u64 *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end == 'K')
+		shift = 10;
+	else if (*end == 'M')
+		shift = 20;
+	else if (*end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (OPTIONS_RECORD_LIMIT_MAX >> shift))
+		return false;
+	*bytes = (__u64)v << shift;
+	return *bytes >= OPTIONS_RECORD_LIMIT_MIN;
 }
 
 static int parse_opt(int key, char *arg, struct argp_state *state)
@@ -123,6 +161,17 @@ static int parse_opt(int key, char *arg, struct argp_state *state)
 				    PTCOPY_STR(PTCOPY_VMAS_MAX), arg);
 		if (arg)
 			o->vmas = v;
+		break;
+	case OPT_RECORD:
+		if (!*arg)
+			return fail(ps, "invalid --record file '%s': expected a path", arg);
+		o->record = arg;
+		break;
+	case OPT_RECORD_LIMIT:
+		if (!parse_size(arg, &o->record_limit))
+			return fail(ps, "invalid --record-limit '%s': expected bytes, or K, M, G "
+				    "(4K to 1024G)", arg);
+		o->record_limit_set = true;
 		break;
 	case 'j':
 		o->json = true;
@@ -194,6 +243,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	o->unit_ns = 1000;
 	o->tier = TIER_AUTO;
 	o->frame = FRAME_AUTO;
+	o->record_limit = OPTIONS_RECORD_LIMIT_DEFAULT;
 	err[0] = '\0';
 	/*
 	 * argp's own error and help output is several lines and exits; ptcopy
@@ -205,8 +255,12 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			snprintf(err, errlen, "invalid arguments");
 		return OPTIONS_USAGE;
 	}
-	if (o->probe && (o->forks || o->interval_s || o->vmas)) {
-		snprintf(err, errlen, "--probe takes no --forks, --vmas, interval or count");
+	if (o->probe && (o->forks || o->interval_s || o->vmas || o->record)) {
+		snprintf(err, errlen, "--probe takes no --forks, --vmas, --record, interval or count");
+		return OPTIONS_USAGE;
+	}
+	if (o->record_limit_set && !o->record) {
+		snprintf(err, errlen, "--record-limit needs --record=FILE");
 		return OPTIONS_USAGE;
 	}
 	return OPTIONS_OK;

@@ -24,6 +24,9 @@ struct options {
 	bool forks;			/* --forks: one line per fork */
 	__u64 forks_min_ns;
 	unsigned int vmas;		/* --vmas: mappings per fork record; 0: off */
+	const char *record;		/* --record: the trace file; NULL: off */
+	__u64 record_limit;		/* --record-limit: its size bound, bytes */
+	bool record_limit_set;
 	bool json;
 	bool probe;
 	enum tier tier;
@@ -33,6 +36,10 @@ struct options {
 };
 
 #define OPTIONS_VMAS_DEFAULT	5
+/* --record-limit's default and bounds, bytes */
+#define OPTIONS_RECORD_LIMIT_DEFAULT	(32ULL << 20)
+#define OPTIONS_RECORD_LIMIT_MIN	(4ULL << 10)
+#define OPTIONS_RECORD_LIMIT_MAX	(1ULL << 40)
 #define PTCOPY_XSTR(x)		#x
 #define PTCOPY_STR(x)		PTCOPY_XSTR(x)
 

@@ -41,6 +41,63 @@ static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 	}
 }
 
+/*
+ * Whether ptcopy --record with tier t records events of type (the table's
+ * PTCOPY_REC_*): the window and stalls on every tier, mappings where
+ * copy_page_range() can be probed, passes, lock-breaks and retries on the
+ * tiers that see passes.
+ */
+static bool records(const struct kernel_caps *c, enum tier t, __u32 type)
+{
+	char why[128];
+
+	switch (type) {
+	case PTCOPY_REC_VMA:
+		return vmas_have(c, why, sizeof(why)) & PTCOPY_HAVE_VMAS;
+	case PTCOPY_REC_PASS:
+	case PTCOPY_REC_LOCK_BREAK:
+	case PTCOPY_REC_RETRY:
+		return t == TIER_PATCHED || t == TIER_INLINE;
+	default:
+		return true;
+	}
+}
+
+/* "window, vma, ...": what --record records with the chosen tier */
+static void text_records(FILE *f, const struct kernel_caps *c, enum tier t)
+{
+	const char *sep = "";
+
+	fprintf(f, "timeline (--record)   ");
+	if (t == TIER_COUNT) {
+		fprintf(f, "no: no tier\n");
+		return;
+	}
+#define REC(id, value, name, phase)					\
+	if (records(c, t, PTCOPY_REC_##id)) {				\
+		fprintf(f, "%s%s", sep, #name);				\
+		sep = ", ";						\
+	}
+	PTCOPY_RECORD_TABLE(REC)
+#undef REC
+	fprintf(f, "\n");
+}
+
+static struct json_object *json_records(const struct kernel_caps *c, enum tier t)
+{
+	struct json_object *a;
+
+	if (t == TIER_COUNT)
+		return NULL;
+	a = json_object_new_array();
+#define REC(id, value, name, phase)					\
+	if (records(c, t, PTCOPY_REC_##id))				\
+		json_object_array_add(a, json_object_new_string(#name));
+	PTCOPY_RECORD_TABLE(REC)
+#undef REC
+	return a;
+}
+
 static void text_probe(FILE *f, const struct probe_report *r)
 {
 	const struct kernel_caps *c = r->caps;
@@ -89,6 +146,7 @@ static void text_probe(FILE *f, const struct probe_report *r)
 			", kretprobe on copy_huge_pmd" : "");
 	else
 		fprintf(f, "per mapping (--vmas)  no: %s\n", reason);
+	text_records(f, c, chosen);
 	fprintf(f, "preemption            %s%s%s\n", c->preempt_mode[0] ? c->preempt_mode : "unknown",
 		c->preempt_dynamic ? " (PREEMPT_DYNAMIC)" : "", c->preempt_rt ? " (PREEMPT_RT)" : "");
 	fprintf(f, "cond_resched counts   %s%s\n", c->cond_resched_calls ? "measurable" : "absent: ",
@@ -218,6 +276,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	json_object_object_add(o, "why_vmas", have ? NULL : json_object_new_string(reason));
 	json_object_object_add(o, "vmas_huge_pmd",
 			       json_object_new_boolean(have & PTCOPY_HAVE_HUGE_PMD));
+	json_object_object_add(o, "record", json_records(c, chosen));
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		struct json_object *x = json_object_new_object();
 		bool ok = tier_available(c, t, reason, sizeof(reason));

@@ -15,6 +15,15 @@
 # vmafork's records; the text view (--tier=kprobe: kprobes on
 # copy_page_range) has the arena's row and a table of all the mappings for
 # each fork.
+# The timeline the -j session recorded (--record, tests/include/
+# trace_check.py): valid against the Trace Event Format's schema; every
+# mapping and pass inside its window, every pass inside a mapping, the
+# mappings' durations at most their window's; vmafork's five windows, one
+# mapping slice per mapping copied, and on tiers patched and inline one
+# pass slice per pass, a retry per retry, a lock-break per lock-break of
+# the fork records; nothing lost. On the patched kernel its pass slices
+# are exactly the trace's copy_pte_pass_start events, address ranges and
+# all.
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -146,6 +155,34 @@ done
 # host hiccup in a small mapping's copy does not.
 [ $dominated -ge 3 ] ||
 	fail "the arena's copy was longer than all other mappings' together in $dominated of forks 1-4, want 3 or more"
+
+# the timeline (--record)
+[ -s "$out/record.json" ] || fail "ptcopy --record wrote no record.json"
+kt=
+[ "$VARIANT" = patched ] && kt="--kernel-trace $out/trace.txt"
+if python3 "$lib/../../include/trace_check.py" --comm vmafork --passes vmafork $kt \
+	"$out/record.json" > "$out/record-check.json" 2> "$out/record-check.err"; then
+	rc_() { jq -r "$1" "$out/record-check.json"; }
+	sum() { echo "$records" | jq -s "map($1) | add"; }
+	[ "$(rc_ '.comm.vmafork.window')" = $forks ] ||
+		fail "record: $(rc_ '.comm.vmafork.window') windows of vmafork, want $forks"
+	[ "$(rc_ '.comm.vmafork.vma // 0')" = "$(sum .vmas_copied)" ] ||
+		fail "record: $(rc_ '.comm.vmafork.vma // 0') mapping slices, the records copied $(sum .vmas_copied)"
+	if [ $have_passes = 1 ]; then
+		for k in pass:passes retry:retries lock_break:lock_breaks; do
+			[ "$(rc_ ".comm.vmafork.${k%%:*} // 0")" = "$(sum ".${k#*:}")" ] ||
+				fail "record: $(rc_ ".comm.vmafork.${k%%:*} // 0") ${k%%:*} events, the records count $(sum ".${k#*:}") ${k#*:}"
+		done
+	else
+		[ "$(rc_ '.comm.vmafork.pass // 0')" = 0 ] || fail "record: pass slices on tier $tier"
+	fi
+	[ "$(rc_ '.other.records_lost | add')" = 0 ] ||
+		fail "record: records lost: $(jq -c .other.records_lost "$out/record-check.json")"
+	[ "$VARIANT" != patched ] || observed "record: all $(rc_ '.passes | length') pass slices of vmafork are the trace's copy_pte_pass_start ranges"
+	observed "record (tier $tier): $(jq -c .comm.vmafork "$out/record-check.json") in $(stat -c %s "$out/record.json") bytes"
+else
+	fail "record: $(head -n 5 "$out/record-check.err" | tr '\n' '|')"
+fi
 
 # the summary: every mapping of every traced fork, by kind
 sum_kinds=$(jq -s 'map(select(.type == "summary")) | last | .total.vmas | [.[].count] | add' "$j")

@@ -1,9 +1,10 @@
 # ptcopy --vmas over vmafork (tests/vm/workloads/vmafork.c): a 128 MiB
 # THP-off arena, an 8 MiB THP arena, a 4 MiB shared anonymous segment, a
 # 4 MiB private file mapping on ramfs with every page written, 4 MiB of
-# heap; five forks. Two sessions at once: ptcopy -j --forks --vmas=16 on the
-# tier it chooses (patched on the patched kernel, inline elsewhere: passes
-# per mapping) and the text view with --tier=kprobe (the per-mapping
+# heap; five forks. Two sessions at once: ptcopy -j --forks --vmas=16
+# --record=record.json on the tier it chooses (patched on the patched
+# kernel, inline elsewhere: passes per mapping; the timeline of every fork)
+# and the text view with --tier=kprobe (the per-mapping
 # programs then are kprobes too; the README's example);
 # ptcopy_exporter --vmas --bpf-stats (tier fentry: one inline session at a
 # time) is scraped after the workload: its counts, and what its programs
@@ -22,7 +23,7 @@ exp=$!
 wait_for exporter.log 'msg="listening on' $exp
 # one after the other (attaching takes seconds under TCG); text mode says
 # it is tracing on standard output
-ptcopy -j --forks --vmas=16 > ptcopy.json 2> ptcopy.err &
+ptcopy -j --forks --vmas=16 --record=record.json > ptcopy.json 2> ptcopy.err &
 pj=$!
 wait_for ptcopy.err 'Tracing fork page-table copies' $pj
 ptcopy --forks --vmas --tier=kprobe > ptcopy.txt 2> ptcopy-text.err &
