@@ -429,5 +429,6 @@ int main(void)
 	};
 
 	testrun_require_bpf();
+	testrun_pin_here();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -288,19 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
 	};
 
-	cpu_set_t one;
-
 	testrun_require_bpf();
-	/*
-	 * A pass's hold is kept per CPU between its lock and unlock (both PTE
-	 * locks pin the kernel's task); test runs of a thread that migrated
-	 * in between would see none: one CPU for the whole test.
-	 */
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one)) {
-		perror("sched_setaffinity");
-		return 1;
-	}
+	testrun_pin_here();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

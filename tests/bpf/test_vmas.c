@@ -280,5 +280,6 @@ int main(void)
 	};
 
 	testrun_require_bpf();
+	testrun_pin_here();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,24 @@ void testrun_require_bpf(void)
 	if (geteuid() != 0) {
 		printf("skip: BPF_PROG_TEST_RUN tests need root (euid %u)\n", geteuid());
 		exit(77);
+	}
+}
+
+/*
+ * A pass's hold is kept per CPU between its lock and its unlock (the PTE
+ * locks pin the kernel's task to its CPU); test runs of a thread that
+ * migrated in between would see none. Threads started after this inherit
+ * the CPU; a script that runs on another CPU moves itself there.
+ */
+void testrun_pin_here(void)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		perror("sched_setaffinity");
+		exit(1);
 	}
 }
 

@@ -24,6 +24,7 @@ struct fork_events {
 
 /* Skip (exit 77, saying why) unless BPF_PROG_TEST_RUN can run raw_tp here. */
 void testrun_require_bpf(void);
+void testrun_pin_here(void);
 
 /* Run prog with args as its raw tracepoint arguments, on cpu (or any if < 0). */
 int testrun(struct bpf_program *prog, const __u64 *args, int nargs, int cpu);
