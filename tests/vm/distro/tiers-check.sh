@@ -245,8 +245,8 @@ observed "health counters, exporter rise/ptcopy:$health"
 # What only the patched tier measures, and cond_resched outcomes (tiers
 # patched and inline only): absent, not zero
 for m in ptcopy_pte_lock_hold_seconds ptcopy_pte_lock_wait_seconds ptcopy_pte_passes_total \
-	ptcopy_lock_breaks_total ptcopy_retries_total ptcopy_cond_resched_calls \
-	ptcopy_cond_resched_rescheduled; do
+	ptcopy_lock_breaks_total ptcopy_retries_total ptcopy_cond_resched_calls_total \
+	ptcopy_cond_resched_rescheduled_total; do
 	! grep -q "^# TYPE $m " "$out/after.prom" || fail "the exporter exposes $m on tier $tier"
 done
 for comm in ptfork swapfork; do
