@@ -241,7 +241,6 @@ static struct kernel_caps distro(void)
 	c.kprobe = true;
 	c.btf_copy_page_range = true;
 	strcpy(c.sym_copy_page_range, "copy_page_range");
-	c.btf_cond_resched = true;
 	strcpy(c.sym_cond_resched, "__cond_resched");
 	c.btf_swap_cont = true;
 	strcpy(c.sym_swap_cont, "add_swap_count_continuation");
@@ -347,7 +346,6 @@ static void test_resched_by_preemption(void **state)
 	assert_string_equal(c.why_resched,
 			    "preemption full: no __cond_resched, cond_resched() is compiled out");
 	c.sym_cond_resched[0] = '\0';
-	c.btf_cond_resched = false;
 	assert_false(tier2_have(&c, TIER_FENTRY) & PTCOPY_HAVE_RESCHED);
 
 	/* CONFIG_PREEMPT_NONE/VOLUNTARY: a plain call */
