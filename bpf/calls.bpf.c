@@ -6,20 +6,18 @@
  * Where copy_pte_range() is a real symbol (distribution kernels built -O2
  * keep it), each call covers one PMD range: its duration is an upper bound
  * of the PTE lock hold. Where it is inlined, the same programs sit on
- * copy_page_range(), once per VMA. Inside a call, __cond_resched() runs
- * once at the end of every pass (under the none and voluntary preemption
- * models cond_resched() is a real call) and, under voluntary preemption,
- * also in might_resched() of every page allocation (a child page table, a
- * pinned page's copy): its count is an upper bound of the passes, its
- * result whether the copy gave up the CPU. add_swap_count_continuation()'s
- * result says whether a continuation failed: only the call copy_pte_range()
- * makes itself with the locks dropped (GFP_KERNEL) counts, as in tier 1;
+ * copy_page_range(), once per VMA. add_swap_count_continuation()'s result
+ * says whether a continuation failed: only the call copy_pte_range() makes
+ * itself with the locks dropped (GFP_KERNEL) counts, as in tier 1;
  * swap_duplicate()'s GFP_ATOMIC attempt under the locks failing is what
  * sends it there, not a failure. The loader keeps one variant and one
  * target; kprobes are attached by the symbol name found in kallsyms
- * (copy_pte_range.isra.0 and the like). The kprobe variant does not count
- * __cond_resched(): a kretprobe on it would cost every task on the host
- * on every call (lib/tier.c, tier_resched()).
+ * (copy_pte_range.isra.0 and the like). Neither variant counts
+ * cond_resched() outcomes: only a return probe on __cond_resched() could,
+ * and every task on the host calls it all the time, so an fexit
+ * trampoline or a kretprobe there costs the whole machine on every call
+ * (lib/tier.c, tier_resched(); docs/PERFORMANCE.md). The inline tier reads
+ * them inside the copy.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -71,21 +69,6 @@ static __always_inline int on_call_exit(long ret)
 	return 0;
 }
 
-static __always_inline int on_cond_resched(long ret)
-{
-	struct ptcopy_fork *f;
-
-	if (no_copy_calls())
-		return 0;
-	f = current_fork();
-	if (!f || !f->call_start_ns)
-		return 0;
-	f->ev.resched_calls++;
-	if (ret)
-		f->ev.resched_done++;
-	return 0;
-}
-
 /*
  * __GFP_DIRECT_RECLAIM: bit 10 in 6.1 (a macro) and 6.12 (an enum); absent
  * from BTF in 6.1, hence the constant.
@@ -133,12 +116,6 @@ int BPF_PROG(ptcopy_page_exit, struct vm_area_struct *dst_vma, struct vm_area_st
 	     int ret)
 {
 	return on_call_exit(ret);
-}
-
-SEC("fexit/__cond_resched")
-int BPF_PROG(ptcopy_resched_exit, int ret)
-{
-	return on_cond_resched(ret);
 }
 
 /* swp_entry_t is a one-word struct passed in a register: read as its word */

@@ -106,9 +106,9 @@ struct {
 } ptcopy_folded SEC(".maps");
 
 /*
- * Tier 2's copy calls in progress on the machine ([0]): __cond_resched()
- * runs everywhere, all the time, and its handler returns at once while this
- * is 0. A map, not a global, so that the window object can undo a call whose
+ * Tier 2's copy calls in progress on the machine ([0]):
+ * add_swap_count_continuation() runs on every task's swap-out and fork
+ * paths, and its handlers return at once while this is 0. A map, not a global, so that the window object can undo a call whose
  * exit was missed (a kretprobe out of instances) when its fork's state goes.
  */
 struct {

@@ -195,6 +195,8 @@ static const char *tiers(__u32 have)
 	case PTCOPY_HAVE_PASSES | PTCOPY_HAVE_CALLS:
 		return "not tracepoint";
 	case PTCOPY_HAVE_RESCHED:
+		/* tier 2 puts no probe on __cond_resched (lib/tier.c) */
+		return "patched+inline";
 	case PTCOPY_HAVE_SWAP_CONT:
 		return "if measured";
 	case PTCOPY_HAVE_VMAS:

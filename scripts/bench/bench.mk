@@ -30,7 +30,10 @@ $(OUTPUT)/static/hotpath: scripts/bench/hotpath.c
 # The benchmark under qemu TCG, full rounds (tests/vm/bench; BENCH_VM_ROUNDS,
 # default 10): Debian's 6.1 and 6.12 kernels (tiers 2 and 3, frames, the
 # exporter) and the patched lab kernels (tier 1, built or taken from the
-# cache), each next to its bpftrace equivalent: one report per boot.
+# cache), each next to its bpftrace equivalent: one report per boot. Then
+# the patch's own cost, its events off: boots of the patched and unpatched
+# lab kernel of BENCH_PATCH_KERNEL (default 6.1) alternated, fork latency
+# (scripts/bench/patch-cost.sh, BENCH_VM_ROUNDS rounds).
 .PHONY: bench-vm
 bench-vm:
 	$(Q)VMTEST_APPEND="ptcopy.bench=full ptcopy.bench_rounds=$(or $(BENCH_VM_ROUNDS),10)" \
@@ -38,4 +41,6 @@ bench-vm:
 		scripts/vm/vmtest.sh -k 6.1 -k 6.12 -V patched -V distro bench; \
 	rc=$$?; for b in 6.1-patched 6.1-distro 6.12-patched 6.12-distro; do \
 		[ -s build/vm/$$b/bench/report.txt ] && cat build/vm/$$b/bench/report.txt; \
-	done; exit $$rc
+	done; \
+	scripts/bench/patch-cost.sh -k $(or $(BENCH_PATCH_KERNEL),6.1) \
+		-r $(or $(BENCH_VM_ROUNDS),10) || rc=1; exit $$rc

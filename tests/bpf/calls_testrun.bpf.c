@@ -21,8 +21,9 @@ int ptcopy_t_call_exit(__u64 *ctx)
 	return on_call_exit((long)ctx[0]);
 }
 
+/* args[1]: whether the continuation may sleep (the copy's own, GFP_KERNEL) */
 SEC("raw_tp")
-int ptcopy_t_resched(__u64 *ctx)
+int ptcopy_t_swap_cont(__u64 *ctx)
 {
-	return on_cond_resched((long)ctx[0]);
+	return on_swap_cont((long)ctx[0], ctx[1]);
 }

@@ -2,7 +2,7 @@
 /*
  * Tier 2's handlers (bpf/calls.bpf.c, through tests/bpf/calls_testrun.bpf.c)
  * driven through BPF_PROG_TEST_RUN on the window object's maps: copy calls,
- * the cond_resched gate, and a copy call whose exit is missed (a kretprobe
+ * the gate that keeps continuations outside a copy call out, and a copy call whose exit is missed (a kretprobe
  * out of instances), found and undone at the next call or when the fork's
  * window closes.
  */
@@ -20,7 +20,7 @@
 #include "calls_testrun.skel.h"
 
 #define MM	0xffff888012345000ULL
-#define HAVE	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED)
+#define HAVE	(PTCOPY_HAVE_WINDOW | PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT)
 
 struct fixture {
 	struct window_bpf *window;
@@ -84,9 +84,12 @@ static void call_exit(struct fixture *fx, int ret)
 	run(fx->calls->progs.ptcopy_t_call_exit, (__u64)(long)ret);
 }
 
-static void resched(struct fixture *fx, int ret)
+/* add_swap_count_continuation() returns ret; may_sleep: GFP_KERNEL */
+static void swap_cont(struct fixture *fx, int ret, bool may_sleep)
 {
-	run(fx->calls->progs.ptcopy_t_resched, (__u64)(long)ret);
+	__u64 args[2] = { (__u64)(long)ret, may_sleep };
+
+	assert_int_equal(testrun(fx->calls->progs.ptcopy_t_swap_cont, args, 2, -1), 0);
 }
 
 /* mmap_lock_{acquire_returned,released}(mm, write[, success]): the window */
@@ -132,7 +135,10 @@ static struct ptcopy_fork state_of(struct fixture *fx)
 	return f;
 }
 
-/* Calls and cond_resched outcomes while a call is open; nothing outside. */
+/*
+ * Calls, and continuation results while a call is open: nothing outside a
+ * call, nothing from the GFP_ATOMIC attempt under the locks.
+ */
 static void test_calls_and_gate(void **state)
 {
 	struct fixture *fx = *state;
@@ -143,20 +149,23 @@ static void test_calls_and_gate(void **state)
 	assert_int_equal(in_flight(fx), 0);
 
 	fork_begin(fx);
-	resched(fx, 1);			/* no call open: not the copy's */
+	swap_cont(fx, -12, true);	/* no call open: not the copy's */
 	call_entry(fx);
 	assert_int_equal(in_flight(fx), 1);
-	resched(fx, 0);
-	resched(fx, 1);
+	swap_cont(fx, -12, false);	/* swap_duplicate()'s atomic attempt */
+	swap_cont(fx, 0, true);
+	swap_cont(fx, -12, true);
+	swap_cont(fx, 0, true);
 	call_exit(fx, 0);
 	assert_int_equal(in_flight(fx), 0);
-	resched(fx, 1);			/* after the call: not counted */
+	swap_cont(fx, 0, true);		/* after the call: not counted */
 	call_entry(fx);
 	call_exit(fx, -12);
 	f = state_of(fx);
 	assert_int_equal(f.ev.calls, 2);
-	assert_int_equal(f.ev.resched_calls, 2);
-	assert_int_equal(f.ev.resched_done, 1);
+	assert_int_equal(f.ev.swap_cont_ok, 2);
+	assert_int_equal(f.ev.swap_cont_failed, 1);
+	assert_int_equal(f.ev.resched_calls, 0);
 	assert_int_equal(f.ev.result, -12);
 	assert_int_equal(f.aborts[PTCOPY_ABORT_ENOMEM], 1);
 	assert_int_equal(f.call_start_ns, 0);
@@ -181,12 +190,12 @@ static void test_missed_exits(void **state)
 	call_entry(fx);
 	assert_int_equal(in_flight(fx), 1);
 	assert_int_equal(missed(fx), 1);
-	resched(fx, 1);
+	swap_cont(fx, 0, true);
 	call_exit(fx, 0);
 	assert_int_equal(in_flight(fx), 0);
 	f = state_of(fx);
 	assert_int_equal(f.ev.calls, 1);	/* the missed one is not counted */
-	assert_int_equal(f.ev.resched_calls, 1);
+	assert_int_equal(f.ev.swap_cont_ok, 1);
 
 	call_entry(fx);			/* the fork's last call: exit missed */
 	assert_int_equal(in_flight(fx), 1);

@@ -241,7 +241,6 @@ static struct kernel_caps distro(void)
 	c.kprobe = true;
 	c.btf_copy_page_range = true;
 	strcpy(c.sym_copy_page_range, "copy_page_range");
-	c.btf_cond_resched = true;
 	strcpy(c.sym_cond_resched, "__cond_resched");
 	c.btf_swap_cont = true;
 	strcpy(c.sym_swap_cont, "add_swap_count_continuation");
@@ -264,7 +263,11 @@ static __u32 tier2_have(const struct kernel_caps *c, enum tier t)
 	return calls_obj.have(c, t);
 }
 
-/* cond_resched() counts exist exactly when cond_resched() calls __cond_resched. */
+/*
+ * The preemption model decides whether cond_resched() calls __cond_resched;
+ * tier 2 counts no cond_resched() outcomes either way (no probe on
+ * __cond_resched), the inline tier unless the call is patched out.
+ */
 static void test_resched_by_preemption(void **state)
 {
 	struct kernel_caps c = distro();
@@ -273,32 +276,38 @@ static void test_resched_by_preemption(void **state)
 
 	(void)state;
 	/*
-	 * voluntary (Debian's default): counted through fentry; the kprobe
-	 * variant leaves them out whatever the kernel (a kretprobe on
-	 * __cond_resched costs every task)
+	 * voluntary (Debian's default): the preemption model is read, but
+	 * neither tier 2 variant counts them whatever the kernel (a return
+	 * probe on __cond_resched costs every task); the inline tier does
 	 */
 	o = dynamic(true, "voluntary");
 	preempt_decide(&c, &o);
 	assert_true(c.cond_resched_calls);
 	assert_true(c.preempt_dynamic);
 	assert_string_equal(c.preempt_mode, "voluntary");
-	assert_true(tier_resched(&c, TIER_FENTRY, why, sizeof(why)));
-	assert_int_equal(tier2_have(&c, TIER_FENTRY), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_RESCHED |
-			 PTCOPY_HAVE_SWAP_CONT);
+	assert_false(tier_resched(&c, TIER_FENTRY, why, sizeof(why)));
+	assert_string_equal(why, "tier fentry puts no probe on __cond_resched (every task calls it: its cost to the host)");
+	assert_int_equal(tier2_have(&c, TIER_FENTRY), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
 	assert_false(tier_resched(&c, TIER_KPROBE, why, sizeof(why)));
-	assert_string_equal(why, "the kprobe tier puts no kretprobe on __cond_resched (its cost to every task)");
+	assert_string_equal(why, "tier kprobe puts no probe on __cond_resched (every task calls it: its cost to the host)");
 	assert_int_equal(tier2_have(&c, TIER_KPROBE), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
+	assert_true(tier_resched(&c, TIER_INLINE, why, sizeof(why)));
 
 	/* preempt=full: cond_resched() returns 0 without calling it: absent */
 	o = dynamic(false, "full");
 	preempt_decide(&c, &o);
 	assert_false(c.cond_resched_calls);
 	assert_string_equal(c.preempt_mode, "full");
+	assert_string_equal(c.why_resched, "preemption full: cond_resched() does not call __cond_resched");
 	assert_false(tier_resched(&c, TIER_FENTRY, why, sizeof(why)));
-	assert_string_equal(why, "preemption full: cond_resched() does not call __cond_resched");
 	assert_false(tier_resched(&c, TIER_KPROBE, why, sizeof(why)));
 	assert_int_equal(tier2_have(&c, TIER_FENTRY), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
 	assert_int_equal(tier2_have(&c, TIER_KPROBE), PTCOPY_HAVE_CALLS | PTCOPY_HAVE_SWAP_CONT);
+	/* the inline tier finds cond_resched() patched to return 0 in the text */
+	c.inline_sites.resched_patched_out = true;
+	assert_false(tier_resched(&c, TIER_INLINE, why, sizeof(why)));
+	assert_string_equal(why, "cond_resched() is patched to return 0 (full): no outcome at its return");
+	c.inline_sites.resched_patched_out = false;
 	/* the patched tier's tracepoint sits at the call site: unaffected */
 	assert_true(tier_resched(&c, TIER_PATCHED, why, sizeof(why)));
 	assert_false(tier_resched(&c, TIER_TRACEPOINT, why, sizeof(why)));
@@ -337,7 +346,6 @@ static void test_resched_by_preemption(void **state)
 	assert_string_equal(c.why_resched,
 			    "preemption full: no __cond_resched, cond_resched() is compiled out");
 	c.sym_cond_resched[0] = '\0';
-	c.btf_cond_resched = false;
 	assert_false(tier2_have(&c, TIER_FENTRY) & PTCOPY_HAVE_RESCHED);
 
 	/* CONFIG_PREEMPT_NONE/VOLUNTARY: a plain call */
@@ -346,7 +354,7 @@ static void test_resched_by_preemption(void **state)
 	preempt_decide(&c, &o);
 	assert_true(c.cond_resched_calls);
 	assert_false(c.preempt_dynamic);
-	assert_true(tier2_have(&c, TIER_FENTRY) & PTCOPY_HAVE_RESCHED);
+	assert_false(tier2_have(&c, TIER_FENTRY) & PTCOPY_HAVE_RESCHED);
 	assert_false(tier2_have(&c, TIER_KPROBE) & PTCOPY_HAVE_RESCHED);
 }
 

@@ -2,8 +2,8 @@
 /*
  * Tier 2's object: bpf/calls.bpf.c, fentry/fexit or kprobe/kretprobe on
  * copy_pte_range (per PMD range) or copy_page_range (per VMA where
- * copy_pte_range is inlined), __cond_resched (fentry only: lib/tier.c) and
- * add_swap_count_continuation.
+ * copy_pte_range is inlined) and add_swap_count_continuation; nothing on
+ * __cond_resched, which every task calls (lib/tier.c, tier_resched()).
  */
 #include <errno.h>
 #include <string.h>
@@ -19,11 +19,6 @@ static void *calls_open(struct bpf_object **obj, const char *btf_path)
 	if (skel)
 		*obj = skel->obj;
 	return skel;
-}
-
-static bool has_resched(const struct kernel_caps *c, enum tier t)
-{
-	return tier_resched(c, t, NULL, 0);
 }
 
 static bool has_swap_cont(const struct kernel_caps *c, enum tier t)
@@ -46,7 +41,6 @@ static int calls_configure(void *skel, const struct ptcopy_config *cfg,
 					  true);
 		bpf_program__set_autoload(pmd ? s->progs.ptcopy_pte_exit : s->progs.ptcopy_page_exit,
 					  true);
-		bpf_program__set_autoload(s->progs.ptcopy_resched_exit, has_resched(caps, t));
 		bpf_program__set_autoload(s->progs.ptcopy_swapc_exit, has_swap_cont(caps, t));
 	} else {
 		bpf_program__set_autoload(s->progs.ptcopy_kp_entry, true);
@@ -126,8 +120,6 @@ static __u32 calls_have(const struct kernel_caps *caps, enum tier t)
 {
 	__u32 have = PTCOPY_HAVE_CALLS;
 
-	if (has_resched(caps, t))
-		have |= PTCOPY_HAVE_RESCHED;
 	if (has_swap_cont(caps, t))
 		have |= PTCOPY_HAVE_SWAP_CONT;
 	return have;

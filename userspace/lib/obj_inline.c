@@ -46,11 +46,12 @@ static void progs_of(struct inline_bpf *s, struct bpf_program *kp[INLINE_PROGS],
 
 /*
  * cond_resched() patched to "return 0" (preempt=full) leaves rax 0 at its
- * return whether or not the task was preempted there: no outcome to read.
+ * return whether or not the task was preempted there: no outcome to read
+ * (tier_resched() decides, and says why for --probe).
  */
 static bool has_resched(const struct kernel_caps *c)
 {
-	return !c->inline_sites.resched_patched_out;
+	return tier_resched(c, TIER_INLINE, NULL, 0);
 }
 
 static void *inline_open(struct bpf_object **obj, const char *btf_path)

@@ -633,8 +633,6 @@ void probe_kernel(struct kernel_caps *caps)
 			btf__find_by_name_kind(btf, "copy_page_range", BTF_KIND_FUNC) > 0;
 		caps->btf_swap_cont =
 			btf__find_by_name_kind(btf, "add_swap_count_continuation", BTF_KIND_FUNC) > 0;
-		caps->btf_cond_resched =
-			btf__find_by_name_kind(btf, "__cond_resched", BTF_KIND_FUNC) > 0;
 	}
 	probe_events(caps, btf);
 	probe_symbols(caps);
@@ -649,8 +647,6 @@ void probe_kernel(struct kernel_caps *caps)
 		caps->btf_copy_page_range = false;
 	if (strcmp(caps->sym_swap_cont, "add_swap_count_continuation"))
 		caps->btf_swap_cont = false;
-	if (strcmp(caps->sym_cond_resched, "__cond_resched"))
-		caps->btf_cond_resched = false;
 	if (caps->privileged && btf) {
 		probe_tp_btf(caps, btf);
 		probe_fentry(caps, btf);

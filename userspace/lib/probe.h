@@ -40,7 +40,6 @@ struct kernel_caps {
 	bool btf_copy_pte_range;	/* in vmlinux BTF: an fentry target */
 	bool btf_copy_page_range;
 	bool btf_swap_cont;
-	bool btf_cond_resched;
 
 	/* preemption model (preempt_decide()) */
 	bool preempt_rt;		/* PREEMPT_RT: spinlock_t is an rt_mutex, PTE locks sleep */

@@ -69,30 +69,31 @@ bool tier_resched(const struct kernel_caps *c, enum tier t, char *why, size_t le
 	case TIER_PATCHED:
 		/* copy_pte_resched fires at the call site itself */
 		return true;
-	case TIER_KPROBE:
+	case TIER_INLINE:
 		/*
-		 * Only a kretprobe on __cond_resched() could count them, and
-		 * every task on the host calls it all the time: the kretprobe
-		 * machinery runs on each call before the program can return
-		 * (docs/PERFORMANCE.md: page faults, mmap and context switches
-		 * x1.2-1.9 under TCG). No cheaper probe is exact.
+		 * cond_resched()'s result is read at its return in the copy;
+		 * patched to "return 0" (preempt=full) it says nothing.
 		 */
-		snprintf(why, len, "the kprobe tier puts no kretprobe on __cond_resched (its cost to every task)");
-		return false;
-	case TIER_FENTRY:
-		/*
-		 * Tier 2 counts __cond_resched() calls: when cond_resched()
-		 * does not call it (preempt=full), a count would read 0.
-		 */
-		if (!c->cond_resched_calls) {
-			snprintf(why, len, "%s", c->why_resched);
-			return false;
-		}
-		if (!c->btf_cond_resched) {
-			snprintf(why, len, "__cond_resched is no fentry target");
+		if (c->inline_sites.resched_patched_out) {
+			snprintf(why, len, "cond_resched() is patched to return 0 (%s): no outcome at its return",
+				 c->preempt_mode[0] ? c->preempt_mode : "preemption unknown");
 			return false;
 		}
 		return true;
+	case TIER_FENTRY:
+	case TIER_KPROBE:
+		/*
+		 * Only a return probe on __cond_resched() could count them
+		 * (an entry probe cannot see whether it rescheduled), and every
+		 * task on the host calls it all the time: an fexit trampoline
+		 * or a kretprobe runs on each call before the program can
+		 * return (docs/PERFORMANCE.md: page faults, mmap and context
+		 * switches x1.1-1.5 under TCG). The inline tier reads the
+		 * outcome in the copy itself, at no cost elsewhere.
+		 */
+		snprintf(why, len, "tier %s puts no probe on __cond_resched (every task calls it: its cost to the host)",
+			 tier_name(t));
+		return false;
 	default:
 		snprintf(why, len, "tier %s does not see cond_resched()", tier_name(t));
 		return false;

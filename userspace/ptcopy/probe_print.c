@@ -149,8 +149,8 @@ static void text_probe(FILE *f, const struct probe_report *r)
 	text_records(f, c, chosen);
 	fprintf(f, "preemption            %s%s%s\n", c->preempt_mode[0] ? c->preempt_mode : "unknown",
 		c->preempt_dynamic ? " (PREEMPT_DYNAMIC)" : "", c->preempt_rt ? " (PREEMPT_RT)" : "");
-	fprintf(f, "cond_resched counts   %s%s\n", c->cond_resched_calls ? "measurable" : "absent: ",
-		c->cond_resched_calls ? "" : c->why_resched);
+	fprintf(f, "cond_resched()        %s\n", c->cond_resched_calls ? "calls __cond_resched" :
+		c->why_resched);
 	text_inline(f, c, r->verbose);
 	for (t = TIER_PATCHED; t < TIER_COUNT; t++) {
 		bool ok = tier_available(c, t, reason, sizeof(reason));
@@ -163,6 +163,11 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		return;
 	}
 	fprintf(f, "chosen                %s: %s\n", tier_name(chosen), why);
+	/* what the chosen tier leaves out of cond_resched, and why */
+	if (tier_resched(c, chosen, reason, sizeof(reason)))
+		fprintf(f, "cond_resched counts   measured\n");
+	else
+		fprintf(f, "cond_resched counts   absent: %s\n", reason);
 	fprintf(f, "frame                 %s: %s\n",
 		r->frame == FRAME_COUNT ? "none" : frame_name(r->frame), r->frame_why ? r->frame_why : "");
 	if (!r->loaded) {

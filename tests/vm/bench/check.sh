@@ -61,6 +61,8 @@ if [ "${VARIANT:-distro}" != patched ]; then
 		fail "no per-program line for the fentry frame"
 fi
 grep -Eq "^targets missed: [0-9]+$" "$r" || fail "no target summary"
+grep -Eq "^of them with the bound inside their rounds' range \(not decided by this run\): [0-9]+$" "$r" ||
+	fail "no count of the MISSes that this run's spread cannot decide"
 while IFS= read -r line; do
 	observed "$line"
 done < "$r"

@@ -142,8 +142,11 @@ if [ "$VARIANT" = patched ]; then
 		fail "prealloc: no prealloc retry in the metrics"
 else
 	[ "$tier" = fentry ] || fail "the exporter runs tier '$tier' on the unpatched kernel (the guest forces fentry)"
+	# and no cond_resched outcomes: tier fentry puts no probe on
+	# __cond_resched, which every task calls (lib/tier.c)
 	for m in ptcopy_pte_lock_hold_seconds ptcopy_pte_lock_wait_seconds ptcopy_pte_passes_total \
-		ptcopy_lock_breaks_total ptcopy_retries_total; do
+		ptcopy_lock_breaks_total ptcopy_retries_total ptcopy_cond_resched_calls_total \
+		ptcopy_cond_resched_rescheduled_total; do
 		! has $m || fail "$m is exposed on the unpatched kernel (tier $tier)"
 	done
 fi

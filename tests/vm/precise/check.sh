@@ -17,9 +17,9 @@
 # (forced) each count exactly the calls
 # the kernel's function tracer saw in the same run (on the symbol kernel
 # also the patched run's first passes), and the same forks, continuations
-# and aborts as the patched run, whose fork results they reproduce; fentry's
-# __cond_resched calls are at least the patched run's passes, kprobe has
-# none (absent: it puts no kretprobe on __cond_resched).
+# and aborts as the patched run, whose fork results they reproduce; neither
+# has cond_resched counts (absent: tier 2 puts no probe on __cond_resched,
+# which every task calls).
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -36,13 +36,17 @@ probe=$out/probe.json
 	fail "ptcopy --probe --tier=fentry exited $(cat "$out/probe-fentry.rc" 2>/dev/null): $(cat "$out/probe-fentry.err" 2>/dev/null)"
 case $VARIANT in
 patched) want="copy_pte_pass_start copy_pte_locked copy_pte_unlocked copy_pte_return" ;;
-unpatched) want="copy_page_range __cond_resched add_swap_count_continuation" ;;
-symbol) want="copy_pte_range __cond_resched add_swap_count_continuation" ;;
+unpatched) want="copy_page_range add_swap_count_continuation" ;;
+symbol) want="copy_pte_range add_swap_count_continuation" ;;
 esac
 for t in $want; do
 	jq -e --arg t "$t" '.attach | map(.target) | index($t)' "$probe" > /dev/null ||
 		fail "--probe attach points lack $t: $(jq -c '.attach | map(.target)' "$probe" 2>/dev/null)"
 done
+# tier 2 puts nothing on __cond_resched, which every task calls (lib/tier.c)
+if [ $VARIANT != patched ] && jq -e '.attach | map(.target) | index("__cond_resched")' "$probe" > /dev/null; then
+	fail "--probe --tier=fentry attaches to __cond_resched: $(jq -c '.attach | map(.target)' "$probe")"
+fi
 observed "--probe attach points: $(jq -r '.attach | map(.section) | join(" ")' "$probe" 2>/dev/null)"
 
 # pt DIR COMM JQ: ptcopy's final summary for COMM in DIR (null if none)
@@ -198,23 +202,16 @@ for t in fentry:fentry kprobe:kprobe; do
 		same "continuations ok vs patched" "$(pt "$d" $comm .swap_cont.ok)" \
 			"$(pt "$p" $comm .swap_cont.ok)"
 		same "aborts vs patched" "$(pt "$d" $comm '.aborts | add')" "$(pt "$p" $comm '.aborts | add')"
-		if [ ${t##*:} = fentry ]; then
-			# Every pass ends in __cond_resched(); page allocations add more
-			[ "$(pt "$d" $comm .cond_resched.calls)" -ge "$(pt "$p" $comm .passes)" ] 2>/dev/null ||
-				fail "$what: $(pt "$d" $comm .cond_resched.calls) __cond_resched calls, fewer than the patched run's $(pt "$p" $comm .passes) passes"
-			forks_add_up resched_calls:.cond_resched.calls
-		else
-			# the kprobe tier puts no kretprobe on __cond_resched: absent
-			[ "$(pt "$d" $comm 'has("cond_resched")')" = false ] ||
-				fail "$what: the kprobe tier's summary has cond_resched, which it does not measure"
-			[ "$(ptf "$d" $comm 'map(has("resched_calls")) | any')" = false ] ||
-				fail "$what: the kprobe tier's fork records have resched_calls, which it does not measure"
-		fi
+		# tier 2 puts no probe on __cond_resched (lib/tier.c): absent
+		[ "$(pt "$d" $comm 'has("cond_resched")')" = false ] ||
+			fail "$what: the summary has cond_resched, which tier ${t##*:} does not measure"
+		[ "$(ptf "$d" $comm 'map(has("resched_calls") or has("resched_done")) | any')" = false ] ||
+			fail "$what: fork records have resched_calls/resched_done, which tier ${t##*:} does not measure"
 		forks_add_up calls:.calls swap_cont_ok:.swap_cont.ok swap_cont_failed:.swap_cont.failed \
 			call_ns_sum:.call.sum_ns
 		observed "$what: forks=$(pt "$d" $comm .forks) calls=$(pt "$d" $comm .calls)" \
-			"(patched first passes $(pt "$p" $comm .first_passes)) cond_resched=$(pt "$d" $comm '.cond_resched.calls // "absent"')" \
-			"(rescheduled $(pt "$d" $comm '.cond_resched.rescheduled // "absent"'); patched $(pt "$p" $comm .cond_resched.calls)/$(pt "$p" $comm .cond_resched.rescheduled))" \
+			"(patched first passes $(pt "$p" $comm .first_passes)) cond_resched absent" \
+			"(patched $(pt "$p" $comm .cond_resched.calls)/$(pt "$p" $comm .cond_resched.rescheduled))" \
 			"swap_cont ok/failed=$(pt "$d" $comm .swap_cont.ok)/$(pt "$d" $comm .swap_cont.failed) aborts=$(pt "$d" $comm '.aborts | add')" \
 			"call max $(( $(pt "$d" $comm .call.max_ns) / 1000 )) us"
 	done

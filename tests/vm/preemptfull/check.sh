@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian's 6.12 booted with preempt=full (tests/vm/preemptfull/guest,
 # VARIANT=distro-full). cond_resched() then never calls __cond_resched, so
-# ptcopy cannot count cond_resched outcomes: tiers inline (chosen), fentry
-# and kprobe must
+# ptcopy cannot count cond_resched outcomes: tier inline (chosen) must, as
+# tiers fentry and kprobe always do (no probe on __cond_resched),
 # leave resched_calls/resched_done out of fork records and cond_resched out
 # of summaries (absent, not zero), and ptcopy --probe must name the mode
 # ("full"). The kernel itself must say it runs preempt=full.

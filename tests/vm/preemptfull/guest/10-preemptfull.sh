@@ -2,7 +2,8 @@
 # (its static call returns at once) and __cond_resched never runs inside a
 # fork. ptcopy must say so in --probe and leave the cond_resched counts
 # out, never report them as zero. A short check: one small workload per
-# tier that counts cond_resched (inline chosen, fentry and kprobe forced).
+# tier that probes the copy (inline chosen: it counts cond_resched where
+# the kernel calls it; fentry and kprobe forced: they never count it).
 . $TESTS/lib/guest.sh
 cat /proc/cmdline > cmdline.txt
 dmesg | grep 'Dynamic Preempt' > preempt-mode.txt
