@@ -18,7 +18,8 @@ static const char *sym_or_no(const char *sym)
 
 /*
  * copy_pte_range's pass found in the live text, or why not; -v: each site,
- * as symbol+offset and the instruction there, to check against the source.
+ * as symbol+offset and the instruction there, to check against the source,
+ * and whether a kprobe there would be optimized ([jump]) or trap ([int3]).
  */
 static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 {
@@ -36,8 +37,8 @@ static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 		const struct inline_site *s = &c->inline_sites.site[k];
 
 		if (s->found)
-			fprintf(f, "inline site           %-17s %s+0x%x %s\n", inline_site_name(k),
-				c->inline_func, s->off, s->insn);
+			fprintf(f, "inline site           %-17s %s+0x%x %s %s\n", inline_site_name(k),
+				c->inline_func, s->off, s->optimizable ? "[jump]" : "[int3]", s->insn);
 	}
 }
 
@@ -144,6 +145,7 @@ static struct json_object *json_inline(const struct kernel_caps *c)
 			x = json_object_new_object();
 			json_object_object_add(x, "offset", json_object_new_uint64(s->off));
 			json_object_object_add(x, "insn", json_object_new_string(s->insn));
+			json_object_object_add(x, "optimizable", json_object_new_boolean(s->optimizable));
 			json_object_object_add(sites, inline_site_name(k), x);
 		}
 	}
