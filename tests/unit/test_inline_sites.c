@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "inline_orig.h"
 #include "inline_sites.h"
 #include "inline_text.h"
 
@@ -887,6 +890,98 @@ static void test_ksyms_hidden(void **state)
 	ksyms_free(k);
 }
 
+/*
+ * A second session: the live text holds the first one's kprobes, an int3
+ * at pass_start (+0x63d) and an optimized probe's jump at the join
+ * (+0xb02). The text saved before them stands in, because the two differ
+ * only under the kprobes the kernel lists; anywhere else, or without the
+ * list saying so, it does not.
+ */
+static const char kprobes_list[] =
+	"ffffffff812d0d8d  k  copy_page_range+0x63d\n"
+	"ffffffff812d1252  k  copy_page_range+0xb02    [OPTIMIZED]\n"
+	"ffffffff81000000  k  _do_fork+0x0    [FTRACE]\n"
+	"ffffffffc0a01000  k  foo+0x4    [bar] [DISABLED]\n";
+
+static void probed(struct fixture *fx, __u8 *live)
+{
+	static const __u8 jmp[] = { 0xe9, 0x10, 0x20, 0x30, 0x40 };
+
+	memcpy(live, fx->code, fx->len);
+	live[0x63d] = 0xcc;
+	memcpy(live + 0xb02, jmp, sizeof(jmp));
+}
+
+static void test_saved_text(void **state)
+{
+	char path[] = "/tmp/ptcopy-inline-orig.XXXXXX", why[INLINE_WHY_LEN];
+	struct inline_sites s;
+	__u64 probes[8];
+	struct fixture fx;
+	__u8 *live, *orig;
+	FILE *list;
+	int fd, n;
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	live = malloc(fx.len);
+	orig = malloc(fx.len);
+	assert_non_null(live);
+	assert_non_null(orig);
+	probed(&fx, live);
+	/* the live text is refused as it is */
+	assert_int_equal(inline_recognise(live, fx.len, fx.addr, ksyms_at, fx.syms, &s, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "int3 at +0x63d"));
+
+	list = fmemopen((void *)kprobes_list, sizeof(kprobes_list) - 1, "r");
+	assert_non_null(list);
+	n = kprobes_in(list, fx.addr, fx.addr + fx.len, probes, 8);
+	fclose(list);
+	assert_int_equal(n, 2);
+	assert_true(probes[0] == fx.addr + 0x63d && probes[1] == fx.addr + 0xb02);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(inline_orig_save(path, "boot-1", fx.func, fx.addr, fx.code, fx.len), 0);
+	/* another boot's, or another function's: not used */
+	assert_int_equal(inline_orig_load(path, "boot-2", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "another boot or function"));
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr + 16, orig, fx.len,
+					  why, sizeof(why)), -1);
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), 0);
+	assert_memory_equal(orig, fx.code, fx.len);
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), 0);
+	if (inline_recognise(orig, fx.len, fx.addr, ksyms_at, fx.syms, &s, why, sizeof(why)))
+		fail_msg("saved text refused: %s", why);
+	assert_int_equal(s.site[INLINE_JOIN].off, 0xb02);
+
+	/* a kprobe the list does not show, and a change no kprobe explains */
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, 1, why,
+					   sizeof(why)), -1);
+	assert_non_null(strstr(why, "at +0xb02 (0xe9, saved 0x48), where no kprobe is"));
+	live[0x700] ^= 1;
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), -1);
+	assert_non_null(strstr(why, "at +0x700"));
+	/* nothing changed: nothing to take from the file */
+	assert_int_equal(inline_orig_check(orig, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), -1);
+	/* a file others may write is not believed */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "not root's alone"));
+	unlink(path);
+	free(live);
+	free(orig);
+	unload(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_debian_6_1),
 		cmocka_unit_test(test_debian_optimizable),
 		cmocka_unit_test(test_jump_into_window),
+		cmocka_unit_test(test_saved_text),
 		cmocka_unit_test(test_debian_6_1_cloud),
 		cmocka_unit_test(test_debian_6_12),
 		cmocka_unit_test(test_debian_6_12_cloud),

@@ -89,6 +89,7 @@ struct inline_sites {
 	bool child_lock_returns_pte;	/* __pte_offset_map_lock: NULL if not locked */
 	bool resched_patched_out;	/* static call patched to "return 0" */
 	bool sleeping_locks;		/* rt_spin_lock (PREEMPT_RT): the PTE locks sleep */
+	bool saved_text;		/* recognised in the saved text (inline_orig.h) */
 };
 
 /* "child_locked", ...: the site's name in --probe -v and in errors. */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
+#include "inline_orig.h"
 #include "probe_print.h"
 #include "vmas.h"
 
@@ -29,8 +30,10 @@ static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 		fprintf(f, "inline sites          no: %s\n", c->why_inline);
 		return;
 	}
-	fprintf(f, "inline sites          %s at 0x%llx%s\n", c->inline_func, c->inline_addr,
-		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "");
+	fprintf(f, "inline sites          %s at 0x%llx%s%s\n", c->inline_func, c->inline_addr,
+		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "",
+		c->inline_sites.saved_text ?
+		" (in the text saved in " INLINE_ORIG_FILE ": the live one has kprobes)" : "");
 	if (!verbose)
 		return;
 	for (k = 0; k < INLINE_SITE_COUNT; k++) {
@@ -133,6 +136,7 @@ static struct json_object *json_inline(const struct kernel_caps *c)
 	json_object_object_add(o, "addr", c->inline_ok ? json_object_new_uint64(c->inline_addr) : NULL);
 	json_object_object_add(o, "resched_patched_out",
 			       json_object_new_boolean(c->inline_sites.resched_patched_out));
+	json_object_object_add(o, "saved_text", json_object_new_boolean(c->inline_sites.saved_text));
 	json_object_object_add(o, "why", c->inline_ok ? NULL : json_object_new_string(c->why_inline));
 	if (c->inline_ok) {
 		sites = json_object_new_object();

@@ -19,7 +19,9 @@
 #     sum is at most the fork's copy_page_range time (guest/30-tier.sh);
 #   - the kprobes ptcopy registers are optimized (jumps) where the
 #     recogniser says they will be, which on these kernels is every site a
-#     pass passes (guest/25-kprobes.sh).
+#     pass passes (guest/25-kprobes.sh);
+#   - a second session beside the first recognises the text the first saved
+#     (the live one holds the first one's kprobes) and counts the same.
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
 # a regexp on `uname -r`, default "-rt-").
@@ -188,8 +190,25 @@ check_kprobes() {
 		fail "kprobes: still registered after ptcopy exited: $(grep -c . "$d/list-detached.txt") lines"
 	fi
 }
+# The second session (guest/25-kprobes.sh): it found the first one's
+# kprobes in the live text, recognised the saved text instead, chose the
+# inline tier, and counted the same forks as the first, pass for pass.
+check_second() {
+	local d=$out/kprobes a b
+	grep -q '^inline sites .*(in the text saved in /run/ptcopy/inline-text' "$d/probe2.txt" ||
+		{ fail "second session: not recognised in the saved text: $(grep '^inline sites' "$d/probe2.txt")"; return; }
+	[ "$(cat "$d/ptcopy2.rc")" = 0 ] || fail "second session: ptcopy exited $(cat "$d/ptcopy2.rc")"
+	[ "$(jq -r 'select(.type == "summary") | .tier' "$d/ptcopy2.json" | tail -n 1)" = inline ] ||
+		fail "second session: not on tier inline"
+	a=$(jq -s -c '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | map([.passes, .retries, .lock_breaks, .resched_calls])' "$d/ptcopy.json")
+	b=$(jq -s -c '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | map([.passes, .retries, .lock_breaks, .resched_calls])' "$d/ptcopy2.json")
+	[ "$a" != "[]" ] || fail "second session: the first saw no fork"
+	[ "$a" = "$b" ] || fail "second session: forks [passes,retries,lock_breaks,resched] $b, the first's $a"
+	observed "second session: $(grep '^inline sites' "$d/probe2.txt" | tr -s ' '); forks $b (first: $a)"
+}
 if [ "$verdict" = available ]; then
 	check_kprobes
+	check_second
 fi
 
 for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do
