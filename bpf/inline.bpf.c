@@ -3,20 +3,22 @@
  * The inline tier: kprobes at the instructions of copy_pte_range()'s pass
  * that userspace/lib/inline_sites.c recognised in the live kernel text
  * (copy_pte_range, or copy_page_range where it is inlined). No patch, no
- * kretprobe: a probe on the instruction after a call sees the call's return
- * in rax. Loaded with the window object and sharing its maps, like
- * patched.bpf.c, with the same per-pass accounting (pass.bpf.h).
+ * kretprobe: a probe on an instruction after a call, where nothing has
+ * written rax since, sees the call's return. Loaded with the window object
+ * and sharing its maps, like patched.bpf.c, with the same per-pass
+ * accounting (pass.bpf.h).
  *
  * One pass: pass_start ("again:") -> parent_locked (both PTE locks held) ->
- * child_unlock (the hold ends) -> resched_ret (after resched_block where a
- * tracepoint's block runs between), then the continuation or the
- * prealloc return if the pass stopped for one, then the retry jump. The
- * jump is "if (addr != end) goto again": taken (ZF clear) it is a retry,
- * and its reason is exact from what the pass did after its unlock: a
- * continuation added, a page preallocated, or neither (a lock-break: the
- * only other way out of the loop before end). The loop's exit condition
- * itself (which lock-break cause, how many PTEs) is not seen here: that
- * stays with tier 1 (PTCOPY_HAVE_LOOP).
+ * hold_end -> a resched site (the first of cond_resched()'s paths reaches)
+ * -> the continuation or the prealloc return if the pass stopped for one ->
+ * the join before "if (addr != end) goto again" -> pass_start again (a
+ * retry) or the loop's exit. Where the code has no optimizable join and
+ * exit, the jne itself is probed and its zero flag read instead. A retry's
+ * reason is exact from what the pass did after its unlock: a continuation
+ * added, a page preallocated, or neither (a lock-break: the only other way
+ * out of the loop before end). The loop's exit condition itself (which
+ * lock-break cause, how many PTEs) is not seen here: that stays with tier
+ * 1 (PTCOPY_HAVE_LOOP).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,11 +27,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* whether cond_resched()'s outcome is counted (not patched to "return 0") */
+const volatile bool inline_resched;
+
 /* ptcopy_fork.inline_pass: what the pass in progress did after its unlock */
 #define INLINE_PASS_SWAP_CONT	(1U << 0)	/* add_swap_count_continuation returned */
 #define INLINE_PASS_PREALLOC	(1U << 1)	/* the prealloc page allocation returned */
-#define INLINE_PASS_RESCHED	(1U << 2)	/* cond_resched counted in its tracepoint's block */
-/* bits 8..15: the retry reason + 1 a taken retry jump left for the next pass */
+#define INLINE_PASS_RESCHED	(1U << 2)	/* the hold ended, cond_resched's outcome not yet read */
+/* bits 8..15: the retry reason + 1 the join (or a taken jne) left for the next pass */
 #define INLINE_RETRY_SHIFT	8
 
 /*
@@ -61,8 +66,14 @@ static __always_inline int on_pass_start(void)
 	reason = (f->inline_pass >> INLINE_RETRY_SHIFT) & 0xff;
 	reason = reason ? reason - 1 : PTCOPY_PASS_FIRST;
 	f->inline_pass = 0;
-	if (reason == PTCOPY_PASS_LOCK_BREAK)
+	/*
+	 * The lock-break is known only here, when the loop began again with
+	 * nothing else to explain it; which cause is not seen (tier 1's).
+	 */
+	if (reason == PTCOPY_PASS_LOCK_BREAK) {
 		f->ev.lock_breaks++;
+		record_instant(f, PTCOPY_REC_LOCK_BREAK, PTCOPY_STOPS);
+	}
 	pass_start(f, reason);
 	return 0;
 }
@@ -77,45 +88,38 @@ static __always_inline int on_parent_locked(void)
 	return 0;
 }
 
-/* the call that releases the child's PTE lock, the pass's last: hold ends */
-static __always_inline int on_child_unlock(void)
+/* the hold ends (at the unlock calls); cond_resched() follows */
+static __always_inline int on_hold_end(void)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (f)
-		pass_unlocked(f);
+	if (!f)
+		return 0;
+	pass_unlocked(f);
+	if (inline_resched)
+		f->inline_pass |= INLINE_PASS_RESCHED;
 	return 0;
 }
 
 /*
- * After the cond_resched() static call: rax is its return. Where a
- * tracepoint follows the call (a patched kernel), this is the join after
- * its block, and if the block ran, rax is the tracepoint's: the outcome was
- * then taken at the block's first instruction (on_resched_block).
+ * The first site on cond_resched()'s path after the hold ended: rax is its
+ * return. A site other paths reach too (an error exit, the join) finds the
+ * flag clear on them and reads nothing.
  */
-static __always_inline int on_resched_ret(__u64 rax)
+static __always_inline void resched_read(struct ptcopy_fork *f, __u64 rax)
 {
-	struct ptcopy_fork *f = current_fork();
-
-	if (!f)
-		return 0;
-	if (f->inline_pass & INLINE_PASS_RESCHED) {
-		f->inline_pass &= ~INLINE_PASS_RESCHED;
-		return 0;
-	}
+	if (!(f->inline_pass & INLINE_PASS_RESCHED))
+		return;
+	f->inline_pass &= ~INLINE_PASS_RESCHED;
 	pass_resched(f, (int)rax != 0);
-	return 0;
 }
 
-/* the first instruction of the tracepoint's block after cond_resched() */
-static __always_inline int on_resched_block(__u64 rax)
+static __always_inline int on_resched(__u64 rax)
 {
 	struct ptcopy_fork *f = current_fork();
 
-	if (!f)
-		return 0;
-	f->inline_pass |= INLINE_PASS_RESCHED;
-	pass_resched(f, (int)rax != 0);
+	if (f)
+		resched_read(f, rax);
 	return 0;
 }
 
@@ -145,28 +149,53 @@ static __always_inline int on_prealloc_ret(void)
 	return 0;
 }
 
-/* "if (addr != end) goto again", before the jne: ZF clear means taken */
-static __always_inline int on_retry_jump(__u64 flags)
+/* Why the pass that reached the loop's test would begin again. */
+static __always_inline __u32 retry_reason(const struct ptcopy_fork *f)
+{
+	if (f->inline_pass & INLINE_PASS_SWAP_CONT)
+		return PTCOPY_PASS_SWAP_CONT;
+	if (f->inline_pass & INLINE_PASS_PREALLOC)
+		return PTCOPY_PASS_PREALLOC;
+	return PTCOPY_PASS_LOCK_BREAK;
+}
+
+/*
+ * The join before "if (addr != end) goto again": the next pass_start,
+ * unless the loop's exit comes first, is a retry for this reason. Where
+ * the join is also cond_resched()'s first site, rax is its return.
+ */
+static __always_inline int on_join(__u64 rax)
 {
 	struct ptcopy_fork *f = current_fork();
-	__u32 reason;
 
 	if (!f)
 		return 0;
-	if (flags & SITE_FLAG_ZERO) {
+	resched_read(f, rax);
+	f->inline_pass = (retry_reason(f) + 1) << INLINE_RETRY_SHIFT;
+	return 0;
+}
+
+/* after the jne, not taken: addr == end, no retry */
+static __always_inline int on_loop_exit(void)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (f)
 		f->inline_pass = 0;
+	return 0;
+}
+
+/* "if (addr != end) goto again", at the jne: ZF clear means taken */
+static __always_inline int on_retry_jump(__u64 flags)
+{
+	struct ptcopy_fork *f = current_fork();
+
+	if (!f)
 		return 0;
-	}
-	if (f->inline_pass & INLINE_PASS_SWAP_CONT)
-		reason = PTCOPY_PASS_SWAP_CONT;
-	else if (f->inline_pass & INLINE_PASS_PREALLOC)
-		reason = PTCOPY_PASS_PREALLOC;
+	if (flags & SITE_FLAG_ZERO)
+		f->inline_pass = 0;
 	else
-		reason = PTCOPY_PASS_LOCK_BREAK;
-	/* no probe sees the loop's exit condition: the cause is unknown */
-	if (reason == PTCOPY_PASS_LOCK_BREAK)
-		record_instant(f, PTCOPY_REC_LOCK_BREAK, PTCOPY_STOPS);
-	f->inline_pass = (reason + 1) << INLINE_RETRY_SHIFT;
+		f->inline_pass = (retry_reason(f) + 1) << INLINE_RETRY_SHIFT;
 	return 0;
 }
 
@@ -190,9 +219,10 @@ int ptcopy_in_##name##_raw(__u64 *ctx)				\
 
 PTCOPY_SITE(pass, on_pass_start(), on_pass_start())
 PTCOPY_SITE(locked, on_parent_locked(), on_parent_locked())
-PTCOPY_SITE(unlock, on_child_unlock(), on_child_unlock())
-PTCOPY_SITE(resched, on_resched_ret(PT_REGS_RC(ctx)), on_resched_ret(ctx[0]))
-PTCOPY_SITE(resched_block, on_resched_block(PT_REGS_RC(ctx)), on_resched_block(ctx[0]))
+PTCOPY_SITE(unlock, on_hold_end(), on_hold_end())
+PTCOPY_SITE(resched, on_resched(PT_REGS_RC(ctx)), on_resched(ctx[0]))
 PTCOPY_SITE(swap_cont, on_swap_cont_ret(PT_REGS_RC(ctx)), on_swap_cont_ret(ctx[0]))
 PTCOPY_SITE(prealloc, on_prealloc_ret(), on_prealloc_ret())
 PTCOPY_SITE(retry, on_retry_jump(SITE_FLAGS(ctx)), on_retry_jump(ctx[0]))
+PTCOPY_SITE(join, on_join(PT_REGS_RC(ctx)), on_join(ctx[0]))
+PTCOPY_SITE(exit, on_loop_exit(), on_loop_exit())

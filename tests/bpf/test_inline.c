@@ -29,7 +29,7 @@
 
 enum op {
 	SEED, OPEN, CLOSE, PASS, LOCKED, UNLOCK, RESCHED, SWAP_CONT, PREALLOC, RETRY,
-	RESCHED_BLOCK,
+	JOIN, EXIT,
 };
 
 struct step {
@@ -66,7 +66,8 @@ static void step(const struct step *st, int cpu)
 		[PASS] = "ptcopy_in_pass_raw", [LOCKED] = "ptcopy_in_locked_raw",
 		[UNLOCK] = "ptcopy_in_unlock_raw", [RESCHED] = "ptcopy_in_resched_raw",
 		[SWAP_CONT] = "ptcopy_in_swap_cont_raw", [PREALLOC] = "ptcopy_in_prealloc_raw",
-		[RETRY] = "ptcopy_in_retry_raw", [RESCHED_BLOCK] = "ptcopy_in_resched_block_raw",
+		[RETRY] = "ptcopy_in_retry_raw", [JOIN] = "ptcopy_in_join_raw",
+		[EXIT] = "ptcopy_in_exit_raw",
 	};
 	__u64 lock[4], n = 0;
 
@@ -215,9 +216,9 @@ static void test_lock_break_retries(void **state)
 
 /*
  * ptcopy --record on the inline tier: per pass its hold as a slice without
- * a range (no probe sees the addresses), each lock-break as an instant at
- * the taken retry jump with no cause (the loop's exit condition is not
- * seen), the retry at the next pass's start, all in the window.
+ * a range (no probe sees the addresses), each lock-break as an instant
+ * with no cause (the loop's exit condition is not seen) and the retry,
+ * both at the next pass's start, all in the window.
  */
 static void test_record(void **state)
 {
@@ -259,30 +260,72 @@ static void test_record(void **state)
 }
 
 /*
- * A patched kernel's copy_pte_resched tracepoint after cond_resched(): when
- * its block runs, the outcome is read at the block's first instruction and
- * the join after it (whose rax is then the tracepoint's) adds nothing;
- * when it does not, the join reads rax as on a stock kernel.
+ * cond_resched()'s outcome is read at the first site its path reaches (an
+ * error branch, a patched kernel's tracepoint block): a site that paths
+ * from elsewhere reach too (the join after such a block, where rax is then
+ * the tracepoint's) adds nothing once it was read, nor before a hold ended.
  */
-static void test_resched_tracepoint_block(void **state)
+static void test_resched_first_site_only(void **state)
 {
 	struct ptcopy_fork_event ev;
 
 	(void)state;
-	RUN({ SEED, C("traced") }, { OPEN },
-	    /* traced: rescheduled (1), rax at the join is the tracepoint's */
-	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED_BLOCK, 1 }, { RESCHED, 0 },
+	RUN({ SEED, C("branchy") }, { OPEN },
+	    /* read at a branch (1: rescheduled); rax at the join is another's */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED, 1 }, { RESCHED, 0 },
 	    { RETRY, FLAGS_RETRY },
-	    /* traced: not rescheduled, garbage at the join */
-	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED_BLOCK, 0 }, { RESCHED, 0xdead },
+	    /* not rescheduled; garbage later on the path */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED, 0 }, { RESCHED, 0xdead },
 	    { RETRY, FLAGS_RETRY },
-	    /* the key off again: the join alone */
-	    PASS_(1, FLAGS_DONE), { CLOSE });
+	    /* no hold ended in this pass yet: a site reached from elsewhere */
+	    { PASS }, { RESCHED, 1 }, { LOCKED }, { UNLOCK }, { RESCHED, 1 },
+	    { RETRY, FLAGS_DONE }, { CLOSE });
 	ev = one_event();
 	assert_int_equal(ev.passes, 3);
 	assert_int_equal(ev.lock_breaks, 2);
 	assert_int_equal(ev.resched_calls, 3);
 	assert_int_equal(ev.resched_done, 2);
+}
+
+/*
+ * The join and the loop's exit instead of the jne: a pass that reached the
+ * join and began again is a retry for what it did after its unlock; the
+ * exit ends the call, so the next call's first pass is no retry. The join
+ * reads cond_resched()'s outcome where it is the first site (rax), and
+ * nothing where a branch site read it.
+ */
+static void test_join_and_exit(void **state)
+{
+	struct ptcopy_fork_event ev;
+	struct ptcopy_stats st;
+
+	(void)state;
+	RUN({ SEED, C("joiner") }, { OPEN },
+	    /* call 1: a lock-break, then a continuation, then done */
+	    { PASS }, { LOCKED }, { UNLOCK }, { JOIN, 1 },
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED, 0 }, { SWAP_CONT, 0 }, { JOIN, 0xdead },
+	    { PASS }, { LOCKED }, { UNLOCK }, { JOIN, 0 }, { EXIT },
+	    /* call 2: a page preallocated, then done */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED, 1 }, { PREALLOC, 0xffffea0000400000ULL },
+	    { JOIN, 0xdead },
+	    { PASS }, { LOCKED }, { UNLOCK }, { JOIN, 0 }, { EXIT },
+	    /* call 3: one pass, left through an error exit (no join, no exit) */
+	    { PASS }, { LOCKED }, { UNLOCK }, { RESCHED, 0 },
+	    /* call 4 begins fresh */
+	    { PASS }, { LOCKED }, { UNLOCK }, { JOIN, 0 }, { EXIT }, { CLOSE });
+	ev = one_event();
+	assert_int_equal(ev.passes, 7);
+	assert_int_equal(ev.retries, 3);
+	assert_int_equal(ev.lock_breaks, 1);
+	assert_int_equal(ev.resched_calls, 7);
+	assert_int_equal(ev.resched_done, 2);
+	assert_int_equal(ev.swap_cont_ok, 1);
+	st = label("joiner");
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_FIRST], 4);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_LOCK_BREAK], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_SWAP_CONT], 1);
+	assert_int_equal(st.pass_reasons[PTCOPY_PASS_PREALLOC], 1);
+	assert_int_equal(hist_count(&st.hold), 7);
 }
 
 static void test_swap_cont_and_prealloc(void **state)
@@ -420,7 +463,8 @@ int main(void)
 		cmocka_unit_test(test_plain_pass),
 		cmocka_unit_test(test_lock_break_retries),
 		cmocka_unit_test(test_record),
-		cmocka_unit_test(test_resched_tracepoint_block),
+		cmocka_unit_test(test_resched_first_site_only),
+		cmocka_unit_test(test_join_and_exit),
 		cmocka_unit_test(test_swap_cont_and_prealloc),
 		cmocka_unit_test(test_prealloc_failure_is_no_retry),
 		cmocka_unit_test(test_first_pass_per_range),

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "inline_orig.h"
 #include "inline_sites.h"
 #include "inline_text.h"
 
@@ -142,7 +145,16 @@ static void refused(const char *name, void (*edit)(struct fixture *), const char
 	unload(&fx);
 }
 
-/* Debian 6.1.0-57 (and its cloud flavour): copy_pte_range inlined. */
+/*
+ * Debian 6.1.0-57 (and its cloud flavour): copy_pte_range inlined. The
+ * probed sites are where x86 optimizes a kprobe (a jump, no int3): the
+ * hold ends after the parent's unlock call (+0xa9f; the instruction before
+ * the child's, +0xae3, is 3 bytes before a call), cond_resched()'s return
+ * is read where each of its three paths first reaches such an instruction:
+ * -EIO's continuation block (+0xb84), -EAGAIN's prealloc block (+0xbfd)
+ * and the join before "addr != end" (+0xb02), which also marks the pass's
+ * end; the loop's exit after the jne is +0xb11.
+ */
 static const struct expect deb61 = { .off = {
 	[INLINE_PASS_START] = 0x63d,		/* "again:" */
 	[INLINE_CHILD_LOCKED] = 0x70b,		/* after call _raw_spin_lock (dst_ptl) */
@@ -150,14 +162,93 @@ static const struct expect deb61 = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0xa9a,		/* call _raw_spin_unlock (src_ptl) */
 	[INLINE_CHILD_UNLOCK] = 0xae6,		/* call _raw_spin_unlock (dst_ptl) */
 	[INLINE_RESCHED_CALL] = 0xaeb,		/* call __cond_resched (static call) */
-	[INLINE_RESCHED_RET] = 0xaf0,
+	[INLINE_RESCHED_RET] = 0xb02,
 	[INLINE_RETRY_JUMP] = 0xb0b,		/* jne again */
 	[INLINE_SWAP_CONT_CALL] = 0xb8e,
 	[INLINE_SWAP_CONT_RET] = 0xb93,
 	[INLINE_PREALLOC_CALL] = 0xc10,		/* vma_alloc_folio */
 	[INLINE_PREALLOC_RET] = 0xc15,
-	[INLINE_RESCHED_BLOCK] = -1,		/* no tracepoint after cond_resched */
+	[INLINE_RESCHED_BRANCH] = 0xbfd,
+	[INLINE_RESCHED_BRANCH + 1] = 0xb84,
+	[INLINE_RESCHED_BRANCH + 2] = -1,
+	[INLINE_RESCHED_BRANCH + 3] = -1,
+	[INLINE_HOLD_END] = 0xa9f,
+	[INLINE_JOIN] = 0xb02,
+	[INLINE_LOOP_EXIT] = 0xb11,
 } };
+
+/*
+ * Which sites a kprobe would be optimized at, as read in
+ * /sys/kernel/debug/kprobes/list on Debian 6.1.0-57 under qemu before
+ * this rule (pass_start, parent_locked, prealloc_return [OPTIMIZED];
+ * child_unlock, resched_return's old +0xaf0, retry_jump, swap_cont_return
+ * not) and as the VM suite tests/vm/inline checks for every probed site.
+ */
+static void check_jumps(const char *name, const enum inline_site_kind *traps, int ntraps)
+{
+	static const enum inline_site_kind jumps[] = {
+		INLINE_PASS_START, INLINE_PARENT_LOCKED, INLINE_HOLD_END, INLINE_RESCHED_RET,
+		INLINE_RESCHED_BRANCH, INLINE_RESCHED_BRANCH + 1, INLINE_JOIN, INLINE_LOOP_EXIT,
+		INLINE_PREALLOC_RET,
+	};
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+	size_t i;
+
+	load(&fx, name);
+	if (recognise(&fx, &s, why))
+		fail_msg("%s refused: %s", name, why);
+	for (i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++)
+		if (!s.site[jumps[i]].optimizable)
+			fail_msg("%s: %s at +0x%x is no optimizable site", name,
+				 inline_site_name(jumps[i]), s.site[jumps[i]].off);
+	for (i = 0; i < (size_t)ntraps; i++)
+		if (s.site[traps[i]].optimizable)
+			fail_msg("%s: %s at +0x%x (%s) taken for optimizable", name,
+				 inline_site_name(traps[i]), s.site[traps[i]].off, s.site[traps[i]].insn);
+	unload(&fx);
+}
+
+static void test_debian_optimizable(void **state)
+{
+	static const enum inline_site_kind traps[] = {
+		INLINE_CHILD_UNLOCK, INLINE_RETRY_JUMP, INLINE_SWAP_CONT_RET, INLINE_RESCHED_CALL,
+	};
+
+	(void)state;
+	check_jumps("debian-6.1.0-57-amd64", traps, 4);
+	check_jumps("debian-6.1.0-57-cloud-amd64", traps, 4);
+	check_jumps("debian-6.12.117-amd64", traps, 4);
+	check_jumps("debian-6.12.117-cloud-amd64", traps, 4);
+}
+
+/*
+ * A jump landing inside the 5 bytes from the join (+0xb02) would keep the
+ * kernel from optimizing a kprobe there: the join moves to the next
+ * instruction whose own 5 bytes nothing jumps into (+0xb06, the cmp before
+ * the jne), which is then cond_resched()'s first site on that path too.
+ */
+static void test_jump_into_window(void **state)
+{
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+	__s32 rel = 0xb03 - (0xba4 + 5);
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	/* +0xba4: jmp +0xb02 (the continuation's way back), now to +0xb03 */
+	memcpy(fx.code + 0xba4 + 1, &rel, sizeof(rel));
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	assert_int_equal(s.site[INLINE_JOIN].off, 0xb06);
+	assert_true(s.site[INLINE_JOIN].optimizable);
+	assert_int_equal(s.site[INLINE_RESCHED_RET].off, 0xb06);
+	assert_int_equal(s.site[INLINE_LOOP_EXIT].off, 0xb11);
+	assert_int_equal(s.site[INLINE_RESCHED_BRANCH].off, 0xbfd);
+	unload(&fx);
+}
 
 static void test_debian_6_1(void **state)
 {
@@ -174,13 +265,19 @@ static void test_debian_6_1_cloud(void **state)
 		[INLINE_PARENT_UNLOCK] = 0xaea,
 		[INLINE_CHILD_UNLOCK] = 0xb36,
 		[INLINE_RESCHED_CALL] = 0xb3b,
-		[INLINE_RESCHED_RET] = 0xb40,
+		[INLINE_RESCHED_RET] = 0xb4e,
 		[INLINE_RETRY_JUMP] = 0xb57,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xbce,
 		[INLINE_SWAP_CONT_RET] = 0xbd3,
 		[INLINE_PREALLOC_CALL] = 0xc9a,
 		[INLINE_PREALLOC_RET] = 0xc9f,
-		[INLINE_RESCHED_BLOCK] = -1,
+		[INLINE_RESCHED_BRANCH] = 0xc87,
+		[INLINE_RESCHED_BRANCH + 1] = 0xbc4,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0xaef,
+		[INLINE_JOIN] = 0xb4e,
+		[INLINE_LOOP_EXIT] = 0xb5d,
 	} };
 
 	(void)state;
@@ -199,13 +296,19 @@ static const struct expect deb612 = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0x964,
 	[INLINE_CHILD_UNLOCK] = 0x9c1,
 	[INLINE_RESCHED_CALL] = 0x9cb,
-	[INLINE_RESCHED_RET] = 0x9d0,
+	[INLINE_RESCHED_RET] = 0x9e2,
 	[INLINE_RETRY_JUMP] = 0xa00,		/* jne again */
 	[INLINE_SWAP_CONT_CALL] = 0xeae,
 	[INLINE_SWAP_CONT_RET] = 0xeb3,
 	[INLINE_PREALLOC_CALL] = 0xedc,		/* vma_alloc_folio_noprof */
 	[INLINE_PREALLOC_RET] = 0xee1,
-	[INLINE_RESCHED_BLOCK] = -1,
+	[INLINE_RESCHED_BRANCH] = 0x1055,
+	[INLINE_RESCHED_BRANCH + 1] = 0xea4,
+	[INLINE_RESCHED_BRANCH + 2] = -1,
+	[INLINE_RESCHED_BRANCH + 3] = -1,
+	[INLINE_HOLD_END] = 0x9b9,
+	[INLINE_JOIN] = 0x9f7,
+	[INLINE_LOOP_EXIT] = 0xa06,
 } };
 
 static void test_debian_6_12(void **state)
@@ -242,12 +345,19 @@ static void test_debian_6_12_rt(void **state)
 		[INLINE_PARENT_UNLOCK] = 0x823,
 		[INLINE_CHILD_UNLOCK] = 0x85f,
 		[INLINE_RESCHED_CALL] = 0x869,
-		[INLINE_RESCHED_RET] = 0x86e,
+		[INLINE_RESCHED_RET] = 0x880,
 		[INLINE_RETRY_JUMP] = 0x89a,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xe09,
 		[INLINE_SWAP_CONT_RET] = 0xe0e,
 		[INLINE_PREALLOC_CALL] = 0xe35,
 		[INLINE_PREALLOC_RET] = 0xe3a,
+		[INLINE_RESCHED_BRANCH] = 0xfba,
+		[INLINE_RESCHED_BRANCH + 1] = 0xdff,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0x857,
+		[INLINE_JOIN] = 0x895,
+		[INLINE_LOOP_EXIT] = 0x8a0,
 	} };
 	struct inline_sites s;
 	char why[INLINE_WHY_LEN];
@@ -259,10 +369,9 @@ static void test_debian_6_12_rt(void **state)
 	if (recognise(&fx, &s, why))
 		fail_msg("refused: %s", why);
 	for (k = 0; k < INLINE_SITE_COUNT; k++)
-		if (s.site[k].off != (__u32)e.off[k])
+		if (e.off[k] < 0 ? s.site[k].found : s.site[k].off != (__u32)e.off[k])
 			fail_msg("%s at +0x%x, expected +0x%x", inline_site_name(k), s.site[k].off,
 				 e.off[k]);
-	assert_false(s.site[INLINE_RESCHED_BLOCK].found);
 	assert_true(s.child_lock_returns_pte);
 	assert_true(s.resched_patched_out);
 	assert_true(s.sleeping_locks);
@@ -290,13 +399,19 @@ static const struct expect lab612_patched = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0x8ae,
 	[INLINE_CHILD_UNLOCK] = 0x8e2,		/* then __rcu_read_unlock, the unlocked key */
 	[INLINE_RESCHED_CALL] = 0x8f1,
-	[INLINE_RESCHED_RET] = 0x8fb,		/* after the resched key at +0x8f6 */
+	[INLINE_RESCHED_RET] = 0x90f,
 	[INLINE_RETRY_JUMP] = 0x934,		/* jne again (+0x641) */
 	[INLINE_SWAP_CONT_CALL] = 0xabc,
 	[INLINE_SWAP_CONT_RET] = 0xac1,		/* movl %eax, %r12d: before its key */
 	[INLINE_PREALLOC_CALL] = 0xd0b,		/* __folio_alloc_noprof */
 	[INLINE_PREALLOC_RET] = 0xd10,
-	[INLINE_RESCHED_BLOCK] = 0xbae,		/* copy_pte_resched's block */
+	[INLINE_RESCHED_BRANCH] = 0xde8,
+	[INLINE_RESCHED_BRANCH + 1] = 0xab0,
+	[INLINE_RESCHED_BRANCH + 2] = 0xbae,
+	[INLINE_RESCHED_BRANCH + 3] = -1,
+	[INLINE_HOLD_END] = 0x8b8,
+	[INLINE_JOIN] = 0x92c,
+	[INLINE_LOOP_EXIT] = 0x93a,
 } };
 
 static void test_lab_6_12_patched(void **state)
@@ -320,13 +435,19 @@ static void test_lab_6_12_unpatched(void **state)
 		[INLINE_PARENT_UNLOCK] = 0xd47,
 		[INLINE_CHILD_UNLOCK] = 0xd7b,
 		[INLINE_RESCHED_CALL] = 0xd85,
-		[INLINE_RESCHED_RET] = 0xd8a,
+		[INLINE_RESCHED_RET] = 0xd94,
 		[INLINE_RETRY_JUMP] = 0xdbb,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xe76,
 		[INLINE_SWAP_CONT_RET] = 0xe7b,
 		[INLINE_PREALLOC_CALL] = 0xe9e,
 		[INLINE_PREALLOC_RET] = 0xea3,
-		[INLINE_RESCHED_BLOCK] = -1,
+		[INLINE_RESCHED_BRANCH] = 0xe6a,
+		[INLINE_RESCHED_BRANCH + 1] = -1,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0xd51,
+		[INLINE_JOIN] = 0xdb4,
+		[INLINE_LOOP_EXIT] = 0xdc1,
 	} };
 
 	(void)state;
@@ -343,13 +464,19 @@ static void test_lab_6_12_symbol(void **state)
 		[INLINE_PARENT_UNLOCK] = 0x1f6,
 		[INLINE_CHILD_UNLOCK] = 0x228,
 		[INLINE_RESCHED_CALL] = 0x232,
-		[INLINE_RESCHED_RET] = 0x237,
+		[INLINE_RESCHED_RET] = 0x24b,
 		[INLINE_RETRY_JUMP] = 0x265,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0x345,
 		[INLINE_SWAP_CONT_RET] = 0x34a,
 		[INLINE_PREALLOC_CALL] = 0x36b,
 		[INLINE_PREALLOC_RET] = 0x370,
-		[INLINE_RESCHED_BLOCK] = -1,
+		[INLINE_RESCHED_BRANCH] = 0x3dd,
+		[INLINE_RESCHED_BRANCH + 1] = 0x33b,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0x223,
+		[INLINE_JOIN] = -1,
+		[INLINE_LOOP_EXIT] = -1,
 	} };
 
 	(void)state;
@@ -369,13 +496,19 @@ static const struct expect lab61_patched = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0x94c,
 	[INLINE_CHILD_UNLOCK] = 0x99c,		/* then the unlocked key at +0x9a1 */
 	[INLINE_RESCHED_CALL] = 0x9a6,
-	[INLINE_RESCHED_RET] = 0x9ab,		/* movl %eax, %ecx */
+	[INLINE_RESCHED_RET] = 0x9bc,
 	[INLINE_RETRY_JUMP] = 0x9d0,		/* jne again (+0x631) */
 	[INLINE_SWAP_CONT_CALL] = 0xa99,
 	[INLINE_SWAP_CONT_RET] = 0xa9e,
 	[INLINE_PREALLOC_CALL] = 0xafc,		/* __folio_alloc */
 	[INLINE_PREALLOC_RET] = 0xb01,
-	[INLINE_RESCHED_BLOCK] = -1,
+	[INLINE_RESCHED_BRANCH] = 0xa90,
+	[INLINE_RESCHED_BRANCH + 1] = 0x1095,
+	[INLINE_RESCHED_BRANCH + 2] = -1,
+	[INLINE_RESCHED_BRANCH + 3] = -1,
+	[INLINE_HOLD_END] = 0x991,
+	[INLINE_JOIN] = -1,
+	[INLINE_LOOP_EXIT] = -1,
 } };
 
 static void test_lab_6_1_patched(void **state)
@@ -405,7 +538,13 @@ static void test_lab_6_1_unpatched(void **state)
 		[INLINE_SWAP_CONT_RET] = 0xbc1,
 		[INLINE_PREALLOC_CALL] = 0xd38,
 		[INLINE_PREALLOC_RET] = 0xd3d,
-		[INLINE_RESCHED_BLOCK] = -1,
+		[INLINE_RESCHED_BRANCH] = -1,
+		[INLINE_RESCHED_BRANCH + 1] = -1,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0xb11,
+		[INLINE_JOIN] = -1,
+		[INLINE_LOOP_EXIT] = -1,
 	} };
 
 	(void)state;
@@ -427,7 +566,13 @@ static void test_lab_6_1_symbol(void **state)
 		[INLINE_SWAP_CONT_RET] = 0x3ed,
 		[INLINE_PREALLOC_CALL] = 0x41b,
 		[INLINE_PREALLOC_RET] = 0x420,
-		[INLINE_RESCHED_BLOCK] = -1,
+		[INLINE_RESCHED_BRANCH] = -1,
+		[INLINE_RESCHED_BRANCH + 1] = -1,
+		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH + 3] = -1,
+		[INLINE_HOLD_END] = 0x28e,
+		[INLINE_JOIN] = -1,
+		[INLINE_LOOP_EXIT] = -1,
 	} };
 
 	(void)state;
@@ -646,7 +791,7 @@ static void test_resched_patched_out(void **state)
 		fail_msg("refused: %s", why);
 	assert_true(s.resched_patched_out);
 	assert_int_equal(s.site[INLINE_RESCHED_CALL].off, 0xaeb);
-	assert_int_equal(s.site[INLINE_RESCHED_RET].off, 0xaf0);
+	assert_int_equal(s.site[INLINE_RESCHED_RET].off, 0xb02);
 	unload(&fx);
 }
 
@@ -745,12 +890,107 @@ static void test_ksyms_hidden(void **state)
 	ksyms_free(k);
 }
 
+/*
+ * A second session: the live text holds the first one's kprobes, an int3
+ * at pass_start (+0x63d) and an optimized probe's jump at the join
+ * (+0xb02). The text saved before them stands in, because the two differ
+ * only under the kprobes the kernel lists; anywhere else, or without the
+ * list saying so, it does not.
+ */
+static const char kprobes_list[] =
+	"ffffffff812d0d8d  k  copy_page_range+0x63d\n"
+	"ffffffff812d1252  k  copy_page_range+0xb02    [OPTIMIZED]\n"
+	"ffffffff81000000  k  _do_fork+0x0    [FTRACE]\n"
+	"ffffffffc0a01000  k  foo+0x4    [bar] [DISABLED]\n";
+
+static void probed(struct fixture *fx, __u8 *live)
+{
+	static const __u8 jmp[] = { 0xe9, 0x10, 0x20, 0x30, 0x40 };
+
+	memcpy(live, fx->code, fx->len);
+	live[0x63d] = 0xcc;
+	memcpy(live + 0xb02, jmp, sizeof(jmp));
+}
+
+static void test_saved_text(void **state)
+{
+	char path[] = "/tmp/ptcopy-inline-orig.XXXXXX", why[INLINE_WHY_LEN];
+	struct inline_sites s;
+	__u64 probes[8];
+	struct fixture fx;
+	__u8 *live, *orig;
+	FILE *list;
+	int fd, n;
+
+	(void)state;
+	load(&fx, "debian-6.1.0-57-amd64");
+	live = malloc(fx.len);
+	orig = malloc(fx.len);
+	assert_non_null(live);
+	assert_non_null(orig);
+	probed(&fx, live);
+	/* the live text is refused as it is */
+	assert_int_equal(inline_recognise(live, fx.len, fx.addr, ksyms_at, fx.syms, &s, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "int3 at +0x63d"));
+
+	list = fmemopen((void *)kprobes_list, sizeof(kprobes_list) - 1, "r");
+	assert_non_null(list);
+	n = kprobes_in(list, fx.addr, fx.addr + fx.len, probes, 8);
+	fclose(list);
+	assert_int_equal(n, 2);
+	assert_true(probes[0] == fx.addr + 0x63d && probes[1] == fx.addr + 0xb02);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(inline_orig_save(path, "boot-1", fx.func, fx.addr, fx.code, fx.len), 0);
+	/* another boot's, or another function's: not used */
+	assert_int_equal(inline_orig_load(path, "boot-2", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "another boot or function"));
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr + 16, orig, fx.len,
+					  why, sizeof(why)), -1);
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), 0);
+	assert_memory_equal(orig, fx.code, fx.len);
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), 0);
+	if (inline_recognise(orig, fx.len, fx.addr, ksyms_at, fx.syms, &s, why, sizeof(why)))
+		fail_msg("saved text refused: %s", why);
+	assert_int_equal(s.site[INLINE_JOIN].off, 0xb02);
+
+	/* a kprobe the list does not show, and a change no kprobe explains */
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, 1, why,
+					   sizeof(why)), -1);
+	assert_non_null(strstr(why, "at +0xb02 (0xe9, saved 0x48), where no kprobe is"));
+	live[0x700] ^= 1;
+	assert_int_equal(inline_orig_check(live, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), -1);
+	assert_non_null(strstr(why, "at +0x700"));
+	/* nothing changed: nothing to take from the file */
+	assert_int_equal(inline_orig_check(orig, orig, fx.len, fx.addr, probes, n, why,
+					   sizeof(why)), -1);
+	/* a file others may write is not believed */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(inline_orig_load(path, "boot-1", fx.func, fx.addr, orig, fx.len, why,
+					  sizeof(why)), -1);
+	assert_non_null(strstr(why, "not root's alone"));
+	unlink(path);
+	free(live);
+	free(orig);
+	unload(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ksyms),
 		cmocka_unit_test(test_ksyms_two_clones),
 		cmocka_unit_test(test_debian_6_1),
+		cmocka_unit_test(test_debian_optimizable),
+		cmocka_unit_test(test_jump_into_window),
+		cmocka_unit_test(test_saved_text),
 		cmocka_unit_test(test_debian_6_1_cloud),
 		cmocka_unit_test(test_debian_6_12),
 		cmocka_unit_test(test_debian_6_12_cloud),

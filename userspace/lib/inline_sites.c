@@ -36,8 +36,17 @@
  * the block out of line, calling the tracepoint's function once and
  * nothing else but the preemption point of its preempt_enable, and leaving
  * only to the join. Where the join comes after cond_resched() the tracing
- * block clobbers rax, so its first instruction is a site too
- * (INLINE_RESCHED_BLOCK), where rax is still the return.
+ * block clobbers rax, so its first instruction is a site too (one of the
+ * resched sites below), where rax is still the return.
+ *
+ * Each pass hits a handful of these probes, so the probed sites are chosen,
+ * where the code allows it exactly, at instructions where x86 optimizes a
+ * kprobe into a jump instead of an int3 trap (optimizable()): the hold's
+ * end next to the unlock calls (hold_end()), cond_resched()'s return at the
+ * first such instruction of each path from it (resched_sites()), and the
+ * retry read from the join before "addr != end" and the loop's exit after
+ * it rather than from the jne (join_sites()). Where no such instruction is
+ * exact, the site is the one next to the call, as before, and a trap.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +67,13 @@ static const char *const site_names[INLINE_SITE_COUNT] = {
 	[INLINE_SWAP_CONT_RET] = "swap_cont_return",
 	[INLINE_PREALLOC_CALL] = "prealloc_call",
 	[INLINE_PREALLOC_RET] = "prealloc_return",
-	[INLINE_RESCHED_BLOCK] = "resched_block",
+	[INLINE_RESCHED_BRANCH] = "resched_branch0",
+	[INLINE_RESCHED_BRANCH + 1] = "resched_branch1",
+	[INLINE_RESCHED_BRANCH + 2] = "resched_branch2",
+	[INLINE_RESCHED_BRANCH + 3] = "resched_branch3",
+	[INLINE_HOLD_END] = "hold_end",
+	[INLINE_JOIN] = "join",
+	[INLINE_LOOP_EXIT] = "loop_exit",
 };
 
 const char *inline_site_name(enum inline_site_kind k)
@@ -158,6 +173,8 @@ struct insn {
 	bool jmp;		/* unconditional jump to jump_off inside the code */
 	bool key_nop;		/* a NOP of a static key's size: 2 or 5 bytes */
 	bool jne;
+	bool boostable;		/* x86 kprobes may copy it out of line (can_boost()) */
+	bool rax_write;		/* writes rax/eax/ax/al/ah */
 	__u32 jump_off;
 	enum call_role role;
 	__u64 target;
@@ -168,6 +185,8 @@ struct insn {
 struct code {
 	struct insn *insn;
 	size_t n;
+	size_t len;
+	bool indirect_jump;	/* kprobes optimize nothing in such a function */
 };
 
 /* cond_resched's static call patched to "return 0" (preempt=full): 2e 2e 2e 31 c0 */
@@ -186,18 +205,79 @@ static void fmt_insn(char *out, size_t len, const cs_insn *ci, const char *targe
 		snprintf(out, len, "%s", ci->mnemonic);
 }
 
-static bool writes_rdi(csh h, const cs_insn *ci)
+/* Whether ci writes any of regs[4]; unknown counts as written. */
+static bool writes_reg(csh h, const cs_insn *ci, const x86_reg regs[4])
 {
 	cs_regs rd, wr;
-	uint8_t nr, nw, i;
+	uint8_t nr, nw, i, j;
 
 	if (cs_regs_access(h, ci, rd, &nr, wr, &nw))
-		return true;	/* unknown: not a constant argument */
+		return true;
 	for (i = 0; i < nw; i++)
-		if (wr[i] == X86_REG_RDI || wr[i] == X86_REG_EDI || wr[i] == X86_REG_DI ||
-		    wr[i] == X86_REG_DIL)
-			return true;
+		for (j = 0; j < 4; j++)
+			if (wr[i] == regs[j])
+				return true;
 	return false;
+}
+
+static const x86_reg rdi_regs[4] = { X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL };
+static const x86_reg rax_regs[4] = { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL };
+static const x86_reg ah_regs[4] = { X86_REG_AH, X86_REG_AH, X86_REG_AH, X86_REG_AH };
+
+/*
+ * The two-byte opcodes (0f xx) x86 kprobes copy out of line, by row of 16
+ * (arch/x86/kernel/kprobes/core.c, twobyte_is_boostable): the table is the
+ * kernel's rule, so it is kept as the kernel states it.
+ */
+static const char *const twobyte_boostable[16] = {
+	"0011001011000000", "0000000000000001", "1111000000000000", "0100000000000000",
+	"1111111111111111", "0000000000000000", "1111111111110011", "0000111100000011",
+	"0000000000000000", "1111111111111111", "1101110011011101", "1111111100011111",
+	"1100000011111111", "0111010011011101", "0110010011011101", "0111010011101110",
+};
+
+/*
+ * Whether x86 kprobes would run ci from a copy (can_boost()), which an
+ * optimized kprobe needs of every instruction its jump covers. The
+ * one-byte rules are those of 6.1 (later kernels boost a few more group
+ * opcodes): a stricter rule only ever predicts a trap where the kernel
+ * optimizes, never the reverse. Lock and rep prefixes count as not
+ * boostable for the same reason.
+ */
+static bool boostable(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	__u8 op = x->opcode[0], reg = (x->modrm >> 3) & 7;
+
+	if (x->prefix[0] || x->prefix[1] == 0x2e || x->prefix[3])
+		return false;
+	if (op == 0x0f) {
+		if (x->opcode[1] == 0x38 || x->opcode[1] == 0x3a)
+			return false;
+		return twobyte_boostable[x->opcode[1] >> 4][x->opcode[1] & 15] == '1';
+	}
+	switch (op) {
+	case 0x62:		/* bound, or an EVEX prefix */
+	case 0x70 ... 0x7f:	/* conditional jumps */
+	case 0x9a:		/* call far */
+	case 0xc0 ... 0xc1:	/* group 2 */
+	case 0xc4 ... 0xc5:	/* VEX prefixes */
+	case 0xcc ... 0xce:	/* software exceptions */
+	case 0xd0 ... 0xd3:	/* group 2 */
+	case 0xd6:
+	case 0xd8 ... 0xdf:	/* x87 */
+	case 0xe0 ... 0xe3:	/* loop, jcxz */
+	case 0xe8 ... 0xe9:	/* call, jmp */
+	case 0xeb:		/* short jmp */
+	case 0xf0 ... 0xf4:	/* lock, rep, hlt */
+	case 0xf6 ... 0xf7:	/* group 3 */
+	case 0xfe:		/* group 4 */
+		return false;
+	case 0xff:		/* group 5: only the indirect jmp */
+		return reg == 4;
+	default:
+		return true;
+	}
 }
 
 static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym_at,
@@ -224,6 +304,8 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 		return -1;
 	}
 	c->n = 0;
+	c->len = len;
+	c->indirect_jump = false;
 	while (left) {
 		__u32 off = (__u32)(pc - addr);
 		struct insn *in = &c->insn[c->n];
@@ -275,7 +357,7 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 			   x->operands[1].type == X86_OP_REG && x->operands[1].reg == X86_REG_RDI) {
 			in->rdi_imm = true;
 		} else {
-			in->rdi_write = writes_rdi(h, ci);
+			in->rdi_write = writes_reg(h, ci, rdi_regs);
 		}
 		if (cs_insn_group(h, ci, X86_GRP_JUMP) && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_IMM && (__u64)x->operands[0].imm >= addr &&
@@ -284,6 +366,21 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 			in->jcc = !in->jmp;
 			in->jne = ci->id == X86_INS_JNE;
 			in->jump_off = (__u32)((__u64)x->operands[0].imm - addr);
+		}
+		in->boostable = boostable(ci);
+		in->rax_write = in->call || in->indirect_call || writes_reg(h, ci, rax_regs) ||
+				writes_reg(h, ci, ah_regs);
+		/*
+		 * An indirect jmp, or a jmp to a retpoline thunk: the kernel
+		 * optimizes no kprobe in such a function (can_optimize()).
+		 */
+		if (ci->id == X86_INS_JMP && (x->op_count != 1 || x->operands[0].type != X86_OP_IMM))
+			c->indirect_jump = true;
+		else if (ci->id == X86_INS_JMP && !in->jmp) {
+			const char *t = sym_at(sym_ctx, (__u64)x->operands[0].imm);
+
+			if (t && !strncmp(t, "__x86_indirect_", 15))
+				c->indirect_jump = true;
 		}
 		in->key_nop = (ci->size == sizeof(key_nop2) && !memcmp(code + off, key_nop2, 2)) ||
 			      (ci->size == sizeof(key_nop5) && !memcmp(code + off, key_nop5, 5));
@@ -531,9 +628,169 @@ static int find_retry(const struct code *c, size_t from, size_t l1, struct inlin
 	return -1;
 }
 
+/* The length of the jump an optimized kprobe writes over its site. */
+#define JMP32_LEN	5
+
+/* Whether some jump in the code lands on off. */
+static bool jump_target(const struct code *c, __u32 off)
+{
+	size_t j;
+
+	for (j = 0; j < c->n; j++)
+		if (jumps(&c->insn[j]) && c->insn[j].jump_off == off)
+			return true;
+	return false;
+}
+
+/*
+ * Whether x86 turns a kprobe at instruction i into a jump rather than an
+ * int3 trap (arch/x86/kernel/kprobes/opt.c, can_optimize() and
+ * copy_optimized_instructions()): the instructions the 5-byte jump covers
+ * are boostable and inside the function, no jump in the function lands on
+ * its bytes 1 to 5, and the function has no indirect jump. A static key's
+ * NOP in the range is reserved text. What userspace cannot see (exception
+ * table entries in the function) the VM suite checks in the kernel's list.
+ */
+static bool optimizable(const struct code *c, size_t i)
+{
+	__u32 off = c->insn[i].off, end = off + JMP32_LEN;
+	size_t j;
+
+	if (c->indirect_jump || end > c->len)
+		return false;
+	for (j = i; j < c->n && c->insn[j].off < end; j++)
+		if (!c->insn[j].boostable || c->insn[j].key_nop)
+			return false;
+	for (j = 0; j < c->n; j++)
+		if (jumps(&c->insn[j]) && c->insn[j].jump_off > off && c->insn[j].jump_off <= end)
+			return false;
+	return true;
+}
+
+static bool straight(const struct insn *in)
+{
+	return !in->call && !in->indirect_call && !in->stop && !jumps(in);
+}
+
+/*
+ * Where the pass's hold ends (u1, u2: the parent's and the child's unlock
+ * calls). An int3 trap per pass costs a fork more than the rest of the
+ * tier, so an optimizable instruction is taken where one is exact: the
+ * nearest before the child's unlock call in straight code that nothing
+ * jumps into, so that it runs once right before every such call; else the
+ * first after the parent's unlock call (and pte_unmap()'s
+ * rcu_read_unlock()), which runs once right after it: both PTE locks were
+ * held until then, the child's until a few instructions later. Else the
+ * child's unlock call itself.
+ */
+static size_t hold_end(const struct code *c, size_t u1, size_t u2)
+{
+	size_t i;
+
+	for (i = u2; i-- > u1 + 1;) {
+		if (!straight(&c->insn[i]) || jump_target(c, c->insn[i + 1].off))
+			break;
+		if (optimizable(c, i))
+			return i;
+	}
+	for (i = u1 + 1; i < u2; i++) {
+		if (jump_target(c, c->insn[i].off))
+			return u2;
+		if (!c->insn[i].call || c->insn[i].role != CALL_RCU_UNLOCK)
+			break;
+	}
+	return i < u2 && optimizable(c, i) ? i : u2;
+}
+
+/*
+ * Where cond_resched()'s return is read: from its return (ret), along
+ * every path forward, the first instruction that is optimizable (or, with
+ * want_opt false, any), never a tracepoint's static key branch, whose
+ * paths are both followed. Up to there nothing may write rax, call, return
+ * or jump back, so rax is the return at each site on every path from ret;
+ * a site other paths also reach reads it only after the pass's hold end
+ * (the BPF side keeps a flag from there to the first site). The first site
+ * is on the straight path; at most INLINE_RESCHED_SITES.
+ */
+static int resched_sites(const struct code *c, size_t ret, bool want_opt,
+			 size_t out[INLINE_RESCHED_SITES], size_t *n)
+{
+	size_t stack[32], seen[48], sp = 0, ns = 0, i, j, b;
+	const struct insn *in;
+
+	*n = 0;
+	stack[sp++] = ret;
+	while (sp) {
+		i = stack[--sp];
+		for (j = 0; j < ns && seen[j] != i; j++)
+			;
+		if (j < ns)
+			continue;
+		if (ns == sizeof(seen) / sizeof(seen[0]) || i >= c->n)
+			return -1;
+		seen[ns++] = i;
+		in = &c->insn[i];
+		b = tracepoint_block(c, i);
+		if (b == c->n && (!want_opt || optimizable(c, i))) {
+			if (*n == INLINE_RESCHED_SITES)
+				return -1;
+			out[(*n)++] = i;
+			continue;
+		}
+		if (in->rax_write || (in->stop && !in->jmp) ||
+		    (jumps(in) && in->jump_off <= in->off) || sp + 2 > sizeof(stack) / sizeof(stack[0]))
+			return -1;
+		if (b != c->n) {
+			stack[sp++] = b;
+			stack[sp++] = i + 1;
+			continue;
+		}
+		if (jumps(in)) {
+			j = insn_at(c, in->jump_off);
+			if (j == c->n)
+				return -1;
+			stack[sp++] = j;
+		}
+		if (!in->jmp)
+			stack[sp++] = i + 1;
+	}
+	return *n ? 0 : -1;
+}
+
+/*
+ * The join before "if (addr != end) goto again" (the jne at r) and the
+ * loop's exit after it, both optimizable, instead of a probe on the jne:
+ * a pass that reached the join and began again without passing the exit
+ * is a retry. The join is the earliest optimizable instruction of the
+ * straight code ending at the jne that no jump lands after; the exit the
+ * instruction after the jne, which nothing else jumps to. Not found: the
+ * jne is probed (retry_jump) and reads the zero flag.
+ */
+static void join_sites(const struct code *c, size_t r, struct inline_sites *s)
+{
+	size_t i, join = c->n;
+
+	if (r + 1 >= c->n || jump_target(c, c->insn[r].off) ||
+	    jump_target(c, c->insn[r + 1].off) || !optimizable(c, r + 1))
+		return;
+	for (i = r; i-- > 0;) {
+		if (!straight(&c->insn[i]))
+			break;
+		if (optimizable(c, i))
+			join = i;
+		if (jump_target(c, c->insn[i].off))
+			break;
+	}
+	if (join == c->n)
+		return;
+	set_site(s, INLINE_JOIN, &c->insn[join]);
+	set_site(s, INLINE_LOOP_EXIT, &c->insn[r + 1]);
+}
+
 static int match(const struct code *c, struct inline_sites *s, char *why, size_t why_len)
 {
-	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0, ret, block;
+	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0, ret;
+	size_t rs[INLINE_RESCHED_SITES], nrs;
 
 	/*
 	 * The anchor: an unlock call directly followed by cond_resched, or
@@ -580,10 +837,16 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 		snprintf(why, why_len, "cond_resched at +0x%x ends the code", c->insn[resched].off);
 		return -1;
 	}
-	ret = past_tracepoint(c, resched + 1, &block);
-	set_site(s, INLINE_RESCHED_RET, &c->insn[ret]);
-	if (block != c->n)
-		set_site(s, INLINE_RESCHED_BLOCK, &c->insn[block]);
+	if (resched_sites(c, resched + 1, true, rs, &nrs) &&
+	    resched_sites(c, resched + 1, false, rs, &nrs)) {
+		snprintf(why, why_len,
+			 "cond_resched's return: a path from +0x%x writes rax, calls or loops before any site",
+			 c->insn[resched + 1].off);
+		return -1;
+	}
+	for (i = 0; i < nrs; i++)
+		set_site(s, i ? INLINE_RESCHED_BRANCH + i - 1 : INLINE_RESCHED_RET, &c->insn[rs[i]]);
+	ret = past_tracepoint(c, resched + 1, NULL);
 
 	/* walk back: parent's unlock, parent's lock, child's lock */
 	for (u1 = anchor; u1-- > 0;)
@@ -649,11 +912,45 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 	}
 	if (find_retry(c, ret, l1, s, why, why_len))
 		return -1;
+	set_site(s, INLINE_HOLD_END, &c->insn[hold_end(c, u1, anchor)]);
+	join_sites(c, insn_at(c, s->site[INLINE_RETRY_JUMP].off), s);
 	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, true, s,
 			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))
 		return -1;
 	return find_call_pair(c, CALL_PREALLOC, "the prealloc allocation", false, false, s,
 			      INLINE_PREALLOC_CALL, INLINE_PREALLOC_RET, why, why_len);
+}
+
+/* The sites the tier may put a kprobe on; the rest are listed for -v. */
+static bool probed_kind(enum inline_site_kind k)
+{
+	return k != INLINE_CHILD_LOCKED && k != INLINE_PARENT_UNLOCK && k != INLINE_CHILD_UNLOCK &&
+	       k != INLINE_RESCHED_CALL && k != INLINE_SWAP_CONT_CALL && k != INLINE_PREALLOC_CALL;
+}
+
+/*
+ * Each site's optimizable flag. A kprobe inside another's jump range
+ * keeps the other from being optimized, so two probed sites that close
+ * are both marked traps.
+ */
+static void mark_optimizable(const struct code *c, struct inline_sites *s)
+{
+	int k, j;
+
+	for (k = 0; k < INLINE_SITE_COUNT; k++) {
+		struct inline_site *a = &s->site[k];
+
+		if (!a->found)
+			continue;
+		a->optimizable = optimizable(c, insn_at(c, a->off));
+		for (j = 0; probed_kind(k) && j < INLINE_SITE_COUNT; j++) {
+			const struct inline_site *b = &s->site[j];
+
+			if (b->found && probed_kind(j) && b->off != a->off &&
+			    b->off + JMP32_LEN > a->off && a->off + JMP32_LEN > b->off)
+				a->optimizable = false;
+		}
+	}
 }
 
 int inline_recognise(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym_at,
@@ -676,6 +973,8 @@ int inline_recognise(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn 
 	err = decode(code, len, addr, sym_at, sym_ctx, &c, why, why_len);
 	if (!err)
 		err = match(&c, out, why, why_len);
+	if (!err)
+		mark_optimizable(&c, out);
 	free(c.insn);
 	if (err)
 		memset(out, 0, sizeof(*out));

@@ -17,6 +17,8 @@
 
 #define INLINE_INSN_LEN		256
 #define INLINE_WHY_LEN		768
+/* resched_return and up to this many - 1 resched_branch sites */
+#define INLINE_RESCHED_SITES	5
 
 /*
  * The symbol that starts exactly at addr (kallsyms), or NULL. Call targets
@@ -50,19 +52,35 @@ enum inline_site_kind {
 	INLINE_PREALLOC_CALL,
 	INLINE_PREALLOC_RET,
 	/*
-	 * Where a tracepoint follows cond_resched() (ptcopy's patched
-	 * kernel): the first instruction of the tracepoint's out-of-line
-	 * block, where rax is still cond_resched()'s return; resched_return
-	 * is then the join after the block, where it no longer is if the
-	 * block ran. Not found on kernels without such a tracepoint.
+	 * More places where rax is still cond_resched()'s return, on the
+	 * other paths from it (the error branches, a tracepoint's block on a
+	 * patched kernel): resched_return and these together are passed
+	 * once per pass, each the first optimizable instruction of its path
+	 * where there is one (inline_sites.c, resched_sites()).
 	 */
-	INLINE_RESCHED_BLOCK,
+	INLINE_RESCHED_BRANCH,
+	INLINE_RESCHED_BRANCH_LAST = INLINE_RESCHED_BRANCH + INLINE_RESCHED_SITES - 2,
+	/*
+	 * Where the hold ends: before the child's unlock call or right after
+	 * the parent's, where an optimizable instruction is exact; else the
+	 * child's unlock call (child_unlock) itself.
+	 */
+	INLINE_HOLD_END,
+	/*
+	 * Optimizable replacements for retry_jump where the code has them:
+	 * the join of every pass's end before the jne, and the loop's exit
+	 * after it. A pass that reaches the join and begins again without
+	 * the exit is a retry. Not found: retry_jump is probed.
+	 */
+	INLINE_JOIN,
+	INLINE_LOOP_EXIT,
 	INLINE_SITE_COUNT,
 };
 
 struct inline_site {
 	bool found;
 	__u32 off;			/* from the function's first byte */
+	bool optimizable;		/* x86 makes a kprobe here a jump, no int3 */
 	char insn[INLINE_INSN_LEN];	/* the instruction there, AT&T syntax */
 };
 
@@ -71,6 +89,7 @@ struct inline_sites {
 	bool child_lock_returns_pte;	/* __pte_offset_map_lock: NULL if not locked */
 	bool resched_patched_out;	/* static call patched to "return 0" */
 	bool sleeping_locks;		/* rt_spin_lock (PREEMPT_RT): the PTE locks sleep */
+	bool saved_text;		/* recognised in the saved text (inline_orig.h) */
 };
 
 /* "child_locked", ...: the site's name in --probe -v and in errors. */

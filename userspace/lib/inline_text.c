@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "inline_sites.h"
+#include "inline_orig.h"
 #include "inline_text.h"
 #include "kread.h"
 
@@ -151,6 +153,13 @@ const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u
 	return k->sym[found].name;
 }
 
+#if !defined(__x86_64__)
+int inline_text_save(void)
+{
+	return 0;
+}
+#endif
+
 int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_len)
 {
 	struct kread *r = kread_open(why, why_len);
@@ -164,6 +173,93 @@ int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_le
 }
 
 #if defined(__x86_64__)
+/*
+ * The live text holds other sessions' kprobes (an int3, or an optimized
+ * probe's jump, where ptcopy or another tool probed it): recognise the
+ * text a session saved before any of them, if the two differ only under
+ * the kprobes the kernel lists in this function. 0 with the sites, or -1
+ * with why the saved text could not stand in.
+ */
+static int recognise_saved(struct kernel_caps *caps, const struct ksyms *k, const __u8 *live,
+			   __u64 addr, __u64 size, const char *name, char *why, size_t why_len)
+{
+	__u64 probes[64];
+	char boot[40];
+	__u8 *orig;
+	FILE *f;
+	int n, err = -1;
+
+	if (boot_id_read(BOOT_ID, boot)) {
+		snprintf(why, why_len, "no boot id (%s)", BOOT_ID);
+		return -1;
+	}
+	f = fopen(KPROBES_LIST, "r");
+	if (!f) {
+		snprintf(why, why_len, "%s: %s (debugfs tells where the kprobes are)", KPROBES_LIST,
+			 strerror(errno));
+		return -1;
+	}
+	n = kprobes_in(f, addr, addr + size, probes, sizeof(probes) / sizeof(probes[0]));
+	fclose(f);
+	if (n < 0) {
+		snprintf(why, why_len, "%s: not a kprobes list", KPROBES_LIST);
+		return -1;
+	}
+	orig = malloc(size);
+	if (!orig) {
+		snprintf(why, why_len, "out of memory");
+		return -1;
+	}
+	if (!inline_orig_load(INLINE_ORIG_FILE, boot, name, addr, orig, size, why, why_len) &&
+	    !inline_orig_check(live, orig, size, addr, probes, n, why, why_len)) {
+		err = inline_recognise(orig, size, addr, ksyms_at, (void *)k, &caps->inline_sites,
+				       why, why_len);
+		caps->inline_sites.saved_text = !err;
+	}
+	free(orig);
+	return err;
+}
+
+/*
+ * The live text this process recognised without anyone's kprobes in it,
+ * kept until a session attaches the tier (inline_text_save()): only a
+ * session that puts kprobes in the text writes it down, --probe does not.
+ */
+static struct {
+	char name[PROBE_SYM_LEN];
+	__u64 addr;
+	__u8 *code;
+	__u64 size;
+} clean;
+
+static void keep_text(const char *name, __u64 addr, const __u8 *code, __u64 size)
+{
+	free(clean.code);
+	clean.code = malloc(size);
+	if (!clean.code)
+		return;
+	memcpy(clean.code, code, size);
+	snprintf(clean.name, sizeof(clean.name), "%s", name);
+	clean.addr = addr;
+	clean.size = size;
+}
+
+int inline_text_save(void)
+{
+	char boot[40];
+
+	if (!clean.code)
+		return 0;	/* recognised in the saved text: it is there */
+	if (boot_id_read(BOOT_ID, boot)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (mkdir(INLINE_ORIG_DIR, 0755) && errno != EEXIST)
+		return -1;
+	return inline_orig_save(INLINE_ORIG_FILE, boot, clean.name, clean.addr, clean.code,
+				clean.size);
+}
+
 static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const char *func)
 {
 	__u64 addr, size;
@@ -201,10 +297,17 @@ static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const
 	if (!err) {
 		char why[INLINE_WHY_LEN - PROBE_SYM_LEN - 2];
 
+		char saved[INLINE_WHY_LEN / 2];
+
 		err = inline_recognise(code, size, addr, ksyms_at, (void *)k, &caps->inline_sites,
 				       why, sizeof(why));
-		if (err)
-			snprintf(caps->why_inline, sizeof(caps->why_inline), "%.63s: %s", name, why);
+		if (!err)
+			keep_text(name, addr, code, size);
+		else if (recognise_saved(caps, k, code, addr, size, name, saved, sizeof(saved)))
+			snprintf(caps->why_inline, sizeof(caps->why_inline),
+				 "%.63s: %.300s (saved text not used: %.200s)", name, why, saved);
+		else
+			err = 0;
 	}
 	free(code);
 	return err ? -1 : 0;

@@ -40,4 +40,11 @@ int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_le
  */
 void probe_inline(struct kernel_caps *caps);
 
+/*
+ * Save the live text probe_inline() recognised, before this session's
+ * kprobes go into it, so that a later session can recognise it under them
+ * (inline_orig.h). 0, or -1 with errno.
+ */
+int inline_text_save(void);
+
 #endif /* __PTCOPY_INLINE_TEXT_H */

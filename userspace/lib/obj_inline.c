@@ -14,33 +14,38 @@
 #include "tier_obj.h"
 #include "inline.skel.h"
 
-#define INLINE_PROGS	8
+#define INLINE_PROGS	9
+
+/* Each program's sites: up to INLINE_RESCHED_SITES (the resched program's). */
+#define INLINE_ATTACH	INLINE_RESCHED_SITES
 
 struct inline_obj {
 	struct inline_bpf *skel;
-	/* "copy_page_range+0x7af" per program, for --probe's attach points */
+	/* per program: the sites it is attached at, and their links */
+	enum inline_site_kind site[INLINE_PROGS][INLINE_ATTACH];
+	int nsites[INLINE_PROGS];
+	struct bpf_link *link[INLINE_PROGS][INLINE_ATTACH];
+	/* "copy_page_range+0x7af" per program (its first site), for --probe */
 	char target[INLINE_PROGS][PROBE_SYM_LEN + 16];
 };
 
-/* Each kprobe program, its raw_tp twin (tests only) and its site. */
+/* Each kprobe program and its raw_tp twin (tests only). */
 static void progs_of(struct inline_bpf *s, struct bpf_program *kp[INLINE_PROGS],
-		     struct bpf_program *tp[INLINE_PROGS], struct bpf_link **link[INLINE_PROGS],
-		     enum inline_site_kind site[INLINE_PROGS])
+		     struct bpf_program *tp[INLINE_PROGS])
 {
-#define P(i, name, k) do {							\
+#define P(i, name) do {								\
 	kp[i] = s->progs.ptcopy_in_##name;					\
 	tp[i] = s->progs.ptcopy_in_##name##_raw;				\
-	link[i] = &s->links.ptcopy_in_##name;					\
-	site[i] = k;								\
 } while (0)
-	P(0, pass, INLINE_PASS_START);
-	P(1, locked, INLINE_PARENT_LOCKED);
-	P(2, unlock, INLINE_CHILD_UNLOCK);
-	P(3, resched, INLINE_RESCHED_RET);
-	P(4, swap_cont, INLINE_SWAP_CONT_RET);
-	P(5, prealloc, INLINE_PREALLOC_RET);
-	P(6, retry, INLINE_RETRY_JUMP);
-	P(7, resched_block, INLINE_RESCHED_BLOCK);
+	P(0, pass);
+	P(1, locked);
+	P(2, unlock);
+	P(3, resched);
+	P(4, swap_cont);
+	P(5, prealloc);
+	P(6, retry);
+	P(7, join);
+	P(8, exit);
 #undef P
 }
 
@@ -52,6 +57,46 @@ static void progs_of(struct inline_bpf *s, struct bpf_program *kp[INLINE_PROGS],
 static bool has_resched(const struct kernel_caps *c)
 {
 	return tier_resched(c, TIER_INLINE, NULL, 0);
+}
+
+static void add_site(struct inline_obj *o, int prog, const struct inline_sites *s,
+		     enum inline_site_kind k)
+{
+	if (s->site[k].found && o->nsites[prog] < INLINE_ATTACH)
+		o->site[prog][o->nsites[prog]++] = k;
+}
+
+/*
+ * Which program goes where. The hold ends at hold_end; cond_resched()'s
+ * outcome is read at every resched site but the join's, whose program
+ * reads it there itself; the join and the loop's exit replace the jne's
+ * probe where the recogniser found them.
+ */
+static void plan(struct inline_obj *o, const struct kernel_caps *caps)
+{
+	const struct inline_sites *s = &caps->inline_sites;
+	bool join = s->site[INLINE_JOIN].found;
+	int k;
+
+	memset(o->nsites, 0, sizeof(o->nsites));
+	add_site(o, 0, s, INLINE_PASS_START);
+	add_site(o, 1, s, INLINE_PARENT_LOCKED);
+	add_site(o, 2, s, INLINE_HOLD_END);
+	for (k = INLINE_RESCHED_RET; has_resched(caps) && k != INLINE_SITE_COUNT;
+	     k = k == INLINE_RESCHED_RET ? INLINE_RESCHED_BRANCH : k + 1) {
+		if (k > INLINE_RESCHED_BRANCH_LAST)
+			break;
+		if (!join || s->site[k].off != s->site[INLINE_JOIN].off)
+			add_site(o, 3, s, k);
+	}
+	add_site(o, 4, s, INLINE_SWAP_CONT_RET);
+	add_site(o, 5, s, INLINE_PREALLOC_RET);
+	if (join) {
+		add_site(o, 7, s, INLINE_JOIN);
+		add_site(o, 8, s, INLINE_LOOP_EXIT);
+	} else {
+		add_site(o, 6, s, INLINE_RETRY_JUMP);
+	}
 }
 
 static void *inline_open(struct bpf_object **obj, const char *btf_path)
@@ -73,27 +118,26 @@ static int inline_configure(void *skel, const struct ptcopy_config *cfg,
 			    const struct kernel_caps *caps, enum tier t)
 {
 	struct bpf_program *kp[INLINE_PROGS], *tp[INLINE_PROGS];
-	enum inline_site_kind site[INLINE_PROGS];
-	struct bpf_link **link[INLINE_PROGS];
 	struct inline_obj *o = skel;
 	int i;
 
 	(void)t;
 	o->skel->rodata->cfg = *cfg;
-	progs_of(o->skel, kp, tp, link, site);
+	o->skel->rodata->inline_resched = has_resched(caps);
+	progs_of(o->skel, kp, tp);
+	plan(o, caps);
 	for (i = 0; i < INLINE_PROGS; i++) {
-		bool on = caps->inline_sites.site[site[i]].found &&
-			  ((site[i] != INLINE_RESCHED_RET && site[i] != INLINE_RESCHED_BLOCK) ||
-			   has_resched(caps));
+		bool on = o->nsites[i] > 0;
 
 		bpf_program__set_autoload(kp[i], on);
 		/*
 		 * The raw_tp twins exist for BPF_PROG_TEST_RUN, which the
 		 * tests select as for tier 1, by saying tp_btf cannot load.
 		 */
-		bpf_program__set_autoload(tp[i], on && !caps->tp_btf);
-		snprintf(o->target[i], sizeof(o->target[i]), "%s+0x%x", caps->inline_func,
-			 caps->inline_sites.site[site[i]].off);
+		bpf_program__set_autoload(tp[i], !caps->tp_btf);
+		if (on)
+			snprintf(o->target[i], sizeof(o->target[i]), "%s+0x%x", caps->inline_func,
+				 caps->inline_sites.site[o->site[i][0]].off);
 	}
 	return 0;
 }
@@ -108,26 +152,26 @@ static int inline_load(void *skel)
 static int inline_attach(void *skel, const struct kernel_caps *caps, enum tier t)
 {
 	struct bpf_program *kp[INLINE_PROGS], *tp[INLINE_PROGS];
-	enum inline_site_kind site[INLINE_PROGS];
-	struct bpf_link **link[INLINE_PROGS];
 	struct inline_obj *o = skel;
-	int i, err;
+	int i, j, err;
 
 	(void)t;
-	progs_of(o->skel, kp, tp, link, site);
-	for (i = 0; i < INLINE_PROGS; i++) {
-		LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = caps->inline_sites.site[site[i]].off);
+	progs_of(o->skel, kp, tp);
+	for (i = 0; i < INLINE_PROGS; i++)
+		for (j = 0; j < o->nsites[i]; j++) {
+			enum inline_site_kind k = o->site[i][j];
+			LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = caps->inline_sites.site[k].off);
 
-		if (!bpf_program__autoload(kp[i]))
-			continue;
-		*link[i] = bpf_program__attach_kprobe_opts(kp[i], caps->inline_func, &opts);
-		if (!*link[i]) {
-			err = -errno;
-			pr_err("attaching a kprobe at %s (%s) failed: %s", o->target[i],
-			       inline_site_name(site[i]), strerror(-err));
-			return err;
+			o->link[i][j] = bpf_program__attach_kprobe_opts(kp[i], caps->inline_func,
+									&opts);
+			if (!o->link[i][j]) {
+				err = -errno;
+				pr_err("attaching a kprobe at %s+0x%x (%s) failed: %s",
+				       caps->inline_func, caps->inline_sites.site[k].off,
+				       inline_site_name(k), strerror(-err));
+				return err;
+			}
 		}
-	}
 	return 0;
 }
 
@@ -135,16 +179,14 @@ static const char *inline_target(void *skel, const struct bpf_program *p,
 				 const struct kernel_caps *caps, enum tier t)
 {
 	struct bpf_program *kp[INLINE_PROGS], *tp[INLINE_PROGS];
-	enum inline_site_kind site[INLINE_PROGS];
-	struct bpf_link **link[INLINE_PROGS];
 	struct inline_obj *o = skel;
 	int i;
 
 	(void)caps;
 	(void)t;
-	progs_of(o->skel, kp, tp, link, site);
+	progs_of(o->skel, kp, tp);
 	for (i = 0; i < INLINE_PROGS; i++)
-		if (p == kp[i])
+		if (p == kp[i] && o->nsites[i])
 			return o->target[i];
 	return NULL;
 }
@@ -152,7 +194,11 @@ static const char *inline_target(void *skel, const struct bpf_program *p,
 static void inline_destroy(void *skel)
 {
 	struct inline_obj *o = skel;
+	int i, j;
 
+	for (i = 0; i < INLINE_PROGS; i++)
+		for (j = 0; j < o->nsites[i]; j++)
+			bpf_link__destroy(o->link[i][j]);
 	inline_bpf__destroy(o->skel);
 	free(o);
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "inline_orig.h"
+#include "inline_text.h"
 #include "log.h"
 #include "session.h"
 #include "tier_obj.h"
@@ -414,6 +416,14 @@ int session_open(struct session **out, const struct session_opts *o,
 			goto fail;
 		}
 	}
+	/*
+	 * Before any kprobe of this session goes into the text the inline
+	 * tier reads (its own, or --vmas's on copy_page_range): keep it for
+	 * later sessions, which will find the kprobes there.
+	 */
+	if (s->caps.inline_ok && inline_text_save())
+		pr_warn("saving the kernel text for later inline sessions in %s failed: %s",
+			INLINE_ORIG_FILE, strerror(errno));
 	/* The tier's programs first: a window must never close on half a tier. */
 	if (s->ops) {
 		err = s->ops->attach(s->tier_skel, &s->caps, s->tier);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
+#include "inline_orig.h"
 #include "probe_print.h"
 #include "vmas.h"
 
@@ -18,7 +19,8 @@ static const char *sym_or_no(const char *sym)
 
 /*
  * copy_pte_range's pass found in the live text, or why not; -v: each site,
- * as symbol+offset and the instruction there, to check against the source.
+ * as symbol+offset and the instruction there, to check against the source,
+ * and whether a kprobe there would be optimized ([jump]) or trap ([int3]).
  */
 static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 {
@@ -28,16 +30,18 @@ static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 		fprintf(f, "inline sites          no: %s\n", c->why_inline);
 		return;
 	}
-	fprintf(f, "inline sites          %s at 0x%llx%s\n", c->inline_func, c->inline_addr,
-		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "");
+	fprintf(f, "inline sites          %s at 0x%llx%s%s\n", c->inline_func, c->inline_addr,
+		c->inline_sites.resched_patched_out ? " (cond_resched patched to return 0)" : "",
+		c->inline_sites.saved_text ?
+		" (in the text saved in " INLINE_ORIG_FILE ": the live one has kprobes)" : "");
 	if (!verbose)
 		return;
 	for (k = 0; k < INLINE_SITE_COUNT; k++) {
 		const struct inline_site *s = &c->inline_sites.site[k];
 
 		if (s->found)
-			fprintf(f, "inline site           %-17s %s+0x%x %s\n", inline_site_name(k),
-				c->inline_func, s->off, s->insn);
+			fprintf(f, "inline site           %-17s %s+0x%x %s %s\n", inline_site_name(k),
+				c->inline_func, s->off, s->optimizable ? "[jump]" : "[int3]", s->insn);
 	}
 }
 
@@ -195,6 +199,7 @@ static struct json_object *json_inline(const struct kernel_caps *c)
 	json_object_object_add(o, "addr", c->inline_ok ? json_object_new_uint64(c->inline_addr) : NULL);
 	json_object_object_add(o, "resched_patched_out",
 			       json_object_new_boolean(c->inline_sites.resched_patched_out));
+	json_object_object_add(o, "saved_text", json_object_new_boolean(c->inline_sites.saved_text));
 	json_object_object_add(o, "why", c->inline_ok ? NULL : json_object_new_string(c->why_inline));
 	if (c->inline_ok) {
 		sites = json_object_new_object();
@@ -207,6 +212,7 @@ static struct json_object *json_inline(const struct kernel_caps *c)
 			x = json_object_new_object();
 			json_object_object_add(x, "offset", json_object_new_uint64(s->off));
 			json_object_object_add(x, "insn", json_object_new_string(s->insn));
+			json_object_object_add(x, "optimizable", json_object_new_boolean(s->optimizable));
 			json_object_object_add(sites, inline_site_name(k), x);
 		}
 	}

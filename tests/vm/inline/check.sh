@@ -16,7 +16,12 @@
 #   - ptcopy chooses the inline tier by itself, and run during the same
 #     forks as the tracefs kprobes, its per-fork passes, retries,
 #     lock-breaks and cond_resched calls equal the trace's exactly, its hold
-#     sum is at most the fork's copy_page_range time (guest/30-tier.sh).
+#     sum is at most the fork's copy_page_range time (guest/30-tier.sh);
+#   - the kprobes ptcopy registers are optimized (jumps) where the
+#     recogniser says they will be, which on these kernels is every site a
+#     pass passes (guest/25-kprobes.sh);
+#   - a second session beside the first recognises the text the first saved
+#     (the live one holds the first one's kprobes) and counts the same.
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
 # a regexp on `uname -r`, default "-rt-").
@@ -148,6 +153,62 @@ elif [ -d "$out/tier" ]; then
 	[ "${hr:-0}" -gt 0 ] || fail "tier hog: no lock-break retry in ptcopy's summary"
 else
 	fail "tier: no output of guest/30-tier.sh"
+fi
+
+# The kernel's list of kprobes while ptcopy alone ran (guest/25-kprobes.sh):
+# every site the tier probes is registered, each the recogniser marked
+# [jump] is [OPTIMIZED], and on these kernels every site a pass passes is
+# one (an int3 trap per pass is what made the tier cost 7-9% per fork);
+# nothing is left registered after ptcopy exits.
+check_kprobes() {
+	local d=$out/kprobes name at mark line per_pass probed n=0
+	[ -f "$d/list.txt" ] || { fail "kprobes: no list (guest/25-kprobes.sh)"; return; }
+	[ "$(cat "$d/ptcopy.rc")" = 0 ] || fail "kprobes: ptcopy exited $(cat "$d/ptcopy.rc")"
+	[ "$(cat "$d/optimization.txt")" = 1 ] || fail "kprobes: debug.kprobes-optimization is $(cat "$d/optimization.txt")"
+	probed=" pass_start parent_locked hold_end resched_return resched_branch0 resched_branch1"
+	probed="$probed resched_branch2 resched_branch3 join loop_exit swap_cont_return prealloc_return "
+	per_pass=" pass_start parent_locked hold_end resched_return join "
+	grep -q '^inline site  *join ' "$d/probe.txt" || { probed="$probed retry_jump "; per_pass="$per_pass retry_jump "; }
+	while read -r _ _ name at mark _; do
+		case $probed in *" $name "*) ;; *) continue ;; esac
+		n=$((n + 1))
+		line=$(awk -v a="$at" '$3 == a' "$d/list.txt")
+		[ -n "$line" ] || { fail "kprobes: $name ($at) not in the kernel's list"; continue; }
+		if [ "$mark" = "[jump]" ]; then
+			echo "$line" | grep -q '\[OPTIMIZED\]' ||
+				fail "kprobes: $name ($at) marked [jump] but the kernel has it as: $line"
+		else
+			case $per_pass in *" $name "*)
+				fail "kprobes: $name ($at), passed once per pass, is an int3 site" ;;
+			esac
+		fi
+		observed "kprobes: $name $at $mark -> $(echo "$line" | awk '{ $1 = ""; $2 = ""; $3 = ""; print }' | tr -s ' ')"
+	done < <(grep '^inline site ' "$d/probe.txt")
+	[ $n -ge 6 ] || fail "kprobes: only $n probed sites in probe.txt"
+	if grep -q "$(awk '$1 == "inline" && $2 == "site" { split($4, f, "+"); print f[1] "+"; exit }' "$d/probe.txt")" \
+		"$d/list-detached.txt"; then
+		fail "kprobes: still registered after ptcopy exited: $(grep -c . "$d/list-detached.txt") lines"
+	fi
+}
+# The second session (guest/25-kprobes.sh): it found the first one's
+# kprobes in the live text, recognised the saved text instead, chose the
+# inline tier, and counted the same forks as the first, pass for pass.
+check_second() {
+	local d=$out/kprobes a b
+	grep -q '^inline sites .*(in the text saved in /run/ptcopy/inline-text' "$d/probe2.txt" ||
+		{ fail "second session: not recognised in the saved text: $(grep '^inline sites' "$d/probe2.txt")"; return; }
+	[ "$(cat "$d/ptcopy2.rc")" = 0 ] || fail "second session: ptcopy exited $(cat "$d/ptcopy2.rc")"
+	[ "$(jq -r 'select(.type == "summary") | .tier' "$d/ptcopy2.json" | tail -n 1)" = inline ] ||
+		fail "second session: not on tier inline"
+	a=$(jq -s -c '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | map([.passes, .retries, .lock_breaks, .resched_calls])' "$d/ptcopy.json")
+	b=$(jq -s -c '[.[] | select(.type == "fork")] | sort_by(.ts_ns) | map([.passes, .retries, .lock_breaks, .resched_calls])' "$d/ptcopy2.json")
+	[ "$a" != "[]" ] || fail "second session: the first saw no fork"
+	[ "$a" = "$b" ] || fail "second session: forks [passes,retries,lock_breaks,resched] $b, the first's $a"
+	observed "second session: $(grep '^inline sites' "$d/probe2.txt" | tr -s ' '); forks $b (first: $a)"
+}
+if [ "$verdict" = available ]; then
+	check_kprobes
+	check_second
 fi
 
 for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do

@@ -1,0 +1,36 @@
+# Which of the inline tier's kprobes the kernel optimized (a jump, no int3
+# trap): ptcopy alone (no tracefs kprobes near its sites), attached by
+# itself; the kernel's list of kprobes (debugfs) read while it runs, after
+# the optimizer had time to run (it batches optimizations, a few jiffies
+# after registration). Then a second session beside it, which finds the
+# first one's kprobes in the live text and recognises the text the first
+# saved under /run (lib/inline_orig.c); both trace the same forks.
+# check.sh holds each site `ptcopy --probe -v` marked [jump] to [OPTIMIZED]
+# and the two sessions' counts to each other.
+. $TESTS/lib/guest.sh
+mkdir -p $OUT/kprobes /run && cd $OUT/kprobes || exit 1
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+L=/sys/kernel/debug/kprobes/list
+[ -r $L ] || { echo "no $L"; exit 1; }
+cat /proc/sys/debug/kprobes-optimization > optimization.txt
+rm -f /run/ptcopy/inline-text
+ptcopy --probe -v > probe.txt 2>&1
+ptcopy -j --forks --comm ptfork > ptcopy.json 2> ptcopy.err &
+pt=$!
+wait_for ptcopy.err 'Tracing fork page-table copies' $pt || exit 1
+sleep 1
+cat $L > list.txt
+ptcopy --probe -v > probe2.txt 2>&1
+ptcopy -j --forks --comm ptfork > ptcopy2.json 2> ptcopy2.err &
+pt2=$!
+wait_for ptcopy2.err 'Tracing fork page-table copies' $pt2 || exit 1
+sleep 1
+cat $L > list-two.txt
+ptfork --size 64 --forks 2 > workload.out
+kill -INT $pt2
+wait $pt2
+echo $? > ptcopy2.rc
+kill -INT $pt
+wait $pt
+echo $? > ptcopy.rc
+cat $L > list-detached.txt
