@@ -8,7 +8,7 @@ $(OUTPUT)/hotpath: scripts/bench/hotpath.c
 
 .PHONY: bench
 bench: deps-test
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/hotpath $(OUTPUT)/handler-cost
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/hotpath $(OUTPUT)/handler-cost $(OUTPUT)/render-cost
 	$(Q)BUILD=$(OUTPUT) scripts/bench/bench.sh $(BENCH_ARGS)
 
 # Per-event cost of the frame's hot handlers (BPF_PROG_TEST_RUN + bpf_stats)
@@ -44,3 +44,16 @@ bench-vm:
 	done; \
 	scripts/bench/patch-cost.sh -k $(or $(BENCH_PATCH_KERNEL),6.1) \
 		-r $(or $(BENCH_VM_ROUNDS),10) || rc=1; exit $$rc
+
+# What one scrape's exposition costs to build (metrics_render, no HTTP)
+all: $(OUTPUT)/render-cost
+
+$(OUTPUT)/render-cost: $(OUTPUT)/obj/bench/render-cost.o \
+		$(filter-out %/main.o,$(EXPORTER_OBJS)) $(OUTPUT)/libptcopy.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_EXPORTER) -o $@
+
+$(OUTPUT)/obj/bench/render-cost.o: scripts/bench/render-cost.c $(OUTPUT)/gen/client_model.pb-c.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -I userspace/exporter -c $< -o $@

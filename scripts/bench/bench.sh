@@ -258,6 +258,40 @@ else
 	echo "per-handler cost: $build/handler-cost missing (make bench builds it)"
 fi
 
+# The exporter's own cost: building one scrape's exposition (render-cost,
+# no HTTP), then scrapes over loopback with 128 comm label values (wrk, one
+# connection back to back, as a scraper) and its memory after them.
+if [ -x "$build/render-cost" ]; then
+	if [ "$smoke" -eq 1 ]; then rc_runs=200; else rc_runs=2000; fi
+	"$build/render-cost" "$rc_runs" > "$work/render"
+	cat "$work/render"
+else
+	echo "render-cost: $build/render-cost missing (make bench builds it)"
+fi
+if [ "$smoke" -eq 1 ]; then wrk_s=1; else wrk_s=5; fi
+start_tracer exporter
+for i in $(seq -f '%03g' 1 128); do
+	# a subshell renames itself, then forks /bin/true: one comm value each
+	# (the command after it keeps bash from exec'ing the last command)
+	(printf 'ptb%s' "$i" > /proc/self/comm && /bin/true; rc=$?; exit $rc)
+done
+curl -sf "http://127.0.0.1:$port/metrics" > "$work/scrape.prom"
+echo "exporter scrapes ($(grep -c '^ptcopy_forks_total{comm=' "$work/scrape.prom") comm values, wrk -t1 -c1 -d${wrk_s}s): format scrapes/s p50 p99"
+scrape_bench() {	# scrape_bench NAME ACCEPT
+	local out
+	out=$(wrk -t1 -c1 -d"${wrk_s}s" --latency -H "Accept: $2" -H 'Accept-Encoding: gzip' \
+		"http://127.0.0.1:$port/metrics")
+	echo "$out" | grep -q 'Non-2xx' && { echo "bench: wrk $1: non-2xx responses" >&2; exit 1; }
+	echo "$out" | awk -v n="$1" '/Requests\/sec/ { r = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+		END { print n, r, p50, p99 }' | tee -a "$work/scrapes"
+}
+scrape_bench text+gzip 'text/plain;version=0.0.4'
+scrape_bench openmetrics+gzip 'application/openmetrics-text;version=1.0.0'
+scrape_bench protobuf+gzip 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+grep -E '^(VmRSS|VmHWM):' "/proc/$tracer_pid/status" > "$work/rss"
+awk '{ printf "exporter %s %.1f MiB\n", $1, $2 / 1024 }' "$work/rss"
+stop_tracer
+
 echo "targets (issue 9):"
 for t in ptcopy exporter; do
 	[ -e "$work/$t.getpid.rmed" ] || continue
@@ -281,5 +315,18 @@ for t in ptcopy exporter; do
 		done < "$work/$t.progs"
 	fi
 done
+if [ -s "$work/render" ]; then
+	while read -r f p99; do
+		target "exporter render p99 <= 1 ms at 128 label values ($f)" \
+			"$(awk -v p="$p99" 'BEGIN { print (p <= 1) }')" "$p99 ms"
+	done < <(awk '$1 ~ /^(text|openmetrics|protobuf)$/ { print $1, $4 }' "$work/render")
+fi
+while read -r f r p50 p99; do
+	target "exporter >= 2000 scrapes/s ($f)" "$(awk -v r="$r" 'BEGIN { print (r >= 2000) }')" \
+		"$r/s, p50 $p50, p99 $p99"
+done < "$work/scrapes"
+hwm=$(awk '$1 == "VmHWM:" { print $2 }' "$work/rss")
+target "exporter RSS <= 16 MiB (VmHWM)" "$(awk -v k="$hwm" 'BEGIN { print (k <= 16384) }')" \
+	"$(awk -v k="$hwm" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
 # MISS is a finding, not a failure of the run: the exit status says the run worked.
 echo "targets missed: $missed"

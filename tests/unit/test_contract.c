@@ -419,7 +419,7 @@ static char *render_all(void)
 
 	assert_non_null(m);
 	strcpy(l.label.comm, "redis");
-	expo_init(&e, EXPO_TEXT);
+	expo_init(&e, EXPO_TEXT, 0);
 	assert_int_equal(metrics_render(m, &snap, &prog, 1, &e), 0);
 	out = expo_take(&e, &len);
 	assert_non_null(out);

@@ -122,7 +122,7 @@ static char *render(const struct snapshot *snap, __u32 have, enum ptcopy_label_m
 	char *out;
 
 	assert_non_null(m);
-	expo_init(&e, format);
+	expo_init(&e, format, 0);
 	assert_int_equal(metrics_render(m, snap, progs, 2, &e), 0);
 	out = expo_take(&e, &len);
 	assert_non_null(out);
@@ -518,7 +518,7 @@ static void test_label_escaping(void **state)
 	assert_string_equal(ls.series[0].value,
 			    "a\"b\\c\nd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd");
 
-	expo_init(&e, EXPO_TEXT);
+	expo_init(&e, EXPO_TEXT, 0);
 	expo_family(&e, &f);
 	label.value = ls.series[0].value;
 	expo_value(&e, &f, &label, 1, 1);
@@ -530,7 +530,7 @@ static void test_label_escaping(void **state)
 	free(out);
 
 	/* OpenMetrics also escapes the quote in HELP. */
-	expo_init(&e, EXPO_OPENMETRICS);
+	expo_init(&e, EXPO_OPENMETRICS, 0);
 	expo_family(&e, &f);
 	out = expo_take(&e, &len);
 	assert_string_equal(out, "# TYPE x counter\n# HELP x a \\\\ \\\"b\\\"\\nc\n");

@@ -38,7 +38,7 @@ static char *render(struct metrics *m, const struct snapshot *snap)
 	size_t len;
 	char *out;
 
-	expo_init(&e, EXPO_TEXT);
+	expo_init(&e, EXPO_TEXT, 0);
 	assert_int_equal(metrics_render(m, snap, NULL, 0, &e), 0);
 	out = expo_take(&e, &len);
 	assert_non_null(out);

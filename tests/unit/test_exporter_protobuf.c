@@ -85,7 +85,7 @@ static void scrape(void (*render)(struct expo *e), struct decoded *d)
 	char *body;
 	size_t len;
 
-	expo_init(&e, EXPO_PROTOBUF);
+	expo_init(&e, EXPO_PROTOBUF, 0);
 	render(&e);
 	expo_end(&e);
 	body = expo_take(&e, &len);

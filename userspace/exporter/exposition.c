@@ -47,10 +47,14 @@ static size_t u64_str(__u64 v, char *buf)
 	return n;
 }
 
-void expo_init(struct expo *e, enum expo_format format)
+static bool expo_buf_grow(struct expo_buf *b, size_t n);
+
+void expo_init(struct expo *e, enum expo_format format, size_t size_hint)
 {
 	memset(e, 0, sizeof(*e));
 	e->format = format;
+	if (size_hint)
+		expo_buf_grow(&e->buf, size_hint);
 }
 
 void expo_release(struct expo *e)
@@ -80,15 +84,13 @@ char *expo_take(struct expo *e, size_t *len)
 	return data;
 }
 
-static bool expo_buf_reserve(struct expo_buf *b, size_t n)
+static bool expo_buf_grow(struct expo_buf *b, size_t n)
 {
 	size_t cap;
 	char *d;
 
 	if (b->oom)
 		return false;
-	if (b->len + n + 1 <= b->cap)
-		return true;
 	cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + n + 1)
 		cap *= 2;
@@ -100,6 +102,12 @@ static bool expo_buf_reserve(struct expo_buf *b, size_t n)
 	b->data = d;
 	b->cap = cap;
 	return true;
+}
+
+/* The common case, room left, without a call: appends are most of a render. */
+static inline bool expo_buf_reserve(struct expo_buf *b, size_t n)
+{
+	return (!b->oom && b->len + n + 1 <= b->cap) || expo_buf_grow(b, n);
 }
 
 void expo_buf_append(struct expo_buf *b, const char *s, size_t n)

@@ -28,6 +28,7 @@ enum expo_format {
 	EXPO_TEXT = 0,			/* text/plain; version=0.0.4 */
 	EXPO_OPENMETRICS,		/* application/openmetrics-text; version=1.0.0 */
 	EXPO_PROTOBUF,			/* delimited io.prometheus.client.MetricFamily */
+	EXPO_FORMATS
 };
 
 enum expo_type {
@@ -69,7 +70,11 @@ struct expo {
 	struct expo_pb *pb;		/* EXPO_PROTOBUF: the family being built */
 };
 
-void expo_init(struct expo *e, enum expo_format format);
+/*
+ * size_hint: the bytes to allocate up front (0: grow from 4 KiB); the last
+ * scrape's size spares a render the reallocations and copies of growing.
+ */
+void expo_init(struct expo *e, enum expo_format format, size_t size_hint);
 /* Frees the buffers; not needed after expo_take(). */
 void expo_release(struct expo *e);
 /* The finished exposition, now the caller's to free(); NULL after an append failed. */

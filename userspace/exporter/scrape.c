@@ -53,12 +53,15 @@ static int scrape_locked(struct scraper *sc, enum expo_format format, char **bod
 			goto out;
 		}
 	}
-	expo_init(&e, format);
+	/* the last size of this format and some room: one allocation, no copies */
+	expo_init(&e, format, sc->last_len[format] + sc->last_len[format] / 8);
 	err = metrics_render(sc->metrics, &snap, sc->prog_stats, nstats, &e);
 	if (!err) {
 		*body = expo_take(&e, len);
 		if (!*body)
 			err = -ENOMEM;
+		else
+			sc->last_len[format] = *len;
 	} else {
 		expo_release(&e);
 	}

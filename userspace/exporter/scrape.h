@@ -22,6 +22,7 @@ struct scraper {
 	const struct prog_info *progs;
 	size_t nprogs;
 	struct prog_stat *prog_stats;	/* NULL: BPF statistics not enabled */
+	size_t last_len[EXPO_FORMATS];	/* the last exposition of each format */
 };
 
 int scraper_init(struct scraper *sc, struct session *s, struct metrics *m, bool prog_stats);
