@@ -13,6 +13,7 @@
  * what), 2 usage error.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -189,6 +190,12 @@ static int run(struct exporter *x)
 	ret = open_session(x);
 	if (ret)
 		return ret;
+	/*
+	 * Loading parsed the kernel's BTF (megabytes) and freed it again:
+	 * give those pages back, or they stay resident for the exporter's
+	 * lifetime (docs/PERFORMANCE.md, "The exporter's own cost").
+	 */
+	malloc_trim(0);
 	enable_prog_stats(x);
 	ret = make_metrics(x);
 	if (ret) {
