@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 #include "args.h"
 #include "frame.h"
+#include "ksyms.h"
 
 static const char *const names[FRAME_COUNT] = {
 	[FRAME_AUTO] = "auto",
@@ -41,28 +42,7 @@ enum frame frame_from_name(const char *name, char *err, size_t errlen)
 	return f < 0 ? FRAME_COUNT : f;
 }
 
-/* Marks in sym[] the names of want[] (NULL-terminated) that kallsyms has. */
-static void kallsyms_have(const char *const *want, bool *sym)
-{
-	char line[512], name[256], type;
-	unsigned long long addr;
-	FILE *f = fopen("/proc/kallsyms", "r");
-	int i;
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 ||
-		    (type != 't' && type != 'T'))
-			continue;
-		for (i = 0; want[i]; i++)
-			if (!sym[i] && !strcmp(name, want[i]))
-				sym[i] = true;
-	}
-	fclose(f);
-}
-
-void frame_probe(struct kernel_caps *caps, const struct btf *btf)
+void frame_probe(struct kernel_caps *caps, const struct btf *btf, const struct ksyms *k)
 {
 	const char *want[NFNS + 1];
 	bool sym[NFNS + 1] = { false };
@@ -78,7 +58,9 @@ void frame_probe(struct kernel_caps *caps, const struct btf *btf)
 		want[n++] = frame_fns[i];
 	want[n++] = FAIL_FN;
 	want[n] = NULL;
-	kallsyms_have(want, sym);
+	/* fentry attaches to the function of that exact name */
+	for (i = 0; k && want[i]; i++)
+		sym[i] = ksyms_text_exact(k, want[i]);
 	for (i = 0; frame_fns[i]; i++) {
 		if (btf__find_by_name_kind(btf, frame_fns[i], BTF_KIND_FUNC) <= 0) {
 			snprintf(caps->why_frame_fns, PROBE_NOTE_LEN, "%s not in the kernel's BTF",

@@ -25,8 +25,9 @@ const char *frame_name(enum frame f);
 enum frame frame_from_name(const char *name, char *err, size_t errlen);
 
 struct btf;
+struct ksyms;
 /* Fill caps->frame_fns, frame_fail_fn and why_frame_fns from BTF and kallsyms. */
-void frame_probe(struct kernel_caps *caps, const struct btf *btf);
+void frame_probe(struct kernel_caps *caps, const struct btf *btf, const struct ksyms *k);
 
 /*
  * The frame to use: forced if not FRAME_AUTO (FRAME_COUNT and why if it

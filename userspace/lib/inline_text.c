@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Kallsyms and the live text for the inline tier. The code is read through
+ * The live text for the inline tier, and where its pass is (lib/ksyms.h). The code is read through
  * a BPF program rather than /proc/kcore: see bpf/kread.bpf.c.
  */
 #include <errno.h>
@@ -22,136 +22,6 @@
 
 /* Longer than any copy_page_range seen (6.12: 6.4 KiB): not a guess of ours. */
 #define INLINE_MAX_TEXT	(64 * 1024)
-
-struct ksym {
-	__u64 addr;
-	char *name;
-};
-
-struct ksyms {
-	struct ksym *sym;
-	size_t n;
-	bool hidden;		/* every address 0: kallsyms hides them from us */
-};
-
-static int cmp_ksym(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-void ksyms_free(struct ksyms *k)
-{
-	size_t i;
-
-	if (!k)
-		return;
-	for (i = 0; i < k->n; i++)
-		free(k->sym[i].name);
-	free(k->sym);
-	free(k);
-}
-
-struct ksyms *ksyms_read(FILE *f)
-{
-	struct ksyms *k = calloc(1, sizeof(*k));
-	char line[512], name[256], type;
-	unsigned long long addr;
-	size_t cap = 0;
-
-	if (!k)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
-			continue;
-		if (type != 't' && type != 'T')
-			continue;
-		if (k->n == cap) {
-			struct ksym *s;
-
-			cap = cap ? 2 * cap : 4096;
-			s = realloc(k->sym, cap * sizeof(*s));
-			if (!s)
-				goto nomem;
-			k->sym = s;
-		}
-		k->sym[k->n].addr = addr;
-		k->sym[k->n].name = strdup(name);
-		if (!k->sym[k->n].name)
-			goto nomem;
-		k->n++;
-	}
-	qsort(k->sym, k->n, sizeof(*k->sym), cmp_ksym);
-	/* sorted: the last address is the highest */
-	k->hidden = k->n && !k->sym[k->n - 1].addr;
-	return k;
-nomem:
-	ksyms_free(k);
-	errno = ENOMEM;
-	return NULL;
-}
-
-/* The first symbol at or after addr. */
-static size_t lower_bound(const struct ksyms *k, __u64 addr)
-{
-	size_t lo = 0, hi = k->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->sym[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-bool ksyms_hidden(const struct ksyms *k)
-{
-	return k->hidden;
-}
-
-const char *ksyms_at(void *ctx, __u64 addr)
-{
-	const struct ksyms *k = ctx;
-	size_t i = lower_bound(k, addr);
-
-	return i < k->n && k->sym[i].addr == addr ? k->sym[i].name : NULL;
-}
-
-const char *ksyms_func(const struct ksyms *k, const char *name, __u64 *addr, __u64 *size)
-{
-	size_t i, j, found = k->n, n = strlen(name);
-
-	for (i = 0; i < k->n; i++) {
-		const char *s = k->sym[i].name;
-
-		if (strncmp(s, name, n) || (s[n] != '\0' && s[n] != '.'))
-			continue;
-		/* two functions of that name (clones, statics): which one? */
-		if (found != k->n && k->sym[found].addr != k->sym[i].addr) {
-			errno = EEXIST;
-			return NULL;
-		}
-		if (found == k->n)
-			found = i;
-	}
-	errno = ENOENT;
-	if (found == k->n)
-		return NULL;
-	/* the size: up to the next symbol at another address */
-	for (j = found + 1; j < k->n && k->sym[j].addr == k->sym[found].addr; j++)
-		;
-	if (j == k->n)
-		return NULL;
-	*addr = k->sym[found].addr;
-	*size = k->sym[j].addr - k->sym[found].addr;
-	return k->sym[found].name;
-}
 
 #if !defined(__x86_64__)
 int inline_text_save(void)
@@ -351,23 +221,12 @@ static int sysctl_int(const char *path)
 }
 #endif
 
-void probe_inline(struct kernel_caps *caps)
+void probe_inline(struct kernel_caps *caps, const struct ksyms *k)
 {
-	struct ksyms *k;
-	FILE *f;
 	int err;
 
-	f = fopen("/proc/kallsyms", "r");
-	if (!f) {
-		snprintf(caps->why_inline, sizeof(caps->why_inline), "/proc/kallsyms: %s",
-			 strerror(errno));
-		return;
-	}
-	k = ksyms_read(f);
-	fclose(f);
 	if (!k) {
-		snprintf(caps->why_inline, sizeof(caps->why_inline), "reading /proc/kallsyms: %s",
-			 strerror(errno));
+		snprintf(caps->why_inline, sizeof(caps->why_inline), "%s", caps->why_ksyms);
 		return;
 	}
 #if defined(__x86_64__)
@@ -381,7 +240,6 @@ void probe_inline(struct kernel_caps *caps)
 			 "/proc/kallsyms hides kernel addresses from this process: needs CAP_SYSLOG (kptr_restrict %d, perf_event_paranoid %d)",
 			 sysctl_int("/proc/sys/kernel/kptr_restrict"),
 			 sysctl_int("/proc/sys/kernel/perf_event_paranoid"));
-		ksyms_free(k);
 		return;
 	}
 	/* copy_pte_range where it is a function, else the function it is inlined in */
@@ -395,5 +253,4 @@ void probe_inline(struct kernel_caps *caps)
 	err = refuse_arch(caps, k);
 #endif
 	caps->inline_ok = !err;
-	ksyms_free(k);
 }

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "inline_text.h"
+#include "ksyms.h"
 #include "kernel_enums.h"
 #include "kread.h"
 #include "log.h"
@@ -235,15 +236,7 @@ static void probe_kprobe(struct kernel_caps *caps)
 			 "no kprobe PMU (kernel built without CONFIG_KPROBES?)");
 }
 
-/* "name" or a compiler clone of it ("name.isra.0", "name.constprop.0"). */
-static bool sym_matches(const char *sym, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(sym, name, n) && (sym[n] == '\0' || sym[n] == '.');
-}
-
-static void probe_symbols(struct kernel_caps *caps)
+static void probe_symbols(struct kernel_caps *caps, const struct ksyms *k)
 {
 	struct {
 		const char *name;
@@ -255,24 +248,17 @@ static void probe_symbols(struct kernel_caps *caps)
 		{ "__cond_resched", caps->sym_cond_resched },
 		{ "copy_huge_pmd", caps->sym_copy_huge_pmd },
 	};
-	char line[512], sym[256], type;
-	unsigned long long addr;
 	size_t i;
-	FILE *f;
 
-	f = fopen("/proc/kallsyms", "r");
-	if (!f)
+	if (!k)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
-			continue;
-		if ((type != 't' && type != 'T') || strlen(sym) >= PROBE_SYM_LEN)
-			continue;
-		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-			if (!want[i].out[0] && sym_matches(sym, want[i].name))
-				memcpy(want[i].out, sym, strlen(sym) + 1);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		/* the name, or a compiler clone of it (name.isra.0) */
+		const char *sym = ksyms_text_named(k, want[i].name);
+
+		if (sym && strlen(sym) < PROBE_SYM_LEN)
+			memcpy(want[i].out, sym, strlen(sym) + 1);
 	}
-	fclose(f);
 }
 
 static void probe_events(struct kernel_caps *caps, const struct btf *btf)
@@ -414,34 +400,20 @@ static const char *const ksym_names[KSYMS] = {
 	[KSYM_MODE] = "preempt_dynamic_mode",
 };
 
-struct ksyms {
+struct preempt_syms {
 	bool found[KSYMS];
-	unsigned long long addr[KSYMS];	/* 0 when kallsyms hides addresses */
+	__u64 addr[KSYMS];		/* 0 when kallsyms hides addresses */
 };
 
-static void read_ksyms(struct ksyms *k)
+static void read_ksyms(struct preempt_syms *k, const struct ksyms *syms)
 {
-	char line[512], sym[256], type;
-	unsigned long long addr;
-	FILE *f;
 	int i;
 
 	memset(k, 0, sizeof(*k));
-	f = fopen("/proc/kallsyms", "r");
-	if (!f)
+	if (!syms)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		/* module symbols ("[mod]") follow the name: not ours */
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 || strchr(line, '['))
-			continue;
-		for (i = 0; i < KSYMS; i++) {
-			if (!k->found[i] && !strcmp(sym, ksym_names[i])) {
-				k->found[i] = true;
-				k->addr[i] = addr;
-			}
-		}
-	}
-	fclose(f);
+	for (i = 0; i < KSYMS; i++)
+		k->found[i] = ksyms_addr(syms, ksym_names[i], &k->addr[i]);
 }
 
 /* kernel words the preemption probe reads */
@@ -473,7 +445,7 @@ static int kread_words(const __u64 *addr, __u64 *word, int *err, char *why, size
  * might_resched(): *known false if it cannot be told, else *calls whether it
  * is __cond_resched. slot: the KSYM_SCK_*, KSYM_SCT_* or KSYM_SK_* read.
  */
-static void resolve_target(const struct ksyms *k, int slot, __u64 word, __u64 addr,
+static void resolve_target(const struct preempt_syms *k, int slot, __u64 word, __u64 addr,
 			   bool *known, bool *calls)
 {
 	*known = true;
@@ -516,14 +488,15 @@ static void resolve_target(const struct ksyms *k, int slot, __u64 word, __u64 ad
  * preempt_dynamic_mode variable only names the mode, and the debugfs file
  * that shows it needs debugfs mounted (and readable: lockdown refuses it).
  */
-static void probe_preempt(struct kernel_caps *caps, const struct btf *btf)
+static void probe_preempt(struct kernel_caps *caps, const struct btf *btf,
+			  const struct ksyms *syms)
 {
 	struct preempt_obs o = {};
 	__u64 addr[PROBE_KREAD_MAX] = {}, word[PROBE_KREAD_MAX] = {};
 	int err[PROBE_KREAD_MAX] = {}, cond = -1, might = -1, i;
-	struct ksyms k;
+	struct preempt_syms k;
 
-	read_ksyms(&k);
+	read_ksyms(&k, syms);
 	o.rt = btf && btf_preempt_rt(btf);
 	o.cond_resched_fn = k.found[KSYM_COND_RESCHED];
 	o.dynamic = k.found[KSYM_SCK_COND] || k.found[KSYM_SCT_COND] || k.found[KSYM_SK_COND];
@@ -609,11 +582,17 @@ void preempt_decide(struct kernel_caps *c, const struct preempt_obs *o)
 
 void probe_kernel(struct kernel_caps *caps)
 {
+	struct ksyms *ksyms;
 	struct btf *btf;
 
 	memset(caps, 0, sizeof(*caps));
 	probe_privileges(caps);
 	probe_tracefs(caps);
+	/* one read for every probe below: the file is most of their cost */
+	ksyms = ksyms_load();
+	if (!ksyms)
+		snprintf(caps->why_ksyms, PROBE_NOTE_LEN, "reading /proc/kallsyms: %s",
+			 strerror(errno));
 
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
@@ -635,7 +614,7 @@ void probe_kernel(struct kernel_caps *caps)
 			btf__find_by_name_kind(btf, "add_swap_count_continuation", BTF_KIND_FUNC) > 0;
 	}
 	probe_events(caps, btf);
-	probe_symbols(caps);
+	probe_symbols(caps, ksyms);
 	/*
 	 * fentry attaches by BTF name to the symbol of that exact name: an
 	 * inlined function, or only a compiler clone (copy_pte_range.isra.0),
@@ -655,12 +634,13 @@ void probe_kernel(struct kernel_caps *caps)
 	} else {
 		snprintf(caps->why_fentry, PROBE_NOTE_LEN, "no kernel BTF");
 	}
-	frame_probe(caps, btf);
+	frame_probe(caps, btf, ksyms);
 	probe_kprobe(caps);
-	probe_preempt(caps, btf);
+	probe_preempt(caps, btf, ksyms);
 	if (caps->privileged)
-		probe_inline(caps);
+		probe_inline(caps, ksyms);
 	else
 		snprintf(caps->why_inline, sizeof(caps->why_inline), "not privileged");
+	ksyms_free(ksyms);
 	btf__free(btf);
 }

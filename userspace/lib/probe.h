@@ -57,6 +57,7 @@ struct kernel_caps {
 	/* why a capability is missing, for --probe and error messages */
 	char why_privileged[PROBE_NOTE_LEN];
 	char why_btf[PROBE_NOTE_LEN];
+	char why_ksyms[PROBE_NOTE_LEN];	/* /proc/kallsyms could not be read */
 	char why_tracefs[PROBE_NOTE_LEN];
 	char why_fentry[PROBE_NOTE_LEN];
 	char why_kprobe[PROBE_NOTE_LEN];
