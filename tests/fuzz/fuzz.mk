@@ -20,10 +20,11 @@ FUZZ_TARGETS := webconfig exporter_flags ptcopy_options negotiate mountinfo cgro
 FUZZ_SRCS_webconfig := userspace/exporter/webconfig.c
 FUZZ_LIBS_webconfig := -lyaml -lcrypt
 FUZZ_SRCS_exporter_flags := userspace/exporter/flags.c userspace/exporter/listen.c \
-	userspace/lib/args.c userspace/lib/log.c userspace/lib/tier.c userspace/lib/frame.c
+	userspace/lib/args.c userspace/lib/log.c userspace/lib/tier.c userspace/lib/frame.c \
+	userspace/lib/ksyms.c
 FUZZ_LIBS_exporter_flags := $(LIBS_BPF)
 FUZZ_SRCS_ptcopy_options := userspace/ptcopy/options.c userspace/lib/args.c \
-	userspace/lib/log.c userspace/lib/tier.c userspace/lib/frame.c
+	userspace/lib/log.c userspace/lib/tier.c userspace/lib/frame.c userspace/lib/ksyms.c
 FUZZ_LIBS_ptcopy_options := $(LIBS_BPF)
 FUZZ_SRCS_negotiate := userspace/exporter/negotiate.c
 FUZZ_SRCS_mountinfo := userspace/exporter/cgroup_names.c userspace/lib/log.c
