@@ -32,7 +32,7 @@ done
 "$FORKLOAD" --size 16 --forks 5 > /dev/null
 rc=0
 wait "$vg" || rc=$?
-[ "$rc" -eq 0 ] || fail "ptcopy under valgrind exited $rc: $(tail -n 3 "$WORK/ptcopy.err")"
+[ "$rc" -eq 0 ] || { grep -A10 -E "Invalid|uninitialised|blocks are (still reachable|definitely|indirectly|possibly)" "$WORK/vg-ptcopy.log" | head -60; fail "ptcopy under valgrind exited $rc: $(tail -n 3 "$WORK/ptcopy.err")"; }
 n=$(jq -s 'map(select(.type == "fork" and .comm == "forkload")) | length' "$WORK/ptcopy.json")
 [ "$n" -ge 5 ] || fail "ptcopy under valgrind saw $n forkload forks, want at least 5"
 verdict ptcopy "$WORK/vg-ptcopy.log"

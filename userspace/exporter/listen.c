@@ -11,7 +11,15 @@
 #include <sys/socket.h>
 #include "listen.h"
 
-#define BACKLOG	64
+/*
+ * The kernel's own maximum (net.core.somaxconn clamps it), as Go's
+ * listeners and so most exporters use. With 64, a burst of connections
+ * (a slowloris client reconnecting as the per-address limit closes them)
+ * can fill the accept queue while the server thread is busy, and a
+ * scraper's SYN is then dropped until its retransmission a second later:
+ * the likely cause of a scrape that took 1.0 s once in tests/host/58.
+ */
+#define BACKLOG	SOMAXCONN
 
 int listen_parse(const char *addr, char *host, size_t hostlen, char *port, size_t portlen,
 		 char *err, size_t errlen)

@@ -28,6 +28,10 @@ int inline_text_save(void)
 {
 	return 0;
 }
+
+void inline_text_release(void)
+{
+}
 #endif
 
 int inline_read_text(__u64 addr, void *buf, size_t len, char *why, size_t why_len)
@@ -114,9 +118,16 @@ static void keep_text(const char *name, __u64 addr, const __u8 *code, __u64 size
 	clean.size = size;
 }
 
+void inline_text_release(void)
+{
+	free(clean.code);
+	memset(&clean, 0, sizeof(clean));
+}
+
 int inline_text_save(void)
 {
 	char boot[40];
+	int err;
 
 	if (!clean.code)
 		return 0;	/* recognised in the saved text: it is there */
@@ -126,8 +137,11 @@ int inline_text_save(void)
 	}
 	if (mkdir(INLINE_ORIG_DIR, 0755) && errno != EEXIST)
 		return -1;
-	return inline_orig_save(INLINE_ORIG_FILE, boot, clean.name, clean.addr, clean.code,
-				clean.size);
+	err = inline_orig_save(INLINE_ORIG_FILE, boot, clean.name, clean.addr, clean.code,
+			       clean.size);
+	if (!err)
+		inline_text_release();
+	return err;
 }
 
 static int recognise_live(struct kernel_caps *caps, const struct ksyms *k, const char *func)

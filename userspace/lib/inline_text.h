@@ -33,5 +33,7 @@ void probe_inline(struct kernel_caps *caps, const struct ksyms *k);
  * (inline_orig.h). 0, or -1 with errno.
  */
 int inline_text_save(void);
+/* Drop the text probe_inline() kept for inline_text_save() (session_close()). */
+void inline_text_release(void);
 
 #endif /* __PTCOPY_INLINE_TEXT_H */

@@ -551,6 +551,11 @@ size_t session_programs(const struct session *s, const struct prog_info **progs)
 
 void session_close(struct session *s)
 {
+	/*
+	 * The clean text the probe kept for a session to save: the probe ran
+	 * for this session's caller whether or not a session opened (--probe).
+	 */
+	inline_text_release();
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
