@@ -810,86 +810,6 @@ static void test_truncated_refused(void **state)
 	unload(&fx);
 }
 
-static struct ksyms *ksyms_of(const char *text)
-{
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	struct ksyms *k;
-
-	assert_non_null(f);
-	k = ksyms_read(f);
-	fclose(f);
-	assert_non_null(k);
-	return k;
-}
-
-/* kallsyms: text symbols only, sizes up to the next address, aliases. */
-static void test_ksyms(void **state)
-{
-	struct ksyms *k = ksyms_of(
-		"ffffffff81000200 T copy_page_range\n"
-		"ffffffff81000100 t __pfx_copy_page_range\n"
-		"ffffffff81000200 T copy_page_range_alias\n"
-		"ffffffff81002000 D some_data\n"
-		"ffffffff81003000 t __pfx_next\n"
-		"ffffffff81003010 T next\n");
-	__u64 addr = 0, size = 0;
-
-	(void)state;
-	assert_string_equal(ksyms_func(k, "copy_page_range", &addr, &size), "copy_page_range");
-	assert_int_equal(addr, 0xffffffff81000200ULL);
-	assert_int_equal(size, 0x2e00);		/* data symbols do not end functions */
-	assert_string_equal(ksyms_at(k, 0xffffffff81003010ULL), "next");
-	assert_null(ksyms_at(k, 0xffffffff81003011ULL));
-	assert_null(ksyms_at(k, 0xffffffff81002000ULL));
-	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
-	assert_int_equal(errno, ENOENT);
-	/* the last symbol has no end */
-	assert_null(ksyms_func(k, "next", &addr, &size));
-	ksyms_free(k);
-}
-
-/* Two clones of copy_pte_range: which one makes the passes is unknown. */
-static void test_ksyms_two_clones(void **state)
-{
-	struct ksyms *k = ksyms_of(
-		"ffffffff81000000 t copy_pte_range.isra.0\n"
-		"ffffffff81001000 t copy_pte_range.constprop.0\n"
-		"ffffffff81002000 T copy_page_range\n"
-		"ffffffff81003000 T zap\n");
-	__u64 addr, size;
-
-	(void)state;
-	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
-	assert_int_equal(errno, EEXIST);
-	assert_non_null(ksyms_func(k, "copy_page_range", &addr, &size));
-	ksyms_free(k);
-}
-
-/* kallsyms read without CAP_SYSLOG: every address 0, which must be told apart */
-static void test_ksyms_hidden(void **state)
-{
-	static const char hidden[] = "0000000000000000 T copy_page_range\n"
-				     "0000000000000000 T _raw_spin_lock\n";
-	static const char shown[] = "ffffffff81602970 T copy_page_range\n"
-				    "ffffffff81e00000 T _raw_spin_lock\n";
-	struct ksyms *k;
-	FILE *f;
-
-	(void)state;
-	f = fmemopen((void *)hidden, sizeof(hidden) - 1, "r");
-	k = ksyms_read(f);
-	fclose(f);
-	assert_non_null(k);
-	assert_true(ksyms_hidden(k));
-	ksyms_free(k);
-	f = fmemopen((void *)shown, sizeof(shown) - 1, "r");
-	k = ksyms_read(f);
-	fclose(f);
-	assert_non_null(k);
-	assert_false(ksyms_hidden(k));
-	ksyms_free(k);
-}
-
 /*
  * A second session: the live text holds the first one's kprobes, an int3
  * at pass_start (+0x63d) and an optimized probe's jump at the join
@@ -985,8 +905,6 @@ static void test_saved_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ksyms),
-		cmocka_unit_test(test_ksyms_two_clones),
 		cmocka_unit_test(test_debian_6_1),
 		cmocka_unit_test(test_debian_optimizable),
 		cmocka_unit_test(test_jump_into_window),
@@ -1017,7 +935,6 @@ int main(void)
 		cmocka_unit_test(test_ftrace_site_allowed),
 		cmocka_unit_test(test_resched_patched_out),
 		cmocka_unit_test(test_truncated_refused),
-		cmocka_unit_test(test_ksyms_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,10 @@
 /*
  * The one read of kallsyms every probe shares (lib/ksyms.c), from an exact
  * listing: text and data apart, modules' data left out, compiler clones,
- * exact names, functions' sizes, and a listing whose addresses are hidden.
+ * exact names, functions' sizes (to the next text symbol), call targets,
+ * two clones of one name, and a listing whose addresses are hidden.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -69,14 +71,71 @@ static void test_lookups(void **state)
 	ksyms_free(k);
 }
 
-static void test_hidden(void **state)
+/* kallsyms: text symbols only, sizes up to the next address, aliases. */
+static void test_ksyms(void **state)
 {
-	struct ksyms *k = load("0000000000000000 T _stext\n"
-			       "0000000000000000 T copy_page_range\n"
-			       "0000000000000000 D __SCK__cond_resched\n");
+	struct ksyms *k = load(
+		"ffffffff81000200 T copy_page_range\n"
+		"ffffffff81000100 t __pfx_copy_page_range\n"
+		"ffffffff81000200 T copy_page_range_alias\n"
+		"ffffffff81002000 D some_data\n"
+		"ffffffff81003000 t __pfx_next\n"
+		"ffffffff81003010 T next\n");
+	__u64 addr = 0, size = 0;
 
 	(void)state;
+	assert_string_equal(ksyms_func(k, "copy_page_range", &addr, &size), "copy_page_range");
+	assert_int_equal(addr, 0xffffffff81000200ULL);
+	assert_int_equal(size, 0x2e00);		/* data symbols do not end functions */
+	assert_string_equal(ksyms_at(k, 0xffffffff81003010ULL), "next");
+	assert_null(ksyms_at(k, 0xffffffff81003011ULL));
+	assert_null(ksyms_at(k, 0xffffffff81002000ULL));
+	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
+	assert_int_equal(errno, ENOENT);
+	/* the last symbol has no end */
+	assert_null(ksyms_func(k, "next", &addr, &size));
+	ksyms_free(k);
+}
+
+/* Two clones of copy_pte_range: which one makes the passes is unknown. */
+static void test_ksyms_two_clones(void **state)
+{
+	struct ksyms *k = load(
+		"ffffffff81000000 t copy_pte_range.isra.0\n"
+		"ffffffff81001000 t copy_pte_range.constprop.0\n"
+		"ffffffff81002000 T copy_page_range\n"
+		"ffffffff81003000 T zap\n");
+	__u64 addr, size;
+
+	(void)state;
+	assert_null(ksyms_func(k, "copy_pte_range", &addr, &size));
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(ksyms_func(k, "copy_page_range", &addr, &size));
+	ksyms_free(k);
+}
+
+/* kallsyms read without CAP_SYSLOG: every address 0, which must be told apart */
+static void test_ksyms_hidden(void **state)
+{
+	static const char hidden[] = "0000000000000000 T copy_page_range\n"
+				     "0000000000000000 T _raw_spin_lock\n";
+	static const char shown[] = "ffffffff81602970 T copy_page_range\n"
+				    "ffffffff81e00000 T _raw_spin_lock\n";
+	struct ksyms *k;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen((void *)hidden, sizeof(hidden) - 1, "r");
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
 	assert_true(ksyms_hidden(k));
+	ksyms_free(k);
+	f = fmemopen((void *)shown, sizeof(shown) - 1, "r");
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	assert_false(ksyms_hidden(k));
 	ksyms_free(k);
 }
 
@@ -84,7 +143,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookups),
-		cmocka_unit_test(test_hidden),
+		cmocka_unit_test(test_ksyms),
+		cmocka_unit_test(test_ksyms_two_clones),
+		cmocka_unit_test(test_ksyms_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
