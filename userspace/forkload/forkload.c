@@ -161,11 +161,18 @@ static int setup(struct run *run)
 		fl_error(errno, "creating the pipe for held children");
 		return -1;
 	}
-	/* The faulters may run anywhere forkload may, whatever --cpu says. */
+	/*
+	 * The faulters may run anywhere forkload may but on the CPU --cpu
+	 * pins the forking thread to (where another is allowed): there they
+	 * would run only when the copy lets the CPU go, and a fork could pass
+	 * with no sibling waiting on its mmap_lock.
+	 */
 	if (sched_getaffinity(0, sizeof(cpus), &cpus)) {
 		fl_error(errno, "reading the CPU affinity");
 		return -1;
 	}
+	if (opts->cpu >= 0 && CPU_ISSET(opts->cpu, &cpus) && CPU_COUNT(&cpus) > 1)
+		CPU_CLR(opts->cpu, &cpus);
 	if (opts->cpu >= 0 && pin_to_cpu(opts->cpu))
 		return -1;
 	if (region_map(&run->region, opts->size_mib, opts->fault_threads))

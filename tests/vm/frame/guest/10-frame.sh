@@ -30,7 +30,9 @@ for frame in auto mmap_lock; do
 		awk '/^link_type:/ { t = $2 } /^tp_name:/ { n = $2 } /^attach_type:/ { n = "attach_type=" $2 }
 			END { if (t != "") print t, n }' $f
 	done > links.txt
-	forkload --size 128 --forks 6 --fault-threads 2 > forkload.json
+	# the forker on CPU 0, the faulters on the other: each fork has them
+	# waiting (on one CPU with it they run only when the copy yields)
+	forkload --size 128 --forks 6 --fault-threads 2 --cpu 0 > forkload.json
 	echo $? > forkload.rc
 	kill -INT $pt
 	wait $pt
