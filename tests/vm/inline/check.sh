@@ -22,6 +22,9 @@
 #     pass passes (guest/25-kprobes.sh);
 #   - a second session beside the first recognises the text the first saved
 #     (the live one holds the first one's kprobes) and counts the same.
+#   - with no saved text, after a `--vmas --tier=kprobe` session put its
+#     kprobe on copy_page_range's ftrace site, an inline session recognises
+#     the live text and counts the first passes the first session did.
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
 # a regexp on `uname -r`, default "-rt-").
@@ -206,9 +209,33 @@ check_second() {
 	[ "$a" = "$b" ] || fail "second session: forks [passes,retries,lock_breaks,resched] $b, the first's $a"
 	observed "second session: $(grep '^inline sites' "$d/probe2.txt" | tr -s ' '); forks $b (first: $a)"
 }
+# After a --vmas --tier=kprobe session, with no saved text: the inline
+# tier recognised the live text (its kprobe at copy_page_range's ftrace
+# site in it), and both sessions traced the same forks, the inline one
+# with the first passes the first session counted for its forks.
+check_after_vmas() {
+	local d=$out/kprobes a b v
+	# the ftrace site: +0x0, or +0x4 after endbr64 (6.12's IBT)
+	grep -Eq ' copy_page_range\+0x[04]( |$)' "$d/list-vmas.txt" ||
+		fail "after --vmas: no kprobe at copy_page_range's ftrace site in the kernel's list: $(tr '\n' ' ' < "$d/list-vmas.txt")"
+	grep -q '^inline sites  *copy_page_range at 0x[0-9a-f]*$' "$d/probe3.txt" ||
+		{ fail "after --vmas: the live text not recognised: $(grep '^inline sites' "$d/probe3.txt")"; return; }
+	[ "$(cat "$d/ptcopy3.rc")" = 0 ] || fail "after --vmas: the inline session exited $(cat "$d/ptcopy3.rc")"
+	[ "$(cat "$d/vmas.rc")" = 0 ] || fail "after --vmas: the --vmas session exited $(cat "$d/vmas.rc")"
+	[ "$(jq -r 'select(.type == "summary") | .tier' "$d/ptcopy3.json" | tail -n 1)" = inline ] ||
+		fail "after --vmas: not on tier inline"
+	a=$(jq -s -c '[.[] | select(.type == "fork")] | map(.passes - .retries)' "$d/ptcopy.json")
+	b=$(jq -s -c '[.[] | select(.type == "fork")] | map(.passes - .retries)' "$d/ptcopy3.json")
+	v=$(jq -s -c '[.[] | select(.type == "fork")] | length' "$d/vmas.json")
+	[ "$b" != "[]" ] || fail "after --vmas: the inline session saw no fork"
+	[ "$a" = "$b" ] || fail "after --vmas: first passes per fork $b, the first session's (same workload) $a"
+	[ "$v" = "$(echo "$b" | jq length)" ] || fail "after --vmas: the --vmas session saw $v forks, the inline one $(echo "$b" | jq length)"
+	observed "after --vmas --tier=kprobe: $(grep '^inline sites' "$d/probe3.txt" | tr -s ' '); first passes per fork $b; --vmas session $v forks"
+}
 if [ "$verdict" = available ]; then
 	check_kprobes
 	check_second
+	check_after_vmas
 fi
 
 for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do

@@ -6,7 +6,11 @@
 # first one's kprobes in the live text and recognises the text the first
 # saved under /run (lib/inline_orig.c); both trace the same forks.
 # check.sh holds each site `ptcopy --probe -v` marked [jump] to [OPTIMIZED]
-# and the two sessions' counts to each other.
+# and the two sessions' counts to each other. Last, with no saved text: a
+# `--vmas --tier=kprobe` session first (its kprobe on copy_page_range's
+# ftrace site changes the live text there), then an inline session, which
+# must recognise the live text (the ftrace site is the one call it accepts
+# to an address that is no symbol) and trace beside it.
 . $TESTS/lib/guest.sh
 mkdir -p $OUT/kprobes /run && cd $OUT/kprobes || exit 1
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
@@ -34,3 +38,21 @@ kill -INT $pt
 wait $pt
 echo $? > ptcopy.rc
 cat $L > list-detached.txt
+
+# after a --vmas session's kprobe, no saved text
+rm -f /run/ptcopy/inline-text
+ptcopy -j --forks --comm ptfork --vmas --tier=kprobe > vmas.json 2> vmas.err &
+pv=$!
+wait_for vmas.err 'Tracing fork page-table copies' $pv || exit 1
+cat $L > list-vmas.txt
+ptcopy --probe -v > probe3.txt 2>&1
+ptcopy -j --forks --comm ptfork > ptcopy3.json 2> ptcopy3.err &
+pt3=$!
+wait_for ptcopy3.err 'Tracing fork page-table copies' $pt3 || exit 1
+ptfork --size 64 --forks 2 > workload3.out
+kill -INT $pt3
+wait $pt3
+echo $? > ptcopy3.rc
+kill -INT $pv
+wait $pv
+echo $? > vmas.rc
