@@ -17,6 +17,21 @@ fi
 [ "$chosen" = "$want" ] || fail "--probe chose $chosen, expected $want"
 [ "$(jq -r .tiers.tracepoint.available "$WORK/probe.json")" = true ] || fail "tracepoint tier unavailable"
 [ "$(jq -r .privileged "$WORK/probe.json")" = true ] || fail "not privileged as root?"
+why=$(python3 tests/include/json_validate.py "$BUILD/doc/ptcopy.schema.json" probe "$WORK/probe.json") ||
+	fail "--probe -j does not match the schema: $why"
+# cond_resched counts: per available tier, counted or absent with the why
+# (null, not a guess, for an unavailable tier), the chosen one's as the
+# text says it; the tracepoint tier never sees cond_resched()
+jq -e '.tiers | to_entries | all(.value | if .available
+	then (.cond_resched == true and .why_cond_resched == null) or
+	     (.cond_resched == false and (.why_cond_resched | type) == "string")
+	else .cond_resched == null and .why_cond_resched == null end)' "$WORK/probe.json" > /dev/null ||
+	fail "--probe -j: cond_resched per tier inconsistent: $(jq -c .tiers "$WORK/probe.json")"
+[ "$(jq -r .tiers.tracepoint.cond_resched "$WORK/probe.json")" = false ] ||
+	fail "--probe -j: tier tracepoint counts cond_resched: $(jq -c .tiers.tracepoint "$WORK/probe.json")"
+text=$("$PTCOPY" --probe | sed -n 's/^cond_resched counts *//p')
+json=$(jq -r --arg t "$chosen" '.tiers[$t] | if .cond_resched then "measured" else "absent: \(.why_cond_resched)" end' "$WORK/probe.json")
+[ "$text" = "$json" ] || fail "--probe: cond_resched counts '$text' in the text, '$json' in the JSON"
 # The chosen tier's attach points, from its programs loaded by --probe
 if [ "$chosen" = tracepoint ]; then
 	for t in mmap_lock_start_locking mmap_lock_acquire_returned mmap_lock_released; do

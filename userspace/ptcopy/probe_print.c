@@ -294,6 +294,21 @@ static void json_probe(FILE *f, const struct probe_report *r)
 
 		json_object_object_add(x, "available", json_object_new_boolean(ok));
 		json_object_object_add(x, "why", ok ? NULL : json_object_new_string(reason));
+		/*
+		 * What --probe's text says for the chosen tier, for each
+		 * available one (an unavailable tier's would be a guess: the
+		 * inline tier's depends on the text it did not recognise).
+		 */
+		if (ok) {
+			bool counted = tier_resched(c, t, reason, sizeof(reason));
+
+			json_object_object_add(x, "cond_resched", json_object_new_boolean(counted));
+			json_object_object_add(x, "why_cond_resched",
+					       counted ? NULL : json_object_new_string(reason));
+		} else {
+			json_object_object_add(x, "cond_resched", NULL);
+			json_object_object_add(x, "why_cond_resched", NULL);
+		}
 		json_object_object_add(tiers, tier_name(t), x);
 	}
 	json_object_object_add(o, "tiers", tiers);

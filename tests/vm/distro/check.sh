@@ -78,6 +78,14 @@ observed "kernel $release: copy_pte_range inlined; PREEMPT_DYNAMIC ($(fact preem
 want "ptcopy --probe exit" "$(cat "$out/probe.rc")" 0
 want "--probe chosen tier" "$(jq -r .chosen "$out/probe.json")" inline
 want "--probe --tier=fentry chosen tier" "$(jq -r .chosen "$out/probe-fentry.json")" fentry
+# the inline tier reads cond_resched()'s outcome at its call site; fentry
+# puts no probe on __cond_resched (every task's), and says so
+want "--probe -j: tier inline counts cond_resched" "$(jq -r .tiers.inline.cond_resched "$out/probe.json")" true
+want "--probe -j: tier fentry counts cond_resched" "$(jq -r .tiers.fentry.cond_resched "$out/probe.json")" false
+case $(jq -r .tiers.fentry.why_cond_resched "$out/probe.json") in
+*__cond_resched*) ;;
+*) fail "--probe -j: why tier fentry has no cond_resched counts: $(jq -c .tiers.fentry "$out/probe.json")" ;;
+esac
 jq -e '.attach | map(select(.section == "fentry" or .section == "fentry/copy_page_range")) | map(.target) | index("copy_page_range")' \
 	"$out/probe-fentry.json" > /dev/null ||
 	fail "--probe --tier=fentry attaches no fentry to copy_page_range: $(jq -c '.attach' "$out/probe-fentry.json")"
