@@ -590,7 +590,12 @@ struct ptcopy_config {
 	__u32 fork_events;		/* send ptcopy_events records (a consumer reads them) */
 	__u64 fork_events_min_ns;	/* only for windows at least this long */
 	__u32 vmas;			/* mappings per fork record, <= PTCOPY_VMAS_MAX */
-	__u32 record;			/* send ptcopy_records (ptcopy --record) */
+	/*
+	 * 0: no ptcopy_records (ptcopy --record off); else the unread bytes
+	 * past which a record wakes the reader: half the ring, whose size is
+	 * fixed at load, so a record costs one bpf_ringbuf_query(), not two
+	 */
+	__u32 record;
 };
 
 #endif /* __PTCOPY_H */

@@ -25,8 +25,7 @@ static __always_inline void record_send(const struct ptcopy_record *r, bool wake
 	static const __u32 zero;
 	__u64 *lost, flags = BPF_RB_NO_WAKEUP;
 
-	if (wake || bpf_ringbuf_query(&ptcopy_records, BPF_RB_AVAIL_DATA) >
-		    bpf_ringbuf_query(&ptcopy_records, BPF_RB_RING_SIZE) / 2)
+	if (wake || bpf_ringbuf_query(&ptcopy_records, BPF_RB_AVAIL_DATA) > cfg.record)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (!bpf_ringbuf_output(&ptcopy_records, (void *)r, sizeof(*r), flags))
 		return;

@@ -40,7 +40,7 @@ static struct vmas_testrun_bpf *load(bool record)
 	skel->rodata->cfg.have = HAVE;
 	skel->rodata->cfg.fork_events = 1;
 	skel->rodata->cfg.vmas = 2;
-	skel->rodata->cfg.record = record;
+	skel->rodata->cfg.record = record ? 4096 / 2 : 0;	/* the ring's page */
 	obj_pick_tp_variant(skel->obj, false);
 	assert_int_equal(vmas_testrun_bpf__load(skel), 0);
 	return skel;

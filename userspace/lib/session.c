@@ -248,7 +248,7 @@ static void make_config(struct session *s, const struct session_opts *o)
 	if (s->ops)
 		c->have |= s->ops->have(&s->caps, s->tier);
 	c->vmas = o->vmas;
-	c->record = o->on_record != NULL;
+	c->record = o->on_record ? SESSION_RECORD_RING / 2 : 0;
 }
 
 /*

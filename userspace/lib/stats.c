@@ -79,6 +79,28 @@ __u64 hist_slot_high(unsigned int i)
 	return (1ULL << (i + 1)) - 1;
 }
 
+/* A pass reason's name (PTCOPY_PASS_REASON_TABLE), "?" for no known one. */
+const char *stats_reason_name(__u32 reason)
+{
+#define REASON(id, value, name)			\
+	if (reason == PTCOPY_PASS_##id)		\
+		return #name;
+	PTCOPY_PASS_REASON_TABLE(REASON)
+#undef REASON
+	return "?";
+}
+
+/* A loop end's cause (PTCOPY_STOP_TABLE), NULL for none known. */
+const char *stats_stop_name(__u32 stop)
+{
+#define STOP(id, value, name, lock_break)	\
+	if (stop == PTCOPY_STOP_##id)		\
+		return #name;
+	PTCOPY_STOP_TABLE(STOP)
+#undef STOP
+	return NULL;
+}
+
 __u64 stats_lock_breaks(const struct ptcopy_stats *s)
 {
 	__u64 n = 0;

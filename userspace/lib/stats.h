@@ -49,6 +49,13 @@ __u64 hist_count(const struct ptcopy_hist *h);
 __u64 hist_slot_high(unsigned int i);
 __u64 hist_slot_low(unsigned int i);
 
+/* A pass reason's name (PTCOPY_PASS_REASON_TABLE); "?" if unknown. */
+const char *stats_reason_name(__u32 reason);
+/*
+ * A loop end cause's name (PTCOPY_STOP_TABLE); NULL if unknown, as the
+ * inline tier's lock-breaks are (their cause is not seen: PTCOPY_STOPS).
+ */
+const char *stats_stop_name(__u32 stop);
 /* The lock-break stop causes (1..3) summed. */
 __u64 stats_lock_breaks(const struct ptcopy_stats *s);
 /* Passes that were retries (reasons other than the first pass). */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "log.h"
+#include "stats.h"
 #include "record.h"
 #include "vmas.h"
 
@@ -54,27 +55,6 @@ static const char *record_phase(__u32 type)
 	PTCOPY_RECORD_TABLE(REC)
 #undef REC
 	return "i";
-}
-
-static const char *reason_name(__u32 reason)
-{
-#define REASON(id, value, name)			\
-	if (reason == PTCOPY_PASS_##id)		\
-		return #name;
-	PTCOPY_PASS_REASON_TABLE(REASON)
-#undef REASON
-	return "?";
-}
-
-/* A lock-break's cause; the inline tier sees none (PTCOPY_STOPS). */
-static const char *stop_name(__u32 stop)
-{
-#define STOP(id, value, name, lock_break)	\
-	if (stop == PTCOPY_STOP_##id)		\
-		return #name;
-	PTCOPY_STOP_TABLE(STOP)
-#undef STOP
-	return NULL;
 }
 
 /* Microseconds with the nanoseconds kept: 1234567 ns is 1234.567. */
@@ -153,7 +133,7 @@ static struct json_object *trace_event(const struct ptcopy_record *rec)
 		break;
 	case PTCOPY_REC_PASS:
 		json_object_object_add(args, "reason",
-				       json_object_new_string(reason_name(rec->what)));
+				       json_object_new_string(stats_reason_name(rec->what)));
 		if (rec->flags & PTCOPY_REC_RANGE) {
 			add_u64(args, "start", rec->start);
 			add_u64(args, "end", rec->end);
@@ -161,10 +141,10 @@ static struct json_object *trace_event(const struct ptcopy_record *rec)
 		break;
 	case PTCOPY_REC_RETRY:
 		json_object_object_add(args, "reason",
-				       json_object_new_string(reason_name(rec->what)));
+				       json_object_new_string(stats_reason_name(rec->what)));
 		break;
 	case PTCOPY_REC_LOCK_BREAK:
-		cause = stop_name(rec->what);
+		cause = stats_stop_name(rec->what);
 		if (cause)
 			json_object_object_add(args, "cause", json_object_new_string(cause));
 		break;
