@@ -33,16 +33,21 @@ $(OUTPUT)/static/hotpath: scripts/bench/hotpath.c
 # cache), each next to its bpftrace equivalent: one report per boot. Then
 # the patch's own cost, its events off: boots of the patched and unpatched
 # lab kernel of BENCH_PATCH_KERNEL (default 6.1) alternated, fork latency
-# (scripts/bench/patch-cost.sh, BENCH_VM_ROUNDS rounds).
+# (scripts/bench/patch-cost.sh, BENCH_VM_ROUNDS rounds). Every boot runs
+# under qemu's -icount with one vCPU (BENCH_VM_ICOUNT, default
+# shift=0,sleep=off; empty for plain TCG): a time is then a count of the
+# instructions run, and a ratio repeats to a few parts in 10^4 whatever
+# else the host runs, where plain TCG spread it by tens of percent.
+BENCH_VM_ICOUNT ?= shift=0,sleep=off
 .PHONY: bench-vm
 bench-vm:
 	$(Q)VMTEST_APPEND="ptcopy.bench=full ptcopy.bench_rounds=$(or $(BENCH_VM_ROUNDS),10)" \
-		VMTEST_TIMEOUT=$(or $(BENCH_VM_TIMEOUT),7200) \
+		VMTEST_TIMEOUT=$(or $(BENCH_VM_TIMEOUT),7200) VMTEST_ICOUNT=$(BENCH_VM_ICOUNT) \
 		scripts/vm/vmtest.sh -k 6.1 -k 6.12 -V patched -V distro bench; \
 	rc=$$?; for b in 6.1-patched 6.1-distro 6.12-patched 6.12-distro; do \
 		[ -s build/vm/$$b/bench/report.txt ] && cat build/vm/$$b/bench/report.txt; \
 	done; \
-	scripts/bench/patch-cost.sh -k $(or $(BENCH_PATCH_KERNEL),6.1) \
+	VMTEST_ICOUNT=$(BENCH_VM_ICOUNT) scripts/bench/patch-cost.sh -k $(or $(BENCH_PATCH_KERNEL),6.1) \
 		-r $(or $(BENCH_VM_ROUNDS),10) || rc=1; exit $$rc
 
 # What one scrape's exposition costs to build (metrics_render, no HTTP)

@@ -12,7 +12,10 @@
 # forks pooled (shown, no target), and the per-round ratio, median
 # [min-max], then PASS/MISS on the median ratio. Where the ratios' own
 # spread crosses an edge of +-0.5% the report says so: TCG on a shared
-# machine cannot decide the target then, whatever the median says.
+# machine cannot decide the target then, whatever the median says. With
+# VMTEST_ICOUNT (make bench-vm sets it) every boot runs under qemu's
+# -icount with one vCPU (run-qemu.sh): a time is then a count of the
+# instructions run, and the figures repeat boot after boot.
 #
 # usage: scripts/bench/patch-cost.sh [-k 6.1|6.12] [-r ROUNDS] [-s]
 #   -k  the kernel version (default 6.1)
@@ -87,7 +90,7 @@ done
 
 {
 	info=$(sed -n 1p "$dir/1-patched/forkcost/info.txt" 2>/dev/null || true)
-	echo "patched kernel, events off, vs unpatched: fork latency under qemu TCG, nothing traced (ratios only)"
+	echo "patched kernel, events off, vs unpatched: fork latency under qemu TCG${VMTEST_ICOUNT:+ -icount $VMTEST_ICOUNT (one vCPU; times count instructions)}, nothing traced (ratios only)"
 	echo "$info; $rounds rounds, boots alternated (odd rounds patched first)"
 	echo "per boot: the median of its forks (the first left out); ms"
 	for v in patched unpatched; do

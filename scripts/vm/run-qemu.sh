@@ -22,6 +22,14 @@
 # Exit status: 0 if the guest finished all suites, 1 if it did not (panic,
 # crash, or VMTEST_TIMEOUT seconds, default 1200, passed). VMTEST_APPEND:
 # more kernel command line (e.g. preempt=full).
+#
+# VMTEST_ICOUNT: qemu's -icount options (e.g. shift=0,sleep=off), and one
+# vCPU. The guest's clock then counts emulated instructions (2^shift ns
+# each), not host time: a timing depends on the code run, not on what
+# else this shared host runs, and repeats to the nanosecond. One vCPU,
+# because all vCPUs advance that one clock (a task's time would include
+# what the other vCPU ran meanwhile), and because 6.1's bring-up of a
+# second CPU never ends under -icount (6.12's does).
 set -eu
 
 arch=x86
@@ -59,10 +67,16 @@ cmdline="console=$console panic=-1 oops=panic loglevel=5 norandmaps"
 cmdline="$cmdline ptcopy.suites=$(echo $suites | tr ' ' ',') ptcopy.port=$port"
 cmdline="$cmdline ptcopy.kernel=$kernel ptcopy.variant=$variant${VMTEST_APPEND:+ $VMTEST_APPEND}"
 
+smp="-smp 2"
+if [ -n "${VMTEST_ICOUNT:-}" ]; then
+	smp="-smp 1 -icount $VMTEST_ICOUNT"
+	cmdline="$cmdline ptcopy.icount=$VMTEST_ICOUNT"
+fi
+
 status=0
 # shellcheck disable=SC2086
 timeout -k 10 "$timeout" $qemu \
-	$board -accel tcg,thread=single -m 2048 -smp 2 \
+	$board -accel tcg,thread=single $smp -m 2048 \
 	-nodefaults -display none -no-reboot \
 	-kernel "$bzimage" -initrd "$initramfs" -append "$cmdline" \
 	$ports \

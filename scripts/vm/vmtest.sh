@@ -5,8 +5,8 @@
 # usage: scripts/vm/vmtest.sh [-a ARCH]... [-k KERNEL]... [-V VARIANT]... [SUITE...]
 #   ARCH     x86, arm64 (default both; or VMTEST_ARCH)
 #   KERNEL   6.1, 6.12 (default both; or KERNEL)
-#   VARIANT  patched, unpatched, symbol, distro, distro-full (default all;
-#            or VARIANT); arm64 has distro only
+#   VARIANT  patched, icount, unpatched, symbol, distro, distro-full
+#            (default all; or VARIANT); arm64 has distro only
 #   SUITE    directories of tests/vm/ that have a guest/ (default all; or SUITES)
 #
 # For each kernel: build its variants, or take them from the cache
@@ -18,8 +18,11 @@
 # kernel of the series (linux-image-*-amd64, scripts/vm/distro-kernel.sh),
 # booted with the same initramfs plus its modules; it runs distro_suites
 # only, and distro-full, the 6.12 package booted with preempt=full, runs
-# full_suites. The suites in patched_suites run on the patched variant
-# only; those in shared_suites run on the distro variant too. On arm64
+# full_suites. The icount variant is the patched kernel again, booted
+# under qemu's -icount with one vCPU (run-qemu.sh: the guest's clock counts
+# instructions, so its timings repeat whatever the host does): it runs
+# icount_suites, the ones that compare times to 2%, and those run nowhere
+# else. The suites in shared_suites run on the distro variant too. On arm64
 # (cross-built: make ARCH=arm64 static) the distro variant alone, Debian's
 # linux-image-*-arm64 under qemu-system-aarch64, runs arm64_suites, which
 # run nowhere else. bench also runs on the patched variant (tier 1 against
@@ -54,15 +57,17 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || suites="$*"
 arches=${arches:-x86 arm64}
 kernels=${kernels:-6.1 6.12}
-all_variants="patched unpatched symbol distro distro-full"
+all_variants="patched icount unpatched symbol distro distro-full"
 variants=${variants:-$all_variants}
 symbol_suites="precise"
 distro_suites="distro inline frame bench"
 full_suites="preemptfull"
 # Debian's arm64 kernel, booted by qemu-system-aarch64 (distro variant only)
 arm64_suites="arm64"
-# needs the copy_pte tracepoints and the inline tier's sites in one kernel
-patched_suites="inlinetruth"
+# need the copy_pte tracepoints and the inline tier's sites in one kernel,
+# and timings that repeat (two tiers' sums compared to 2%)
+icount_suites="inlinetruth"
+icount_opts="shift=0,sleep=off"
 # need bpftrace in the guest (x86: Debian's amd64 bpftrace)
 bpftrace_suites="bench"
 # the lab kernels' suites that also run on Debian's kernel (fentry, kprobes)
@@ -86,8 +91,6 @@ for s in $suites; do
 done
 # Patched first: the unpatched run is compared with it
 variants=$(for v in $all_variants; do case " $variants " in *" $v "*) printf "%s " $v ;; esac; done)
-# Our kernel builds; the distro variants are packages
-lab_variants=$(for v in $variants; do case $v in patched|unpatched|symbol) echo $v ;; esac; done)
 # in_list WORD LIST: WORD is one of LIST
 in_list() {
 	case " $2 " in *" $1 "*) return 0 ;; esac
@@ -102,12 +105,17 @@ variant_suites() {
 			continue
 		fi
 		in_list $s "$arm64_suites" && continue
+		if in_list $s "$icount_suites"; then
+			[ "$1" = icount ] && echo $s
+			continue
+		fi
 		case $1 in
 		symbol) in_list $s "$symbol_suites" && echo $s ;;
 		distro) in_list $s "$distro_suites $shared_suites" && echo $s ;;
 		distro-full) in_list $s "$full_suites" && echo $s ;;
 		patched) { in_list $s "$distro_suites $full_suites" && ! in_list $s "$bpftrace_suites"; } || echo $s ;;
-		*) in_list $s "$distro_suites $full_suites $patched_suites" || echo $s ;;
+		icount) ;;
+		*) in_list $s "$distro_suites $full_suites" || echo $s ;;
 		esac
 	done
 	return 0
@@ -162,10 +170,13 @@ for arch in $arches; do
 		fi
 	done
 	[ -n "$work" ] || continue
-	# lab kernels are x86 builds
+	# lab kernels are x86 builds (icount boots the patched one); the distro
+	# variants are packages
 	lab_variants=
 	if [ $arch = x86 ]; then
-		lab_variants=$(for v in $variants; do case $v in patched|unpatched|symbol) echo $v ;; esac; done)
+		lab_variants=$(for v in $variants; do
+			case $v in patched|icount) echo patched ;; unpatched|symbol) echo $v ;; esac
+		done | uniq)
 	fi
 
 	if [ $arch = arm64 ] && { ! command -v aarch64-linux-gnu-gcc > /dev/null ||
@@ -249,8 +260,9 @@ for arch in $arches; do
 		for v in $arch_variants; do
 			vsuites=$(variant_suites $v $arch)
 			[ -n "$vsuites" ] || continue
-			# the caller's VMTEST_APPEND (e.g. make bench-vm's) goes to every boot
-			append=${caller_append}
+			# the caller's VMTEST_APPEND (e.g. make bench-vm's) goes to every
+			# boot, and so does its VMTEST_ICOUNT
+			append=${caller_append} icount=${VMTEST_ICOUNT:-}
 			case $v in
 			distro|distro-full)
 				[ -n "$distro" ] || continue
@@ -260,16 +272,17 @@ for arch in $arches; do
 				dir=$distro image=$distro/vmlinuz initrd=$vmdir/initramfs-$tag$k-distro.cpio
 				;;
 			*)
-				dir=$(echo "$built" | awk -v v=$v '$1 == v { print $2 }')
+				[ $v = icount ] && icount=$icount_opts
+				dir=$(echo "$built" | awk -v v=${v/icount/patched} '$1 == v { print $2 }')
 				image=$dir/bzImage initrd=$initramfs
 				;;
 			esac
 			initrd=$(with_bpftrace "$initrd" $vsuites)
 			out=$vmdir/$tag$k-$v
-			echo "vmtest: booting $tag$k $v ($(basename "$dir"))${append:+ with $append}"
+			echo "vmtest: booting $tag$k $v ($(basename "$dir"))${append:+ with $append}${icount:+, -icount $icount}"
 			t0=$(date +%s)
 			booted=0
-			VMTEST_APPEND=$append "$top/scripts/vm/run-qemu.sh" -a $arch "$image" "$initrd" \
+			VMTEST_APPEND=$append VMTEST_ICOUNT=$icount "$top/scripts/vm/run-qemu.sh" -a $arch "$image" "$initrd" \
 				"$out" "$k" "$v" $vsuites && booted=1
 			echo "${tag}kernel $k $v: boot + suites $(( $(date +%s) - t0 )) s" >> "$times"
 			# The kernel's own clock (PRINTK_TIME) when it started /init

@@ -22,7 +22,8 @@
 # suite's boots only (scripts/vm/bpftrace-cpio.sh).
 # Per round, untraced and traced alternate, the order flipped every round:
 # hotpath getpid, fault, mmap and pipe (process CPU ns per event) and a
-# forkload run (its first fork left out; the median of the others).
+# forkload run (its first fork left out; the median of the others: fork
+# its wall time, forkcpu the forking thread's CPU time).
 # Per-program cost: the exporter with --bpf-stats on one hot pass per frame
 # (its ptcopy_bpf_program_* counters, scraped before and after).
 #
@@ -56,6 +57,7 @@ fi
 [ "$variant" = patched ] && configs="patched bt-pass"
 # ptcopy.bench_configs: of this kernel's configurations, these only
 only=$(cmdarg bench_configs)
+icount=$(cmdarg icount)
 if [ -n "$only" ]; then
 	configs=$(for c in $configs; do case ",$only," in *",$c,"*) echo $c ;; esac; done)
 fi
@@ -83,7 +85,8 @@ mkdir -p $cg
 echo +memory > /sys/fs/cgroup/system.slice/cgroup.subtree_control
 echo $$ > $cg/cgroup.procs || { echo "cannot enter $cg"; exit 1; }
 {
-	echo "mode=${mode:-smoke} rounds=$rounds kernel=$(uname -r) cpus=$(nproc)"
+	# icount: the clock counts instructions (run-qemu.sh's VMTEST_ICOUNT)
+	echo "mode=${mode:-smoke} rounds=$rounds kernel=$(uname -r) cpus=$(nproc)${icount:+ icount=$icount}"
 	echo "cgroup $(cat /proc/self/cgroup)"
 	echo "counts getpid=$n_getpid fault=$n_fault mmap=$n_mmap pipe=$n_pipe fork_mib=$fork_mib forks=$forks"
 	echo "bpftrace targets: kfunc $kfunc, kprobe $ksym"
@@ -174,11 +177,16 @@ side() {	# side CONFIG SIDE ROUND
 		[ -n "$v" ] || { echo "$1: hotpath $l failed"; exit 1; }
 		echo "$1 $l $2 $3 $v" >> raw.txt
 	done
-	v=$(forkload --size $fork_mib --forks $forks |
-		sed -n 's/.*"type":"fork".*"wall_ns":\([0-9]*\).*"ok":true.*/\1/p' | tail -n +2 | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	[ -n "$v" ] || { echo "$1: forkload gave no fork times"; exit 1; }
-	echo "$1 fork $2 $3 $v" >> raw.txt
+	# fork: wall time; forkcpu: the forking thread's CPU time, which
+	# leaves out what else ran meanwhile (one vCPU under -icount)
+	forkload --size $fork_mib --forks $forks > forkload.out
+	for f in wall_ns:fork cpu_ns:forkcpu; do
+		v=$(sed -n "s/.*\"type\":\"fork\".*\"${f%:*}\":\([0-9]*\).*\"ok\":true.*/\1/p" forkload.out |
+			tail -n +2 | sort -n |
+			awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+		[ -n "$v" ] || { echo "$1: forkload gave no fork times"; exit 1; }
+		echo "$1 ${f#*:} $2 $3 $v" >> raw.txt
+	done
 	[ $2 = traced ] && stop_tracer
 	return 0
 }

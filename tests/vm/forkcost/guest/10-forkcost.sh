@@ -13,9 +13,12 @@
 # Output: forks.txt (one wall time in ns per fork kept), info.txt,
 # events.txt (the copy_pte events' enable state: they must be off).
 . $TESTS/lib/guest.sh
-mode=
+mode= icount=
 for w in $(cat /proc/cmdline); do
-	case $w in ptcopy.forkcost=*) mode=${w#*=} ;; esac
+	case $w in
+	ptcopy.forkcost=*) mode=${w#*=} ;;
+	ptcopy.icount=*) icount=${w#*=} ;;	# the clock counts instructions
+	esac
 done
 if [ "$mode" = full ]; then
 	size=1024 forks=51
@@ -29,7 +32,7 @@ if have_copy_pte; then
 else
 	echo "copy_pte=absent" > events.txt
 fi
-echo "mode=${mode:-smoke} size_mib=$size forks=$forks kernel=$(uname -r) thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled)" > info.txt
+echo "mode=${mode:-smoke} size_mib=$size forks=$forks kernel=$(uname -r) thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled)${icount:+ icount=$icount}" > info.txt
 forkload --size $size --forks $forks > forkload.json || exit 1
 # wall_ns of every fork that worked, the first left out
 sed -n 's/.*"type":"fork".*"wall_ns":\([0-9]*\).*"ok":true.*/\1/p' forkload.json | tail -n +2 > forks.txt
