@@ -9,12 +9,30 @@
 #define PTCOPY_EBUSY		16
 #define PTCOPY_EHWPOISON	133
 
+static __always_inline __u32 *fork_owner(__u32 slot)
+{
+	return bpf_map_lookup_elem(&ptcopy_fork_owners, &slot);
+}
+
+/* The fork in flight of thread tid, if it is traced (maps.bpf.h: where). */
+static __always_inline struct ptcopy_fork *fork_lookup(__u32 tid)
+{
+	__u32 slot = tid % PTCOPY_FORK_SLOTS;
+	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_fork_slots, &slot);
+	__u32 *overflow;
+
+	if (f && f->ev.tid == tid)
+		return f;
+	overflow = fork_owner(PTCOPY_FORK_OVERFLOW);
+	if (!overflow || !*overflow)
+		return NULL;
+	return bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+}
+
 /* The fork in flight of the current task, if it is traced. */
 static __always_inline struct ptcopy_fork *current_fork(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	return bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	return fork_lookup((__u32)bpf_get_current_pid_tgid());
 }
 
 static __always_inline void counter_inc(__u32 idx)

@@ -53,7 +53,7 @@ static __always_inline int frame_fork_start(void)
 	struct ptcopy_fork *f = NULL;
 
 	if (forks_in_flight)
-		f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+		f = fork_lookup(tid);
 	if (f) {
 		/* A fork of this task whose end was never seen: it is lost. */
 		counter_inc(PTCOPY_CTR_WINDOWS_UNCLOSED);
@@ -83,7 +83,7 @@ static __always_inline int frame_fork_end(bool unlocked)
 
 	if (!forks_in_flight)
 		return 0;
-	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	f = fork_lookup(tid);
 	if (!f)
 		return 0;
 	if (f->window_open)

@@ -68,9 +68,40 @@ struct {
 	__type(value, __u64);
 } ptcopy_record_lost SEC(".maps");
 
+/*
+ * A fork's state lives in ptcopy_fork_slots[tid % PTCOPY_FORK_SLOTS] when
+ * that slot is free, else in ptcopy_in_fork (two forkers whose tids collide).
+ * Why not the hash alone: the inline tier looks the fork up at five probes
+ * per pass, and a hash lookup costs ~165 instructions where the verifier
+ * inlines an array's into a few. On Debian 6.1 under qemu -icount, with
+ * every other line of the programs removed, the hash took a 128 MiB fork
+ * from 1.0275 to 1.0419 traced/untraced, the array to 1.0309
+ * (docs/PERFORMANCE.md). A slot is owned by the tid in ptcopy_fork_owners,
+ * claimed with a compare-and-swap; its state's ev.tid is that tid while
+ * the fork is in flight and 0 otherwise, which is what a lookup compares.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PTCOPY_FORK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ptcopy_fork);
+} ptcopy_fork_slots SEC(".maps");
+
+/*
+ * [slot]: the tid owning ptcopy_fork_slots[slot], 0 when free;
+ * [PTCOPY_FORK_OVERFLOW]: how many forks ptcopy_in_fork holds (while 0, a
+ * lookup that misses its slot does not ask the hash).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PTCOPY_FORK_SLOTS + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ptcopy_fork_owners SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PTCOPY_MAX_FORKS);
+	__uint(max_entries, PTCOPY_MAX_FORKS - PTCOPY_FORK_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ptcopy_fork);
 } ptcopy_in_fork SEC(".maps");

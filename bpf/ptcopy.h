@@ -22,9 +22,14 @@
  *                   a page when off, set by the loader.
  *   ptcopy_record_lost ARRAY [0] -> __u64, records the full ring buffer
  *                   refused.
- *   ptcopy_in_fork  HASH   tid -> struct ptcopy_fork (per-fork accumulation,
- *                   from the forker's request for its mm's write lock to the
- *                   window's close; user space only seeds it in tests).
+ *   ptcopy_fork_slots ARRAY tid % PTCOPY_FORK_SLOTS -> struct ptcopy_fork
+ *                   (per-fork accumulation, from the forker's request for its
+ *                   mm's write lock to the window's close; ev.tid is the
+ *                   owner, 0 when free; user space only seeds it in tests).
+ *   ptcopy_fork_owners ARRAY slot -> owner tid (claimed by compare-and-swap);
+ *                   [PTCOPY_FORK_OVERFLOW]: how many forks ptcopy_in_fork holds.
+ *   ptcopy_in_fork  HASH   tid -> struct ptcopy_fork: the forks whose slot was
+ *                   taken by another thread's fork.
  *
  * Which fields of ptcopy_stats/ptcopy_fork_event a tier fills is given by
  * PTCOPY_HAVE_* in ptcopy_fork_event.have; a metric the tier does not
@@ -38,6 +43,10 @@
 #define __PTCOPY_H
 
 #define PTCOPY_COMM_LEN		16
+/* ptcopy_fork_slots' size, a power of two (maps.bpf.h: why slots) */
+#define PTCOPY_FORK_SLOTS	256
+/* ptcopy_fork_owners[PTCOPY_FORK_OVERFLOW]: forks in ptcopy_in_fork */
+#define PTCOPY_FORK_OVERFLOW	PTCOPY_FORK_SLOTS
 #define PTCOPY_HIST_SLOTS	40
 /* ptcopy_label.cgroup_id of the entry that collects folded label values */
 #define PTCOPY_LABEL_OTHER	(~0ULL)
@@ -535,9 +544,10 @@ struct ptcopy_record {
 };
 
 /*
- * Per-fork accumulation, in ptcopy_in_fork keyed by the forking tid, from
- * dup_mmap()'s request for the parent's mmap_lock to the lock's release. Only the forking task writes its entry
- * (every handler looks up its own tid), so its fields need no atomics.
+ * Per-fork accumulation, in ptcopy_fork_slots or ptcopy_in_fork by the
+ * forking tid, from dup_mmap()'s request for the parent's mmap_lock to the
+ * lock's release. Only the forking task writes its entry (every handler
+ * looks up its own tid), so its fields need no atomics.
  */
 struct ptcopy_fork {
 	struct ptcopy_fork_event ev;	/* what is sent when the window closes */
@@ -573,7 +583,7 @@ struct ptcopy_fork {
  * walks the wait table only when one of them has waited.
  */
 struct ptcopy_forking {
-	__u32 forkers;			/* its threads with a fork's state in ptcopy_in_fork */
+	__u32 forkers;			/* its threads with a fork's state */
 	__u32 waited;			/* another thread of it entered ptcopy_waits */
 };
 

@@ -192,11 +192,56 @@ static __always_inline void mm_forking_put(struct ptcopy_fork *f)
 		bpf_map_delete_elem(&ptcopy_forking_mm, &mm);
 }
 
+/*
+ * A new, zeroed fork state for tid, which has none: its slot if free, else
+ * the hash; NULL when both are full.
+ */
+static __always_inline struct ptcopy_fork *fork_create(__u32 tid)
+{
+	__u32 slot = tid % PTCOPY_FORK_SLOTS;
+	__u32 *owner = fork_owner(slot), *overflow;
+	struct ptcopy_fork *f;
+
+	if (owner && __sync_val_compare_and_swap(owner, 0, tid) == 0) {
+		/* owned: no other thread writes this state until it is given back */
+		bpf_map_update_elem(&ptcopy_fork_slots, &slot, &zero_fork, BPF_ANY);
+		f = bpf_map_lookup_elem(&ptcopy_fork_slots, &slot);
+		if (f)
+			f->ev.tid = tid;
+		return f;
+	}
+	overflow = fork_owner(PTCOPY_FORK_OVERFLOW);
+	if (!overflow || bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST))
+		return NULL;
+	__sync_fetch_and_add(overflow, 1);
+	return fork_lookup(tid);
+}
+
+/* tid's fork state goes: false if it had none. */
+static __always_inline bool fork_delete(__u32 tid)
+{
+	__u32 slot = tid % PTCOPY_FORK_SLOTS;
+	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_fork_slots, &slot);
+	__u32 *owner = fork_owner(slot), *overflow;
+
+	if (f && owner && f->ev.tid == tid) {
+		f->ev.tid = 0;
+		/* an exchange, ordered after the store above: the next owner zeroes it */
+		__sync_lock_test_and_set(owner, 0);
+		return true;
+	}
+	overflow = fork_owner(PTCOPY_FORK_OVERFLOW);
+	if (!overflow || bpf_map_delete_elem(&ptcopy_in_fork, &tid))
+		return false;
+	__sync_fetch_and_add(overflow, -1);
+	return true;
+}
+
 static __always_inline void fork_forget(struct ptcopy_fork *f, __u32 tid)
 {
 	call_missed_undo(f);
 	mm_forking_put(f);
-	if (!bpf_map_delete_elem(&ptcopy_in_fork, &tid))
+	if (fork_delete(tid))
 		__sync_fetch_and_add(&forks_in_flight, -1);
 }
 
@@ -253,13 +298,12 @@ static __always_inline void fork_enter(__u64 mm)
 
 	if (!traced(tgid))
 		return;
-	if (bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST)) {
+	/* a state left by this thread: not overwritten (as a hash's NOEXIST) */
+	f = fork_lookup(tid) ? NULL : fork_create(tid);
+	if (!f) {
 		counter_inc(PTCOPY_CTR_FORKS_UNTRACKED);
 		return;
 	}
-	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
-	if (!f)
-		return;
 	__sync_fetch_and_add(&forks_in_flight, 1);
 	f->mm = mm;
 	f->ev.pid = tgid;
@@ -288,7 +332,7 @@ static __always_inline bool forker_start_locking(__u64 mm)
 	 */
 	if (forks_in_flight) {
 		tid = (__u32)bpf_get_current_pid_tgid();
-		f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+		f = fork_lookup(tid);
 	}
 	if (f) {
 		/* the child's mm, locked nested inside the window */
@@ -560,7 +604,7 @@ static __always_inline void stall_begin(__u64 mm)
 	m = bpf_map_lookup_elem(&ptcopy_forking_mm, &mm);
 	if (!m)
 		return;
-	if (bpf_map_lookup_elem(&ptcopy_in_fork, &tid))
+	if (fork_lookup(tid))
 		return;
 	wait_begin(m, mm, tid);
 }
@@ -603,7 +647,7 @@ static __always_inline void wait_end(__u32 tid)
 static __always_inline int on_acquire_returned(__u64 mm, bool write, bool success)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ptcopy_fork *f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	struct ptcopy_fork *f = fork_lookup(tid);
 
 	if (f) {
 		if (!write || f->window_open || mm != f->mm)
@@ -631,7 +675,7 @@ static __always_inline int on_released(__u64 mm, bool write)
 
 	if (!write)
 		return 0;
-	f = bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
+	f = fork_lookup(tid);
 	if (f && f->window_open && mm == f->mm)
 		window_close(f, bpf_ktime_get_ns(), tid);
 	return 0;

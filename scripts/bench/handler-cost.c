@@ -129,7 +129,13 @@ int main(int argc, char **argv)
 	{
 		struct ptcopy_fork *f = calloc(1, sizeof(*f));
 
-		if (f && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_in_fork), &tid, f))
+		__u32 slot = tid % PTCOPY_FORK_SLOTS;
+
+		/* where the window object keeps a fork's state (bpf/maps.bpf.h) */
+		if (f && (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_fork_slots), &slot, f) &&
+			  f->ev.tid == tid))
+			own_mm = f->mm;
+		else if (f && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_in_fork), &tid, f))
 			own_mm = f->mm;
 		free(f);
 	}

@@ -170,6 +170,70 @@ static void test_unclosed(void **state)
 	assert_int_equal(skel->bss->forks_in_flight, 0);
 }
 
+/* ptcopy_fork_owners[k] */
+static __u32 owner_of(struct frame_calls_bpf *skel, __u32 k)
+{
+	__u32 v;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_fork_owners), &k, &v), 0);
+	return v;
+}
+
+/*
+ * A fork's state takes its thread's slot (an array element: the inline
+ * tier looks it up at every probe) and gives it back at the close.
+ */
+static void test_slot(void **state)
+{
+	struct frame_calls_bpf *skel = *state;
+	__u32 tid = testrun_gettid(), slot = tid % PTCOPY_FORK_SLOTS;
+	struct ptcopy_fork f;
+	__u64 mm = fork_start(skel);
+
+	assert_int_equal(owner_of(skel, slot), tid);
+	assert_int_equal(owner_of(skel, PTCOPY_FORK_OVERFLOW), 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_fork_slots), &slot, &f), 0);
+	assert_int_equal(f.ev.tid, tid);
+	assert_int_equal(f.mm, mm);
+	run(skel->progs.ptcopy_t_ff_open, mm);
+	run(skel->progs.ptcopy_t_ff_unlocked, 0);
+	assert_int_equal(owner_of(skel, slot), 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_fork_slots), &slot, &f), 0);
+	assert_int_equal(f.ev.tid, 0);
+	assert_int_equal(skel->bss->forks_in_flight, 0);
+}
+
+/*
+ * Another thread's fork holds the slot (tids equal modulo the slots): this
+ * one goes to the hash, is found there by every handler, and leaves it.
+ */
+static void test_slot_taken(void **state)
+{
+	struct frame_calls_bpf *skel = *state;
+	__u32 tid = testrun_gettid(), other = tid + PTCOPY_FORK_SLOTS, slot = tid % PTCOPY_FORK_SLOTS;
+	struct fork_events evs;
+	struct ptcopy_fork f;
+	__u64 mm;
+
+	testrun_take_slot(skel->obj, other);
+	mm = fork_start(skel);
+	assert_int_equal(owner_of(skel, slot), other);
+	assert_int_equal(owner_of(skel, PTCOPY_FORK_OVERFLOW), 1);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_in_fork), &tid, &f), 0);
+	assert_int_equal(f.mm, mm);
+	run(skel->progs.ptcopy_t_ff_open, mm);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_in_fork), &tid, &f), 0);
+	assert_int_equal(f.window_open, 1);
+	run(skel->progs.ptcopy_t_ff_unlocked, 0);
+	testrun_events(skel->obj, &evs);
+	assert_int_equal(evs.n, 1);
+	assert_int_equal(evs.ev[0].tid, tid);
+	assert_int_equal(owner_of(skel, PTCOPY_FORK_OVERFLOW), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ptcopy_in_fork), &tid, &f), 0);
+	assert_int_equal(owner_of(skel, slot), other);
+	assert_int_equal(skel->bss->forks_in_flight, 0);
+}
+
 struct wait_step {
 	struct frame_calls_bpf *skel;
 	__u64 mm;
@@ -259,6 +323,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unclosed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sibling_stalls, setup, teardown),
 	};
 

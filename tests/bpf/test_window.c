@@ -238,9 +238,7 @@ static void test_window_last_slot(void **state)
 {
 	struct fixture *fx = *state;
 	struct bpf_object *obj = fx->skel->obj;
-	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ptcopy_in_fork"));
 	struct ptcopy_stats before, after;
-	__u32 tid = testrun_gettid();
 	struct ptcopy_fork f;
 	int i;
 
@@ -249,7 +247,7 @@ static void test_window_last_slot(void **state)
 	acquire(fx, MM, 1, 1);
 	assert_true(testrun_fork_state(obj, &f));
 	f.ev.start_ns += 10000000000ULL;	/* 10 s after the close to come */
-	assert_int_equal(bpf_map_update_elem(fd, &tid, &f, BPF_EXIST), 0);
+	testrun_fork_write(obj, &f);
 	release(fx, MM, 1);
 	testrun_total(obj, &after);
 	for (i = 0; i < PTCOPY_HIST_SLOTS - 1; i++)

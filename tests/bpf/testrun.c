@@ -121,15 +121,14 @@ void testrun_seed_fork(struct bpf_object *obj, __u64 mm, const char *comm, __u32
 void testrun_fork_registered(struct bpf_object *obj, __u64 mm, struct ptcopy_forking *forking)
 {
 	struct ptcopy_fork f;
-	__u32 tid = testrun_gettid();
 
-	if (bpf_map_lookup_elem(map_fd(obj, "ptcopy_in_fork"), &tid, &f)) {
-		perror("reading the seeded fork");
+	if (!testrun_fork_state(obj, &f)) {
+		fprintf(stderr, "no seeded fork to register\n");
 		abort();
 	}
 	f.mm_registered = 1;
-	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, &f, BPF_EXIST) ||
-	    bpf_map_update_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, forking, BPF_ANY)) {
+	testrun_fork_write(obj, &f);
+	if (bpf_map_update_elem(map_fd(obj, "ptcopy_forking_mm"), &mm, forking, BPF_ANY)) {
 		perror("registering the seeded fork");
 		abort();
 	}
@@ -151,27 +150,102 @@ void testrun_seed_fork_unregistered(struct bpf_object *obj, __u64 mm, const char
 	f->ev.tid = tid;
 	f->ev.have = have;
 	strncpy(f->ev.comm, comm, sizeof(f->ev.comm) - 1);
-	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f, BPF_ANY)) {
-		perror("seeding the fork state");
-		abort();
-	}
+	testrun_fork_write(obj, f);
 	__atomic_add_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
 	free(f);
 }
 
+/* A map's element; aborts the test if it cannot be read. */
+static void map_read(struct bpf_object *obj, const char *map, const void *key, void *value)
+{
+	if (bpf_map_lookup_elem(map_fd(obj, map), key, value)) {
+		fprintf(stderr, "reading %s: %s\n", map, strerror(errno));
+		abort();
+	}
+}
+
+static void map_write(struct bpf_object *obj, const char *map, const void *key,
+		      const void *value)
+{
+	if (bpf_map_update_elem(map_fd(obj, map), key, value, BPF_ANY)) {
+		fprintf(stderr, "writing %s: %s\n", map, strerror(errno));
+		abort();
+	}
+}
+
+/* How many forks the hash holds: ptcopy_fork_owners[PTCOPY_FORK_OVERFLOW] += d. */
+static void overflow_add(struct bpf_object *obj, int d)
+{
+	__u32 k = PTCOPY_FORK_OVERFLOW, n;
+
+	map_read(obj, "ptcopy_fork_owners", &k, &n);
+	n += d;
+	map_write(obj, "ptcopy_fork_owners", &k, &n);
+}
+
+/* Whether the calling thread's fork state is in its slot (else the hash, or none). */
+static bool in_slot(struct bpf_object *obj, __u32 tid)
+{
+	__u32 slot = tid % PTCOPY_FORK_SLOTS, owner;
+
+	map_read(obj, "ptcopy_fork_owners", &slot, &owner);
+	return owner == tid;
+}
+
+/*
+ * Writes the calling thread's fork state where the BPF side keeps it: its
+ * slot if free or its own, else the hash (maps.bpf.h).
+ */
+void testrun_fork_write(struct bpf_object *obj, const struct ptcopy_fork *f)
+{
+	__u32 tid = testrun_gettid(), slot = tid % PTCOPY_FORK_SLOTS, owner;
+
+	map_read(obj, "ptcopy_fork_owners", &slot, &owner);
+	if (owner == tid || !owner) {
+		map_write(obj, "ptcopy_fork_slots", &slot, f);
+		map_write(obj, "ptcopy_fork_owners", &slot, &tid);
+		return;
+	}
+	if (bpf_map_update_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f, BPF_NOEXIST) == 0)
+		overflow_add(obj, 1);
+	else
+		map_write(obj, "ptcopy_in_fork", &tid, f);
+}
+
 void testrun_end_fork(struct bpf_object *obj)
 {
-	__u32 tid = testrun_gettid();
+	static const struct ptcopy_fork zero;
+	__u32 tid = testrun_gettid(), slot = tid % PTCOPY_FORK_SLOTS, free_ = 0;
 
-	if (!bpf_map_delete_elem(map_fd(obj, "ptcopy_in_fork"), &tid))
-		__atomic_sub_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
+	if (in_slot(obj, tid)) {
+		map_write(obj, "ptcopy_fork_slots", &slot, &zero);
+		map_write(obj, "ptcopy_fork_owners", &slot, &free_);
+	} else if (!bpf_map_delete_elem(map_fd(obj, "ptcopy_in_fork"), &tid)) {
+		overflow_add(obj, -1);
+	} else {
+		return;
+	}
+	__atomic_sub_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
 }
 
 bool testrun_fork_state(struct bpf_object *obj, struct ptcopy_fork *f)
 {
-	__u32 tid = testrun_gettid();
+	__u32 tid = testrun_gettid(), slot = tid % PTCOPY_FORK_SLOTS;
 
+	if (in_slot(obj, tid)) {
+		map_read(obj, "ptcopy_fork_slots", &slot, f);
+		/* a slot given back keeps its owner until the next claim: ev.tid says */
+		return f->ev.tid == tid;
+	}
 	return !bpf_map_lookup_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f);
+}
+
+/* Takes the calling thread's slot for another thread's fork: its forks go to the hash. */
+void testrun_take_slot(struct bpf_object *obj, __u32 other_tid)
+{
+	__u32 slot = testrun_gettid() % PTCOPY_FORK_SLOTS;
+
+	map_write(obj, "ptcopy_fork_owners", &slot, &other_tid);
 }
 
 static int collect(void *ctx, void *data, size_t size)

@@ -51,6 +51,10 @@ bool testrun_forking(struct bpf_object *window, __u64 mm, struct ptcopy_forking 
 void testrun_end_fork(struct bpf_object *window);
 /* The calling thread's fork state, or false if it has none. */
 bool testrun_fork_state(struct bpf_object *obj, struct ptcopy_fork *f);
+/* Writes the calling thread's fork state (as seeded or changed by a test). */
+void testrun_fork_write(struct bpf_object *obj, const struct ptcopy_fork *f);
+/* The calling thread's slot owned by other_tid: its forks' state goes to the hash. */
+void testrun_take_slot(struct bpf_object *obj, __u32 other_tid);
 
 /* Fork events sent so far (ring buffer drained). */
 void testrun_events(struct bpf_object *obj, struct fork_events *out);
