@@ -13,6 +13,8 @@
 #   /init                 scripts/vm/init
 #   /bin/busybox          applets are linked at boot
 #   /opt/ptcopy/bin/      build/static/* or build/<arch>/static/* (first in PATH)
+#   /opt/ptcopy/share/    scripts/systemd/ptcopy_exporter.service (the unit
+#                         whose view tests/vm/lib/unit-sandbox.sh emulates)
 #   /tests/lib/           tests/vm/lib/ (guest.sh and friends)
 #   /tests/<suite>/       tests/vm/<suite>/ (every suite)
 # The archive is an uncompressed newc cpio: the kernel unpacks it without a
@@ -50,6 +52,8 @@ chmod 755 "$stage/init"
 for f in "$static"/*; do
 	[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$stage/opt/ptcopy/bin/"
 done
+mkdir -p "$stage/opt/ptcopy/share"
+cp "$top/scripts/systemd/ptcopy_exporter.service" "$stage/opt/ptcopy/share/"
 cp -r "$top/tests/vm/lib" "$stage/tests/lib"
 for s in "$@"; do
 	[ -d "$top/tests/vm/$s/guest" ] || { echo "initramfs: no suite tests/vm/$s/guest" >&2; exit 1; }

@@ -54,6 +54,11 @@ void frame_probe(struct kernel_caps *caps, const struct btf *btf, const struct k
 		snprintf(caps->why_frame_fns, PROBE_NOTE_LEN, "no kernel BTF");
 		return;
 	}
+	/* which functions are symbols, not inlined: only kallsyms says */
+	if (!k) {
+		snprintf(caps->why_frame_fns, PROBE_NOTE_LEN, "%s", caps->why_ksyms);
+		return;
+	}
 	for (i = 0; frame_fns[i]; i++)
 		want[n++] = frame_fns[i];
 	want[n++] = FAIL_FN;

@@ -109,6 +109,15 @@ struct ksyms *ksyms_load(void)
 	k = ksyms_read(f);
 	err = errno;
 	fclose(f);
+	/*
+	 * No function at all: the file is hidden, not the kernel bare
+	 * (systemd's ProtectKernelTunables= mounts an empty node over it).
+	 */
+	if (k && !k->n) {
+		ksyms_free(k);
+		k = NULL;
+		err = ENODATA;
+	}
 	errno = err;
 	return k;
 }

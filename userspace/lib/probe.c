@@ -496,6 +496,14 @@ static void probe_preempt(struct kernel_caps *caps, const struct btf *btf,
 	int err[PROBE_KREAD_MAX] = {}, cond = -1, might = -1, i;
 	struct preempt_syms k;
 
+	if (!syms) {
+		/* no symbols, no answer: not "__cond_resched compiled out" */
+		caps->preempt_rt = btf && btf_preempt_rt(btf);
+		snprintf(caps->preempt_mode, sizeof(caps->preempt_mode), "unknown");
+		snprintf(caps->why_resched, PROBE_NOTE_LEN, "preemption unknown: %.100s",
+			 caps->why_ksyms);
+		return;
+	}
 	read_ksyms(&k, syms);
 	o.rt = btf && btf_preempt_rt(btf);
 	o.cond_resched_fn = k.found[KSYM_COND_RESCHED];
@@ -592,6 +600,8 @@ void probe_kernel(struct kernel_caps *caps)
 	ksyms = ksyms_load();
 	if (!ksyms)
 		snprintf(caps->why_ksyms, PROBE_NOTE_LEN, "reading /proc/kallsyms: %s",
+			 errno == ENODATA ?
+			 "no functions in it (hidden, e.g. by systemd's ProtectKernelTunables=)" :
 			 strerror(errno));
 
 	btf = btf__load_vmlinux_btf();

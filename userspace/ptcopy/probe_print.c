@@ -12,8 +12,10 @@ static const char *yes_no(bool v)
 	return v ? "yes" : "no";
 }
 
-static const char *sym_or_no(const char *sym)
+static const char *sym_or_no(const struct kernel_caps *c, const char *sym)
 {
+	if (c->why_ksyms[0])
+		return "unknown (no kernel symbols)";
 	return sym[0] ? sym : "no (inlined or absent)";
 }
 
@@ -137,13 +139,14 @@ static void text_probe(FILE *f, const struct probe_report *r)
 		fprintf(f, "copy_pte enums        %s%s%s\n", c->patched_enums ?
 			"as ptcopy names them (values through CO-RE)" : "no", c->patched_enums ? "" : ": ",
 			c->why_patched_enums);
-	fprintf(f, "copy_pte_range        %s%s\n", sym_or_no(c->sym_copy_pte_range),
+	fprintf(f, "kallsyms              %s%s\n", c->why_ksyms[0] ? "no: " : "yes", c->why_ksyms);
+	fprintf(f, "copy_pte_range        %s%s\n", sym_or_no(c, c->sym_copy_pte_range),
 		c->btf_copy_pte_range ? " (in BTF)" : "");
-	fprintf(f, "copy_page_range       %s%s\n", sym_or_no(c->sym_copy_page_range),
+	fprintf(f, "copy_page_range       %s%s\n", sym_or_no(c, c->sym_copy_page_range),
 		c->btf_copy_page_range ? " (in BTF)" : "");
-	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c->sym_swap_cont));
-	fprintf(f, "__cond_resched        %s\n", sym_or_no(c->sym_cond_resched));
-	fprintf(f, "copy_huge_pmd         %s\n", sym_or_no(c->sym_copy_huge_pmd));
+	fprintf(f, "add_swap_count_continuation %s\n", sym_or_no(c, c->sym_swap_cont));
+	fprintf(f, "__cond_resched        %s\n", sym_or_no(c, c->sym_cond_resched));
+	fprintf(f, "copy_huge_pmd         %s\n", sym_or_no(c, c->sym_copy_huge_pmd));
 	if (vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_VMAS)
 		fprintf(f, "per mapping (--vmas)  %s on copy_page_range%s\n", vmas_how(c, chosen),
 			vmas_have(c, reason, sizeof(reason)) & PTCOPY_HAVE_HUGE_PMD ?
@@ -267,6 +270,7 @@ static void json_probe(FILE *f, const struct probe_report *r)
 	B("tp_sched_switch", c->tp_sched_switch);
 	B("frame_fns", c->frame_fns);
 	B("tp_patched", c->tp_patched);
+	S("why_ksyms", c->why_ksyms);
 	S("sym_copy_pte_range", c->sym_copy_pte_range);
 	S("sym_copy_page_range", c->sym_copy_page_range);
 	S("sym_add_swap_count_continuation", c->sym_swap_cont);

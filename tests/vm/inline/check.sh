@@ -25,6 +25,9 @@
 #   - with no saved text, after a `--vmas --tier=kprobe` session put its
 #     kprobe on copy_page_range's ftrace site, an inline session recognises
 #     the live text and counts the first passes the first session did.
+#   - in the shipped systemd unit's view of the kernel (emulated), --probe
+#     chooses the same, and recognises the saved text with debugfs
+#     read-only.
 # Where the kernel has no inline sites (PREEMPT_RT 6.1) the guest said why;
 # that is a pass only for the kernels known to lack them (INLINE_REFUSED_OK,
 # a regexp on `uname -r`, default "-rt-").
@@ -232,10 +235,32 @@ check_after_vmas() {
 	[ "$v" = "$(echo "$b" | jq length)" ] || fail "after --vmas: the --vmas session saw $v forks, the inline one $(echo "$b" | jq length)"
 	observed "after --vmas --tier=kprobe: $(grep '^inline sites' "$d/probe3.txt" | tr -s ' '); first passes per fork $b; --vmas session $v forks"
 }
+# The shipped unit's view of this kernel (guest/25-kprobes.sh, emulated by
+# tests/vm/lib/unit-sandbox.sh): --probe sees the same kernel and makes the
+# same choice as outside, tier inline on the fentry frame; beside the first
+# session, with debugfs read-only there, it recognises the saved text.
+check_unit() {
+	local d=$out/kprobes facts a b
+	facts='[.why_ksyms, .sym_copy_page_range, .frame_fns, .inline.ok, .inline.func,
+		.preempt_mode, .cond_resched_calls, .chosen, .frame] | @json'
+	a=$(jq -r "$facts" "$d/probe.json" 2>/dev/null) b=$(jq -r "$facts" "$d/probe-unit.json" 2>/dev/null)
+	[ -n "$b" ] || { fail "unit: no --probe -j from the unit's sandbox: $(head -c 300 "$d/probe-unit.err")"; return; }
+	[ "$a" = "$b" ] || fail "unit: in the unit's sandbox --probe sees $b, outside $a"
+	[ "$(jq -r '.chosen + " " + .frame' "$d/probe-unit.json")" = "inline fentry" ] ||
+		fail "unit: the unit's sandbox chooses $(jq -r '.chosen + " on the " + .frame + " frame"' "$d/probe-unit.json")"
+	case ",$(cat "$d/debugfs-unit.txt")," in
+	*,ro,*) ;;
+	*) fail "unit: debugfs is not read-only in the unit's sandbox: $(cat "$d/debugfs-unit.txt")" ;;
+	esac
+	grep -q '^inline sites .*(in the text saved in /run/ptcopy/inline-text' "$d/probe2-unit.txt" ||
+		fail "unit: beside the first session, not recognised in the saved text: $(grep '^inline sites' "$d/probe2-unit.txt")"
+	observed "unit's sandbox: $b; beside the first session: $(grep '^inline sites' "$d/probe2-unit.txt" | tr -s ' ')"
+}
 if [ "$verdict" = available ]; then
 	check_kprobes
 	check_second
 	check_after_vmas
+	check_unit
 fi
 
 for d in "$out" "$out/hog" "$out/tier/plain" "$out/tier/hog"; do

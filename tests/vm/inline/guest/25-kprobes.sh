@@ -10,8 +10,15 @@
 # `--vmas --tier=kprobe` session first (its kprobe on copy_page_range's
 # ftrace site changes the live text there), then an inline session, which
 # must recognise the live text (the ftrace site is the one call it accepts
-# to an address that is no symbol) and trace beside it.
+# to an address that is no symbol) and trace beside it. Also, in the
+# shipped unit's view of the kernel (tests/vm/lib/unit-sandbox.sh): what
+# --probe chooses there, and, beside the first session, whether it
+# recognises the saved text with debugfs read-only.
 . $TESTS/lib/guest.sh
+UNIT=/opt/ptcopy/share/ptcopy_exporter.service
+unit() {
+	sh $TESTS/lib/unit-sandbox.sh $UNIT "$@"
+}
 mkdir -p $OUT/kprobes /run && cd $OUT/kprobes || exit 1
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 L=/sys/kernel/debug/kprobes/list
@@ -19,11 +26,15 @@ L=/sys/kernel/debug/kprobes/list
 cat /proc/sys/debug/kprobes-optimization > optimization.txt
 rm -f /run/ptcopy/inline-text
 ptcopy --probe -v > probe.txt 2>&1
+ptcopy --probe -j > probe.json 2> probe.err
+unit ptcopy --probe -j > probe-unit.json 2> probe-unit.err
 ptcopy -j --forks --comm ptfork > ptcopy.json 2> ptcopy.err &
 pt=$!
 wait_for ptcopy.err 'Tracing fork page-table copies' $pt || exit 1
 sleep 1
 cat $L > list.txt
+unit ptcopy --probe -v > probe2-unit.txt 2>&1
+unit awk '$2 == "/sys/kernel/debug" { o = $4 } END { print o }' /proc/self/mounts > debugfs-unit.txt
 ptcopy --probe -v > probe2.txt 2>&1
 ptcopy -j --forks --comm ptfork > ptcopy2.json 2> ptcopy2.err &
 pt2=$!
