@@ -139,6 +139,38 @@ static void test_ksyms_hidden(void **state)
 	ksyms_free(k);
 }
 
+/*
+ * A kallsyms with no function in it (empty: systemd's ProtectKernelTunables=
+ * mounts an empty node over it; or module data only) reads as no symbols,
+ * with nothing sorted: qsort() of a NULL array is undefined even for none
+ * (UBSan stops the sanitized build there).
+ */
+static void test_ksyms_empty(void **state)
+{
+	static const char data_only[] = "ffffffff82000000 D jiffies\n";
+	struct ksyms *k;
+	__u64 addr;
+	FILE *f;
+
+	(void)state;
+	f = fopen("/dev/null", "r");
+	assert_non_null(f);
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	assert_false(ksyms_hidden(k));
+	assert_null(ksyms_text_named(k, "copy_page_range"));
+	ksyms_free(k);
+	f = fmemopen((void *)data_only, sizeof(data_only) - 1, "r");
+	k = ksyms_read(f);
+	fclose(f);
+	assert_non_null(k);
+	assert_null(ksyms_text_named(k, "jiffies"));
+	assert_true(ksyms_addr(k, "jiffies", &addr));
+	assert_int_equal(addr, 0xffffffff82000000ULL);
+	ksyms_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_ksyms),
 		cmocka_unit_test(test_ksyms_two_clones),
 		cmocka_unit_test(test_ksyms_hidden),
+		cmocka_unit_test(test_ksyms_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

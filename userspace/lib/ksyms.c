@@ -88,7 +88,9 @@ struct ksyms *ksyms_read(FILE *f)
 		if (err)
 			goto nomem;
 	}
-	qsort(k->sym, k->n, sizeof(*k->sym), cmp_ksym);
+	/* qsort() of no array at all: undefined, even for 0 elements */
+	if (k->n)
+		qsort(k->sym, k->n, sizeof(*k->sym), cmp_ksym);
 	/* sorted: the last address is the highest */
 	k->hidden = k->n && !k->sym[k->n - 1].addr;
 	return k;
