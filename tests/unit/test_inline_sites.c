@@ -250,6 +250,38 @@ static void test_jump_into_window(void **state)
 	unload(&fx);
 }
 
+/*
+ * Debian 6.12: cond_resched()'s outcome is read at the join, where the
+ * straight path from its return gets to through cmp/je pairs only. Were
+ * one of them to write rax (here "cmpl $0xffffff7b, %ebx" at +0x9e2
+ * becomes "movl $0xffffff7b, %eax; nop"), rax at the join would not be
+ * the return: the read stays at the first optimizable instruction of that
+ * path, before the write, a probe of its own.
+ */
+static void test_resched_at_join(void **state)
+{
+	static const __u8 mov_eax[] = { 0xb8, 0x7b, 0xff, 0xff, 0xff, 0x90 };
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	(void)state;
+	load(&fx, "debian-6.12.117-amd64");
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	assert_int_equal(s.site[INLINE_RESCHED_RET].off, s.site[INLINE_JOIN].off);
+	memcpy(fx.code + 0x9e2, mov_eax, sizeof(mov_eax));
+	if (recognise(&fx, &s, why))
+		fail_msg("refused after the edit: %s", why);
+	assert_int_equal(s.site[INLINE_RESCHED_RET].off, 0x9e2);
+	assert_true(s.site[INLINE_RESCHED_RET].optimizable);
+	assert_int_equal(s.site[INLINE_JOIN].off, 0x9f7);
+	assert_int_equal(s.site[INLINE_RESCHED_BRANCH].off, 0x1055);
+	assert_int_equal(s.site[INLINE_RESCHED_BRANCH + 1].off, 0xea4);
+	assert_false(s.site[INLINE_RESCHED_BRANCH + 2].found);
+	unload(&fx);
+}
+
 static void test_debian_6_1(void **state)
 {
 	(void)state;
@@ -296,15 +328,15 @@ static const struct expect deb612 = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0x964,
 	[INLINE_CHILD_UNLOCK] = 0x9c1,
 	[INLINE_RESCHED_CALL] = 0x9cb,
-	[INLINE_RESCHED_RET] = 0x9e2,
+	[INLINE_RESCHED_RET] = 0x9f7,		/* the join: cmp/je of ret up to it */
 	[INLINE_RETRY_JUMP] = 0xa00,		/* jne again */
 	[INLINE_SWAP_CONT_CALL] = 0xeae,
 	[INLINE_SWAP_CONT_RET] = 0xeb3,
 	[INLINE_PREALLOC_CALL] = 0xedc,		/* vma_alloc_folio_noprof */
 	[INLINE_PREALLOC_RET] = 0xee1,
-	[INLINE_RESCHED_BRANCH] = 0x1055,
-	[INLINE_RESCHED_BRANCH + 1] = 0xea4,
-	[INLINE_RESCHED_BRANCH + 2] = -1,
+	[INLINE_RESCHED_BRANCH] = 0xec9,	/* -EAGAIN: the prealloc */
+	[INLINE_RESCHED_BRANCH + 1] = 0x1055,	/* -EBUSY, -EHWPOISON: out */
+	[INLINE_RESCHED_BRANCH + 2] = 0xea4,	/* -EIO: the continuation */
 	[INLINE_RESCHED_BRANCH + 3] = -1,
 	[INLINE_HOLD_END] = 0x9b9,
 	[INLINE_JOIN] = 0x9f7,
@@ -345,15 +377,15 @@ static void test_debian_6_12_rt(void **state)
 		[INLINE_PARENT_UNLOCK] = 0x823,
 		[INLINE_CHILD_UNLOCK] = 0x85f,
 		[INLINE_RESCHED_CALL] = 0x869,
-		[INLINE_RESCHED_RET] = 0x880,
+		[INLINE_RESCHED_RET] = 0x895,		/* the join */
 		[INLINE_RETRY_JUMP] = 0x89a,		/* jne again */
 		[INLINE_SWAP_CONT_CALL] = 0xe09,
 		[INLINE_SWAP_CONT_RET] = 0xe0e,
 		[INLINE_PREALLOC_CALL] = 0xe35,
 		[INLINE_PREALLOC_RET] = 0xe3a,
-		[INLINE_RESCHED_BRANCH] = 0xfba,
-		[INLINE_RESCHED_BRANCH + 1] = 0xdff,
-		[INLINE_RESCHED_BRANCH + 2] = -1,
+		[INLINE_RESCHED_BRANCH] = 0xe24,
+		[INLINE_RESCHED_BRANCH + 1] = 0xfba,
+		[INLINE_RESCHED_BRANCH + 2] = 0xdff,
 		[INLINE_RESCHED_BRANCH + 3] = -1,
 		[INLINE_HOLD_END] = 0x857,
 		[INLINE_JOIN] = 0x895,
@@ -399,16 +431,16 @@ static const struct expect lab612_patched = { .off = {
 	[INLINE_PARENT_UNLOCK] = 0x8ae,
 	[INLINE_CHILD_UNLOCK] = 0x8e2,		/* then __rcu_read_unlock, the unlocked key */
 	[INLINE_RESCHED_CALL] = 0x8f1,
-	[INLINE_RESCHED_RET] = 0x90f,
+	[INLINE_RESCHED_RET] = 0x92c,		/* the join */
 	[INLINE_RETRY_JUMP] = 0x934,		/* jne again (+0x641) */
 	[INLINE_SWAP_CONT_CALL] = 0xabc,
 	[INLINE_SWAP_CONT_RET] = 0xac1,		/* movl %eax, %r12d: before its key */
 	[INLINE_PREALLOC_CALL] = 0xd0b,		/* __folio_alloc_noprof */
 	[INLINE_PREALLOC_RET] = 0xd10,
-	[INLINE_RESCHED_BRANCH] = 0xde8,
-	[INLINE_RESCHED_BRANCH + 1] = 0xab0,
-	[INLINE_RESCHED_BRANCH + 2] = 0xbae,
-	[INLINE_RESCHED_BRANCH + 3] = -1,
+	[INLINE_RESCHED_BRANCH] = 0xd00,
+	[INLINE_RESCHED_BRANCH + 1] = 0xde8,
+	[INLINE_RESCHED_BRANCH + 2] = 0xab0,
+	[INLINE_RESCHED_BRANCH + 3] = 0xbae,
 	[INLINE_HOLD_END] = 0x8b8,
 	[INLINE_JOIN] = 0x92c,
 	[INLINE_LOOP_EXIT] = 0x93a,
@@ -908,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_debian_6_1),
 		cmocka_unit_test(test_debian_optimizable),
 		cmocka_unit_test(test_jump_into_window),
+		cmocka_unit_test(test_resched_at_join),
 		cmocka_unit_test(test_saved_text),
 		cmocka_unit_test(test_debian_6_1_cloud),
 		cmocka_unit_test(test_debian_6_12),

@@ -712,7 +712,7 @@ static size_t hold_end(const struct code *c, size_t u1, size_t u2)
  * (the BPF side keeps a flag from there to the first site). The first site
  * is on the straight path; at most INLINE_RESCHED_SITES.
  */
-static int resched_sites(const struct code *c, size_t ret, bool want_opt,
+static int resched_sites(const struct code *c, size_t ret, bool want_opt, size_t join,
 			 size_t out[INLINE_RESCHED_SITES], size_t *n)
 {
 	size_t stack[32], seen[48], sp = 0, ns = 0, i, j, b;
@@ -731,6 +731,13 @@ static int resched_sites(const struct code *c, size_t ret, bool want_opt,
 		seen[ns++] = i;
 		in = &c->insn[i];
 		b = tracepoint_block(c, i);
+		/* the straight path's site is the join, when given */
+		if (b == c->n && join < c->n && !*n && i < join && !jumps(in)) {
+			if (in->rax_write || in->stop || in->call)
+				return -1;
+			stack[sp++] = i + 1;
+			continue;
+		}
 		if (b == c->n && (!want_opt || optimizable(c, i))) {
 			if (*n == INLINE_RESCHED_SITES)
 				return -1;
@@ -787,6 +794,31 @@ static void join_sites(const struct code *c, size_t r, struct inline_sites *s)
 	set_site(s, INLINE_LOOP_EXIT, &c->insn[r + 1]);
 }
 
+/*
+ * Where the straight path from cond_resched()'s return reaches the join
+ * with nothing but forward branches and instructions that leave rax alone
+ * (Debian 6.12: the error checks of ret, each a cmp and a je), the join's
+ * own probe reads the outcome there and the straight path needs no probe of
+ * its own: one kprobe less per pass. The other paths keep theirs.
+ */
+static void resched_at_join(const struct code *c, size_t ret, struct inline_sites *s)
+{
+	size_t rs[INLINE_RESCHED_SITES], nrs, join, i;
+	int k;
+
+	if (!s->site[INLINE_JOIN].found)
+		return;
+	join = insn_at(c, s->site[INLINE_JOIN].off);
+	if (s->site[INLINE_RESCHED_RET].off == s->site[INLINE_JOIN].off ||
+	    resched_sites(c, ret, true, join, rs, &nrs) || rs[0] != join)
+		return;
+	for (k = INLINE_RESCHED_RET; k != INLINE_RESCHED_BRANCH_LAST + 1;
+	     k = k == INLINE_RESCHED_RET ? INLINE_RESCHED_BRANCH : k + 1)
+		memset(&s->site[k], 0, sizeof(s->site[k]));
+	for (i = 0; i < nrs; i++)
+		set_site(s, i ? INLINE_RESCHED_BRANCH + i - 1 : INLINE_RESCHED_RET, &c->insn[rs[i]]);
+}
+
 static int match(const struct code *c, struct inline_sites *s, char *why, size_t why_len)
 {
 	size_t i, r, anchor = 0, resched = 0, n_anchor = 0, u1, l2, l1, alone = 0, ret;
@@ -837,8 +869,8 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 		snprintf(why, why_len, "cond_resched at +0x%x ends the code", c->insn[resched].off);
 		return -1;
 	}
-	if (resched_sites(c, resched + 1, true, rs, &nrs) &&
-	    resched_sites(c, resched + 1, false, rs, &nrs)) {
+	if (resched_sites(c, resched + 1, true, c->n, rs, &nrs) &&
+	    resched_sites(c, resched + 1, false, c->n, rs, &nrs)) {
 		snprintf(why, why_len,
 			 "cond_resched's return: a path from +0x%x writes rax, calls or loops before any site",
 			 c->insn[resched + 1].off);
@@ -914,6 +946,7 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 		return -1;
 	set_site(s, INLINE_HOLD_END, &c->insn[hold_end(c, u1, anchor)]);
 	join_sites(c, insn_at(c, s->site[INLINE_RETRY_JUMP].off), s);
+	resched_at_join(c, resched + 1, s);
 	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, true, s,
 			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))
 		return -1;
