@@ -204,10 +204,13 @@ static __always_inline struct ptcopy_fork *fork_create(__u32 tid)
 
 	if (owner && __sync_val_compare_and_swap(owner, 0, tid) == 0) {
 		/* owned: no other thread writes this state until it is given back */
-		bpf_map_update_elem(&ptcopy_fork_slots, &slot, &zero_fork, BPF_ANY);
 		f = bpf_map_lookup_elem(&ptcopy_fork_slots, &slot);
-		if (f)
-			f->ev.tid = tid;
+		if (!f || bpf_map_update_elem(&ptcopy_fork_slots, &slot, &zero_fork, BPF_ANY)) {
+			/* cannot happen to an array's element in range: give it back */
+			__sync_lock_test_and_set(owner, 0);
+			return NULL;
+		}
+		f->ev.tid = tid;
 		return f;
 	}
 	overflow = fork_owner(PTCOPY_FORK_OVERFLOW);
