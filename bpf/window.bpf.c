@@ -217,7 +217,7 @@ static __always_inline struct ptcopy_fork *fork_create(__u32 tid)
 	if (!overflow || bpf_map_update_elem(&ptcopy_in_fork, &tid, &zero_fork, BPF_NOEXIST))
 		return NULL;
 	__sync_fetch_and_add(overflow, 1);
-	return fork_lookup(tid);
+	return bpf_map_lookup_elem(&ptcopy_in_fork, &tid);
 }
 
 /* tid's fork state goes: false if it had none. */

@@ -228,15 +228,14 @@ void testrun_end_fork(struct bpf_object *obj)
 	__atomic_sub_fetch(bss_var(obj, "forks_in_flight"), 1, __ATOMIC_SEQ_CST);
 }
 
+/* As fork_lookup() finds it (bpf/fork.bpf.h): the slot's state if ev.tid is ours. */
 bool testrun_fork_state(struct bpf_object *obj, struct ptcopy_fork *f)
 {
 	__u32 tid = testrun_gettid(), slot = tid % PTCOPY_FORK_SLOTS;
 
-	if (in_slot(obj, tid)) {
-		map_read(obj, "ptcopy_fork_slots", &slot, f);
-		/* a slot given back keeps its owner until the next claim: ev.tid says */
-		return f->ev.tid == tid;
-	}
+	map_read(obj, "ptcopy_fork_slots", &slot, f);
+	if (f->ev.tid == tid)
+		return true;
 	return !bpf_map_lookup_elem(map_fd(obj, "ptcopy_in_fork"), &tid, f);
 }
 

@@ -64,7 +64,7 @@ void frame_probe(struct kernel_caps *caps, const struct btf *btf, const struct k
 	want[n++] = FAIL_FN;
 	want[n] = NULL;
 	/* fentry attaches to the function of that exact name */
-	for (i = 0; k && want[i]; i++)
+	for (i = 0; want[i]; i++)
 		sym[i] = ksyms_text_exact(k, want[i]);
 	for (i = 0; frame_fns[i]; i++) {
 		if (btf__find_by_name_kind(btf, frame_fns[i], BTF_KIND_FUNC) <= 0) {

@@ -410,8 +410,6 @@ static void read_ksyms(struct preempt_syms *k, const struct ksyms *syms)
 	int i;
 
 	memset(k, 0, sizeof(*k));
-	if (!syms)
-		return;
 	for (i = 0; i < KSYMS; i++)
 		k->found[i] = ksyms_addr(syms, ksym_names[i], &k->addr[i]);
 }
