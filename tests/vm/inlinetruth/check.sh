@@ -22,10 +22,17 @@
 #     whether they are within 2%, and the hold's difference per pass: the
 #     instructions of the probes that lie in one tier's interval and not
 #     the other's (the other tier's own among them), the same on every
-#     pass. Under -icount, on the fork of 256 MiB (full passes of 512
-#     PTEs), the wait sums must agree within 2%, and every workload's hold
-#     difference per pass must be the fork's within 5%: what one tier
-#     times and the other does not is that probe code, not data;
+#     pass. Under -icount every workload's hold difference per pass must
+#     be the fork's within 5% (what one tier times and the other does not
+#     is that probe code, not data), and the wait difference per pass, the
+#     median over the workloads, within 2% of a pass's wait on the fork of
+#     256 MiB (full passes of 512 PTEs). The median, not the fork's sum:
+#     -icount repeats the instructions but not where an interrupt lands,
+#     and one event of ~4.3 k instructions in the part of one pass's wait
+#     that only the inline tier times moved the fork's inline wait sum by
+#     0.7% between two runs of the same code (+1.67%, then +2.36%); the
+#     median of five workloads stands one such pass, where a sum of ~270
+#     waits of ~2.3 us does not;
 #   - each workload makes the event it is there for (lock-break, swap
 #     continuation, failed continuation, prealloc retries), so equality is
 #     never of zeros.
@@ -82,7 +89,8 @@ pct() {
 }
 
 counts='"\(.passes) \(.first_passes) \(.retries.lock_break) \(.retries.swap_cont) \(.retries.prealloc) \(.cond_resched.calls) \(.cond_resched.rescheduled) \(.swap_cont.ok) \(.swap_cont.failed)"'
-table="workload forks passes first lock_break swap_cont prealloc resched rescheduled cont_ok cont_failed | hold_us patched inline diff 2% ns/pass | wait_us patched inline diff 2%"
+table="workload forks passes first lock_break swap_cont prealloc resched rescheduled cont_ok cont_failed | hold_us patched inline diff 2% ns/pass | wait_us patched inline diff 2% ns/pass"
+wait_pp=
 for wl in $workloads; do
 	IFS=: read -r w comm need <<< "$wl"
 	d=$out/$w
@@ -119,8 +127,9 @@ for wl in $workloads; do
 	h2=no w2=no
 	within2 "$hp" "$hi" && h2=yes
 	within2 "$wp" "$wi" && w2=yes
-	[ $icount = 1 ] && [ $w = fork ] && [ $w2 = no ] &&
-		fail "$w: wait sums at once, patched $wp ns, inline $wi ns: not within 2% under -icount"
+	wpp=$(per_pass "$wi" "$wp" "${ci%% *}")
+	wait_pp="$wait_pp $wpp"
+	[ $w = fork ] && fork_wait=$((wp / ${ci%% *}))
 	pp=$(per_pass "$hi" "$hp" "${ci%% *}")
 	[ $w = fork ] && fork_pp=$pp
 	if [ $icount = 1 ] && ! awk -v a="$pp" -v b="${fork_pp:-0}" 'BEGIN { d = a - b; if (d < 0) d = -d
@@ -128,8 +137,17 @@ for wl in $workloads; do
 		fail "$w: the hold differs by $pp ns per pass between the tiers, the fork's by ${fork_pp:-?}: not within 5% under -icount"
 	fi
 	table="$table
-$w $np $ci | $((hp / 1000)) $((hi / 1000)) $(pct "$hi" "$hp") $h2 $pp | $((wp / 1000)) $((wi / 1000)) $(pct "$wi" "$wp") $w2"
+$w $np $ci | $((hp / 1000)) $((hi / 1000)) $(pct "$hi" "$hp") $h2 $pp | $((wp / 1000)) $((wi / 1000)) $(pct "$wi" "$wp") $w2 $wpp"
 done
+# the wait difference per pass: the median of the workloads' within 2% of
+# the fork's wait per pass
+if [ $icount = 1 ]; then
+	med=$(echo $wait_pp | tr ' ' '\n' | sed 's/^+//' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	awk -v d="${med:-x}" -v m="${fork_wait:-0}" 'BEGIN { if (d == "x") exit 1; if (d < 0) d = -d
+		exit !(m > 0 && d * 50 <= m) }' ||
+		fail "wait at once: the median difference per pass ${med:-?} ns (of$wait_pp) is not within 2% of the fork's wait per pass, ${fork_wait:-?} ns, under -icount"
+	observed "wait at once: median difference per pass ${med:-?} ns of$wait_pp, the fork's wait per pass ${fork_wait:-?} ns"
+fi
 observed "both tiers at once$([ $icount = 1 ] && echo ', -icount: times are instructions'):"
 echo "$table" | column -t | sed 's/^/observed: /'
 
