@@ -806,6 +806,27 @@ static void test_ftrace_site_allowed(void **state)
 		fail_msg("refused: %s", why);
 	assert_int_equal(s.site[INLINE_PARENT_LOCKED].off, 0x7af);
 	unload(&fx);
+
+	/*
+	 * Debian 6.12 under TCG: the site follows endbr64 as the kernel
+	 * poisoned it (66 0f 1f 00 at +0), as when another tool's fentry
+	 * program is on copy_page_range (seen in the VM suite vmas).
+	 */
+	load(&fx, "debian-6.12.117-amd64");
+	assert_int_equal(fx.code[0], 0x66);
+	put(&fx, 4, call_tramp, sizeof(call_tramp));
+	if (recognise(&fx, &s, why))
+		fail_msg("6.12 refused: %s", why);
+	assert_int_equal(s.site[INLINE_PASS_START].off, 0x6ec);
+	unload(&fx);
+
+	/* after another 4-byte NOP (nopl 0(%rax)), such a call is refused */
+	load(&fx, "debian-6.12.117-amd64");
+	put(&fx, 0, (const __u8[]){ 0x0f, 0x1f, 0x40, 0x00 }, 4);
+	put(&fx, 4, call_tramp, sizeof(call_tramp));
+	assert_int_equal(recognise(&fx, &s, why), -1);
+	assert_non_null(strstr(why, "unknown call target at +0x4"));
+	unload(&fx);
 }
 
 /* preempt=full patches the static call to "xor %eax,%eax" (2e 2e 2e 31 c0). */

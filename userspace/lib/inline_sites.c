@@ -195,6 +195,27 @@ static const __u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 static const __u8 key_nop2[] = { 0x66, 0x90 };
 static const __u8 key_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
+/*
+ * A function's endbr64 where the CPU has no IBT: the kernel overwrites it at
+ * boot with a 4-byte NOP of its own (arch/x86/include/asm/ibt.h,
+ * gen_endbr_poison(): "osp nopl (%rax)" since 6.2, "nopl -42(%rax)" before),
+ * as on Debian 6.12 under qemu TCG. ftrace's call follows it.
+ */
+static const __u8 endbr_poison[][4] = {
+	{ 0x66, 0x0f, 0x1f, 0x00 },
+	{ 0x0f, 0x1f, 0x40, 0xd6 },
+};
+
+static bool endbr_poisoned(const __u8 *code, size_t size)
+{
+	size_t i;
+
+	for (i = 0; size == 4 && i < sizeof(endbr_poison) / sizeof(endbr_poison[0]); i++)
+		if (!memcmp(code, endbr_poison[i], 4))
+			return true;
+	return false;
+}
+
 static void fmt_insn(char *out, size_t len, const cs_insn *ci, const char *target_name)
 {
 	if (target_name)
@@ -318,7 +339,7 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 		}
 		memset(in, 0, sizeof(*in));
 		ftrace_site = c->n == 0 || (c->n == 1 && endbr);
-		endbr = ci->id == X86_INS_ENDBR64;
+		endbr = ci->id == X86_INS_ENDBR64 || (c->n == 0 && endbr_poisoned(code + off, ci->size));
 		in->off = off;
 		in->size = ci->size;
 		x = &ci->detail->x86;
@@ -334,8 +355,9 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 			in->target = (__u64)x->operands[0].imm;
 			in->target_name = sym_at(sym_ctx, in->target);
 			/*
-			 * The ftrace site (first instruction, or after endbr64)
-			 * calls a trampoline that is no symbol while traced.
+			 * The ftrace site (first instruction, or after endbr64,
+			 * poisoned or not) calls a trampoline that is no symbol
+			 * while traced.
 			 */
 			if (!in->target_name && !ftrace_site) {
 				snprintf(why, why_len,
