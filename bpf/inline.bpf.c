@@ -30,6 +30,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* whether cond_resched()'s outcome is counted (not patched to "return 0") */
 const volatile bool inline_resched;
 
+/*
+ * Where a pass's addr and end are at pass_start (userspace/lib/
+ * inline_range.c); reg PTCOPY_REG_NONE: not known, passes have no range.
+ * Read only for --record, the one consumer of a pass's range.
+ */
+const volatile struct ptcopy_loc inline_addr_loc, inline_end_loc;
+
 /* ptcopy_fork.inline_pass: what the pass in progress did after its unlock */
 #define INLINE_PASS_SWAP_CONT	(1U << 0)	/* add_swap_count_continuation returned */
 #define INLINE_PASS_PREALLOC	(1U << 1)	/* the prealloc page allocation returned */
@@ -53,8 +60,48 @@ const volatile bool inline_resched;
 #error "ptcopy's inline tier knows the flags register of x86 and arm64 only"
 #endif
 
-/* "again:": a pass begins; a retry if the previous pass's jump was taken */
-static __always_inline int on_pass_start(void)
+#if defined(__TARGET_ARCH_x86)
+/* regs->field, a load at a constant offset from ctx (pt_regs is x86's ABI) */
+#define CTX_LOAD(regs, field) ({						\
+	__u64 v_;								\
+	asm volatile("%0 = *(u64 *)(%1 + %2)"					\
+		     : "=r"(v_) : "r"(regs), "i"(__builtin_offsetof(struct pt_regs, field)));	\
+	v_;									\
+})
+#endif
+
+/* The value at l: a register of the probe's, or the 8 bytes at one + disp. */
+static __always_inline bool loc_read(struct pt_regs *regs, const volatile struct ptcopy_loc *l,
+				     __u64 *v)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u64 r;
+
+	if (l->reg == PTCOPY_REG_NONE || l->reg >= PTCOPY_REGS)
+		return false;
+	/*
+	 * A chain of compares of a constant, one load each, which the
+	 * verifier cuts to one. In asm: as C, clang merges the loads into one
+	 * at ctx plus a chosen offset, which no kprobe program may do.
+	 */
+#define REG_VALUE(up, field, name)	l->reg == PTCOPY_REG_##up ? CTX_LOAD(regs, field) :
+	r = PTCOPY_REG_TABLE(REG_VALUE) 0;
+#undef REG_VALUE
+	if (!l->deref) {
+		*v = r;
+		return true;
+	}
+	return !bpf_probe_read_kernel(v, sizeof(*v), (void *)(r + (__s64)l->disp));
+#else
+	return false;
+#endif
+}
+
+/*
+ * "again:": a pass begins; a retry if the previous pass's jump was taken.
+ * range: addr and end were read (--record), as copy_pte_pass_start gives them.
+ */
+static __always_inline int on_pass_start(__u64 addr, __u64 end, bool range)
 {
 	struct ptcopy_fork *f = current_fork();
 	__u32 reason;
@@ -75,7 +122,20 @@ static __always_inline int on_pass_start(void)
 		record_instant(f, PTCOPY_REC_LOCK_BREAK, PTCOPY_STOPS);
 	}
 	pass_start(f, reason);
+	if (range) {
+		f->pass_addr = addr;
+		record_pass_range(f, end);
+	}
 	return 0;
+}
+
+static __always_inline int on_pass_start_regs(struct pt_regs *regs)
+{
+	__u64 addr = 0, end = 0;
+	bool range = cfg.record && loc_read(regs, &inline_addr_loc, &addr) &&
+		     loc_read(regs, &inline_end_loc, &end);
+
+	return on_pass_start(addr, end, range);
 }
 
 /* after the parent's PTE lock is taken: both locks held, the hold begins */
@@ -201,7 +261,8 @@ static __always_inline int on_retry_jump(__u64 flags)
 
 /*
  * Each site twice: a kprobe (what the loader attaches at the site's
- * offset) and a raw_tp twin taking the register as args[0], which only
+ * offset) and a raw_tp twin taking the register as args[0] (pass_start's:
+ * addr and end as args[0] and args[1], end 0 for no range), which only
  * BPF_PROG_TEST_RUN drives (kprobe programs cannot be test-run). The raw_tp
  * names are no tracepoints: the twins load but never attach.
  */
@@ -217,7 +278,7 @@ int ptcopy_in_##name##_raw(__u64 *ctx)				\
 	return call_tp;						\
 }
 
-PTCOPY_SITE(pass, on_pass_start(), on_pass_start())
+PTCOPY_SITE(pass, on_pass_start_regs(ctx), on_pass_start(ctx[0], ctx[1], cfg.record && ctx[1]))
 PTCOPY_SITE(locked, on_parent_locked(), on_parent_locked())
 PTCOPY_SITE(unlock, on_hold_end(), on_hold_end())
 PTCOPY_SITE(resched, on_resched(PT_REGS_RC(ctx)), on_resched(ctx[0]))

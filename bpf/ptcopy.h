@@ -516,7 +516,47 @@ struct ptcopy_fork_event {
 };
 
 /* ptcopy_record.flags */
-#define PTCOPY_REC_RANGE	(1U << 0)	/* start/end are the pass's addresses (patched) */
+#define PTCOPY_REC_RANGE	(1U << 0)	/* start/end are the pass's addresses (patched, inline) */
+
+/*
+ * x86-64's general registers, as struct pt_regs names them: where the inline
+ * tier reads a pass's addr and end at "again:" (a register, or a stack slot
+ * at one plus a displacement; userspace/lib/inline_range.c finds them).
+ * X(NAME, pt_regs field, name in AT&T syntax)
+ */
+#define PTCOPY_REG_TABLE(X)		\
+	X(AX, ax, "rax")		\
+	X(BX, bx, "rbx")		\
+	X(CX, cx, "rcx")		\
+	X(DX, dx, "rdx")		\
+	X(SI, si, "rsi")		\
+	X(DI, di, "rdi")		\
+	X(BP, bp, "rbp")		\
+	X(SP, sp, "rsp")		\
+	X(R8, r8, "r8")			\
+	X(R9, r9, "r9")			\
+	X(R10, r10, "r10")		\
+	X(R11, r11, "r11")		\
+	X(R12, r12, "r12")		\
+	X(R13, r13, "r13")		\
+	X(R14, r14, "r14")		\
+	X(R15, r15, "r15")
+
+enum ptcopy_reg {
+	PTCOPY_REG_NONE,
+#define PTCOPY_REG_ENUM(up, field, name) PTCOPY_REG_##up,
+	PTCOPY_REG_TABLE(PTCOPY_REG_ENUM)
+#undef PTCOPY_REG_ENUM
+	PTCOPY_REGS,
+};
+
+/* A value's place at a probe: reg itself, or the 8 bytes at reg + disp. */
+struct ptcopy_loc {
+	__u32 reg;			/* enum ptcopy_reg; NONE: not known */
+	__u32 deref;			/* 1: memory at reg + disp */
+	__s32 disp;
+	__u32 pad;
+};
 
 /*
  * One event of ptcopy --record (PTCOPY_RECORD_TABLE), in the order the
@@ -554,10 +594,10 @@ struct ptcopy_fork {
 	__u64 mm;			/* parent's mm, an identity only */
 	__u64 call_start_ns;		/* current copy_*_range() call, 0 outside */
 	__u64 pass_start_ns;		/* tier 1: current pass, 0 outside */
-	__u64 pass_addr;		/* tier 1: the current pass's range (--record) */
+	__u64 pass_addr;		/* patched, inline: the current pass's range (--record) */
 	__u64 pass_end;
 	__u32 pass_reason;		/* the current pass's, for its record */
-	__u32 pass_range;		/* pass_addr/pass_end are set (tier 1) */
+	__u32 pass_range;		/* pass_addr/pass_end are set */
 	__u32 window_open;
 	__u32 mm_registered;		/* counted in ptcopy_forking_mm */
 	__u32 swapc_may_sleep;		/* tier 2 kprobe: the continuation call's gfp */

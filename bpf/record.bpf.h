@@ -70,7 +70,7 @@ static __always_inline void record_pass_begin(struct ptcopy_fork *f, __u32 reaso
 	f->pass_range = 0;
 }
 
-/* Tier patched: the pass's range, as copy_pte_pass_start gives it. */
+/* The pass's range, as copy_pte_pass_start gives it (patched, inline). */
 static __always_inline void record_pass_range(struct ptcopy_fork *f, __u64 end)
 {
 	if (!cfg.record)

@@ -22,6 +22,10 @@
 #include "testrun.h"
 
 #define MM		0xffff888012345000ULL
+/* a pass's range: from ADDR (or 100 pages on) to the PMD's end */
+#define ADDR		0x7f0000200000ULL
+#define PAGE		4096ULL
+#define PMD		(2ULL << 20)
 #define ENOMEM		12
 /* rflags before "jne again": ZF set (addr == end, falls through) or clear (retry) */
 #define FLAGS_DONE	0x246ULL
@@ -35,6 +39,7 @@ enum op {
 struct step {
 	enum op op;
 	__u64 a;
+	__u64 b;	/* PASS: a and b are the pass's addr and end, b 0 for no range */
 };
 
 static struct session *s;
@@ -88,9 +93,9 @@ static void step(const struct step *st, int cpu)
 		     cpu);
 		break;
 	default: {
-		__u64 reg = st->a;
+		__u64 reg[2] = { st->a, st->b };
 
-		fire(true, twin[st->op], &reg, 1, cpu);
+		fire(true, twin[st->op], reg, st->op == PASS ? 2 : 1, cpu);
 		break;
 	}
 	}
@@ -215,10 +220,11 @@ static void test_lock_break_retries(void **state)
 }
 
 /*
- * ptcopy --record on the inline tier: per pass its hold as a slice without
- * a range (no probe sees the addresses), each lock-break as an instant
- * with no cause (the loop's exit condition is not seen) and the retry,
- * both at the next pass's start, all in the window.
+ * ptcopy --record on the inline tier: per pass its hold as a slice with the
+ * range its pass_start read (none where the recogniser found no places
+ * for it: the third pass here), each lock-break as an instant with no
+ * cause (the loop's exit condition is not seen) and the retry, both at
+ * the next pass's start, all in the window.
  */
 static void test_record(void **state)
 {
@@ -233,8 +239,10 @@ static void test_record(void **state)
 
 	(void)state;
 	s = testrun_session_record(TIER_INLINE);
-	RUN({ SEED, C("recorded") }, { OPEN }, PASS_(1, FLAGS_RETRY), PASS_(0, FLAGS_RETRY),
-	    PASS_(0, FLAGS_DONE), { CLOSE });
+	RUN({ SEED, C("recorded") }, { OPEN },
+	    { PASS, ADDR, ADDR + PMD }, { LOCKED }, { UNLOCK }, { RESCHED, 1 }, { RETRY, FLAGS_RETRY },
+	    { PASS, ADDR + 100 * PAGE, ADDR + PMD }, { LOCKED }, { UNLOCK }, { RESCHED, 0 },
+	    { RETRY, FLAGS_RETRY }, PASS_(0, FLAGS_DONE), { CLOSE });
 	assert_int_equal(one_event().passes, 3);
 	n = testrun_records(session_bpf_object(s, false), r, 32);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
@@ -247,8 +255,14 @@ static void test_record(void **state)
 		if (i && i < n - 1)
 			assert_true(r[i].ts_ns >= r[i - 1].ts_ns + r[i - 1].dur_ns);
 		if (want[i] == PTCOPY_REC_PASS) {
-			assert_int_equal(r[i].flags, 0);
 			assert_int_equal(r[i].what, i ? PTCOPY_PASS_LOCK_BREAK : PTCOPY_PASS_FIRST);
+			if (i == n - 2) {
+				assert_int_equal(r[i].flags, 0);
+				continue;
+			}
+			assert_int_equal(r[i].flags, PTCOPY_REC_RANGE);
+			assert_int_equal(r[i].start, ADDR + (i ? 100 * PAGE : 0));
+			assert_int_equal(r[i].end, ADDR + PMD);
 		}
 		if (want[i] == PTCOPY_REC_LOCK_BREAK)
 			assert_int_equal(r[i].what, PTCOPY_STOPS);

@@ -102,6 +102,50 @@ struct expect {
 	int off[INLINE_SITE_COUNT];
 };
 
+/*
+ * Where each kernel's pass finds addr and end at "again:" (inline_range.c),
+ * read by hand in objdump of the fixture: the cmp before "jne again" and
+ * the loads into its registers. The Debian kernels keep both on the stack
+ * (-fomit-frame-pointer), the lab builds (frame pointers) in callee-saved
+ * registers and rbp slots; the symbol builds push a stack argument for a
+ * call inside the loop, which the stack pointer's offset follows.
+ */
+static const struct {
+	const char *name, *addr, *end;
+} ranges[] = {
+	{ "debian-6.1.0-57-amd64", "(%rsp)", "0x58(%rsp)" },	/* mov (%rsp),%rcx; cmp %rcx,0x58(%rsp) */
+	{ "debian-6.1.0-57-cloud-amd64", "(%rsp)", "0x58(%rsp)" },
+	{ "debian-6.12.117-amd64", "(%rsp)", "0x10(%rsp)" },	/* mov (%rsp),%rcx; cmp %rcx,0x10(%rsp) */
+	{ "debian-6.12.117-cloud-amd64", "(%rsp)", "0x10(%rsp)" },
+	{ "debian-6.12.117-rt-amd64", "%r14", "0x8(%rsp)" },	/* cmp %r14,0x8(%rsp) */
+	{ "lab-6.1-patched", "%r14", "-0x68(%rbp)" },
+	{ "lab-6.1-patched-traced", "%r14", "-0x68(%rbp)" },
+	{ "lab-6.1-unpatched", "%r12", "-0x70(%rbp)" },
+	{ "lab-6.1-symbol", "%r13", "%r14" },			/* cmp %r14,%r13 */
+	{ "lab-6.12-patched", "-0x60(%rbp)", "-0x70(%rbp)" },	/* mov -0x60(%rbp),%rdi; cmp %rdi,-0x70(%rbp) */
+	{ "lab-6.12-patched-traced", "-0x60(%rbp)", "-0x70(%rbp)" },
+	{ "lab-6.12-unpatched", "%r14", "-0x88(%rbp)" },
+	{ "lab-6.12-symbol", "%rbx", "%r13" },			/* cmp %r13,%rbx */
+};
+
+static void check_range(const char *name, const struct inline_sites *s)
+{
+	char addr[32], end[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (!strcmp(ranges[i].name, name))
+			break;
+	if (i == sizeof(ranges) / sizeof(ranges[0]))
+		fail_msg("%s: no expected range", name);
+	if (s->range_addr.reg == PTCOPY_REG_NONE)
+		fail_msg("%s: range not found: %s", name, s->range_why);
+	inline_loc_format(addr, sizeof(addr), &s->range_addr);
+	inline_loc_format(end, sizeof(end), &s->range_end);
+	assert_string_equal(addr, ranges[i].addr);
+	assert_string_equal(end, ranges[i].end);
+}
+
 static void check_sites(const char *name, const struct expect *e, bool map_lock)
 {
 	struct inline_sites s;
@@ -121,6 +165,7 @@ static void check_sites(const char *name, const struct expect *e, bool map_lock)
 			fail_msg("%s: %s at +0x%x, expected +0x%x", name, inline_site_name(k),
 				 s.site[k].off, e->off[k]);
 	}
+	check_range(name, &s);
 	assert_int_equal(s.child_lock_returns_pte, map_lock);
 	assert_false(s.resched_patched_out);
 	assert_false(s.sleeping_locks);
@@ -404,6 +449,7 @@ static void test_debian_6_12_rt(void **state)
 		if (e.off[k] < 0 ? s.site[k].found : s.site[k].off != (__u32)e.off[k])
 			fail_msg("%s at +0x%x, expected +0x%x", inline_site_name(k), s.site[k].off,
 				 e.off[k]);
+	check_range("debian-6.12.117-rt-amd64", &s);
 	assert_true(s.child_lock_returns_pte);
 	assert_true(s.resched_patched_out);
 	assert_true(s.sleeping_locks);
@@ -955,6 +1001,62 @@ static void test_saved_text(void **state)
 	unload(&fx);
 }
 
+/*
+ * The sites recognised, the range not: reason names what stopped the
+ * analysis, and neither place is given (passes then have no range).
+ */
+static void range_refused(void (*edit)(struct fixture *), const char *reason)
+{
+	struct inline_sites s;
+	char why[INLINE_WHY_LEN];
+	struct fixture fx;
+
+	load(&fx, "debian-6.1.0-57-amd64");
+	edit(&fx);
+	if (recognise(&fx, &s, why))
+		fail_msg("refused: %s", why);
+	assert_true(s.site[INLINE_PASS_START].found);
+	assert_int_equal(s.range_addr.reg, PTCOPY_REG_NONE);
+	assert_int_equal(s.range_end.reg, PTCOPY_REG_NONE);
+	if (!strstr(s.range_why, reason))
+		fail_msg("range refused with \"%s\", expected \"%s\"", s.range_why, reason);
+	unload(&fx);
+}
+
+/* addq $8, 0x8(%rsp) in the PTE loop made addq $8, 0x58(%rsp): end's slot */
+static void write_end(struct fixture *fx)
+{
+	static const __u8 addq[] = { 0x48, 0x83, 0x44, 0x24, 0x58, 0x08 };
+
+	assert_int_equal(fx->code[0x994], 0x08);
+	put(fx, 0x990, addq, sizeof(addq));
+}
+
+/* movq $0, 0x170(%rsp) at "again:" made movq $0, (%rsp): addr's slot */
+static void clobber_addr(struct fixture *fx)
+{
+	assert_int_equal(fx->code[0x641], 0x70);
+	fx->code[0x641] = 0x00;
+	fx->code[0x642] = 0x00;
+}
+
+/* the PTE loop's jne 0x7d3 at +0x99d (0f 85 rel32) retargeted to "again:" */
+static void second_back_edge(struct fixture *fx)
+{
+	__s32 rel = 0x63d - (0x99d + 6);
+
+	assert_int_equal(fx->code[0x99d], 0x0f);
+	memcpy(fx->code + 0x99d + 2, &rel, sizeof(rel));
+}
+
+static void test_range_refused(void **state)
+{
+	(void)state;
+	range_refused(write_end, "both of the compare at +0xb06");
+	range_refused(clobber_addr, "addr's place is written at +0x63d");
+	range_refused(second_back_edge, "another way back to \"again:\" at +0x99d");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -962,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_debian_optimizable),
 		cmocka_unit_test(test_jump_into_window),
 		cmocka_unit_test(test_resched_at_join),
+		cmocka_unit_test(test_range_refused),
 		cmocka_unit_test(test_saved_text),
 		cmocka_unit_test(test_debian_6_1_cloud),
 		cmocka_unit_test(test_debian_6_12),

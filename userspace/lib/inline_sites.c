@@ -52,7 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <capstone/capstone.h>
-#include "inline_sites.h"
+#include "inline_code.h"
 
 static const char *const site_names[INLINE_SITE_COUNT] = {
 	[INLINE_PASS_START] = "pass_start",
@@ -80,21 +80,6 @@ const char *inline_site_name(enum inline_site_kind k)
 {
 	return k < INLINE_SITE_COUNT ? site_names[k] : "?";
 }
-
-/* What a call does, by its target's name. */
-enum call_role {
-	CALL_OTHER,
-	CALL_LOCK,		/* _raw_spin_lock, rt_spin_lock */
-	CALL_MAP_LOCK,		/* __pte_offset_map_lock: maps and locks (>= 6.5) */
-	CALL_UNLOCK,		/* _raw_spin_unlock, rt_spin_unlock */
-	CALL_RESCHED,		/* cond_resched's static call, patched or not */
-	CALL_SWAP_CONT,		/* add_swap_count_continuation */
-	CALL_PREALLOC,		/* the prealloc page's allocation */
-	CALL_LOCK_OTHER,	/* a lock function the pattern does not know */
-	CALL_RCU_UNLOCK,	/* pte_unmap() since 6.5: rcu_read_unlock() */
-	CALL_TRACE,		/* a tracepoint's function (its static call's target) */
-	CALL_PREEMPT_NOTRACE,	/* preempt_enable_notrace()'s preemption point */
-};
 
 static const struct {
 	const char *name;
@@ -148,6 +133,27 @@ static const char *const trace_prefixes[] = {
 	"__traceiter_", "__bpf_trace_", "trace_event_raw_event_", "perf_trace_",
 };
 
+/*
+ * Calls that never return, of those copy_page_range() makes (objtool's
+ * list, tools/objtool/noreturns.h): the code after one belongs to another
+ * path. One missing here only makes the range's analysis see a path that
+ * is not there, and refuse where it need not.
+ */
+static const char *const noreturns[] = {
+	"__stack_chk_fail", "__fortify_panic", "fortify_panic", "panic", "do_exit",
+	"make_task_dead", "__ubsan_handle_builtin_unreachable", "BUG_func",
+};
+
+static bool noreturn(const char *sym)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(noreturns) / sizeof(noreturns[0]); i++)
+		if (name_is(sym, noreturns[i]))
+			return true;
+	return false;
+}
+
 static enum call_role role_of(const char *sym)
 {
 	size_t i;
@@ -160,34 +166,6 @@ static enum call_role role_of(const char *sym)
 			return CALL_TRACE;
 	return CALL_OTHER;
 }
-
-struct insn {
-	__u32 off;
-	__u16 size;
-	bool call;		/* direct call */
-	bool indirect_call;
-	bool rdi_imm;		/* writes an immediate into rdi/edi */
-	bool rdi_write;		/* writes rdi/edi some other way */
-	bool stop;		/* ret, jmp, ud2: int3 may follow (SLS, padding) */
-	bool jcc;		/* conditional jump to jump_off inside the code */
-	bool jmp;		/* unconditional jump to jump_off inside the code */
-	bool key_nop;		/* a NOP of a static key's size: 2 or 5 bytes */
-	bool jne;
-	bool boostable;		/* x86 kprobes may copy it out of line (can_boost()) */
-	bool rax_write;		/* writes rax/eax/ax/al/ah */
-	__u32 jump_off;
-	enum call_role role;
-	__u64 target;
-	const char *target_name;
-	char text[INLINE_INSN_LEN];
-};
-
-struct code {
-	struct insn *insn;
-	size_t n;
-	size_t len;
-	bool indirect_jump;	/* kprobes optimize nothing in such a function */
-};
 
 /* cond_resched's static call patched to "return 0" (preempt=full): 2e 2e 2e 31 c0 */
 static const __u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
@@ -239,6 +217,111 @@ static bool writes_reg(csh h, const cs_insn *ci, const x86_reg regs[4])
 			if (wr[i] == regs[j])
 				return true;
 	return false;
+}
+
+/* capstone's names of each general register's parts, by enum ptcopy_reg */
+static const x86_reg gpr_parts[PTCOPY_REGS][5] = {
+	[PTCOPY_REG_AX] = { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+	[PTCOPY_REG_BX] = { X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+	[PTCOPY_REG_CX] = { X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+	[PTCOPY_REG_DX] = { X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+	[PTCOPY_REG_SI] = { X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL },
+	[PTCOPY_REG_DI] = { X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL },
+	[PTCOPY_REG_BP] = { X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL },
+	[PTCOPY_REG_SP] = { X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL },
+	[PTCOPY_REG_R8] = { X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B },
+	[PTCOPY_REG_R9] = { X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B },
+	[PTCOPY_REG_R10] = { X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B },
+	[PTCOPY_REG_R11] = { X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B },
+	[PTCOPY_REG_R12] = { X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B },
+	[PTCOPY_REG_R13] = { X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B },
+	[PTCOPY_REG_R14] = { X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B },
+	[PTCOPY_REG_R15] = { X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B },
+};
+
+/* The general register r is part of, or PTCOPY_REG_NONE (rip, flags, ...). */
+static __u8 gpr(x86_reg r)
+{
+	int i, j;
+
+	if (r == X86_REG_INVALID)
+		return PTCOPY_REG_NONE;
+	for (i = PTCOPY_REG_NONE + 1; i < PTCOPY_REGS; i++)
+		for (j = 0; j < 5; j++)
+			if (gpr_parts[i][j] == r)
+				return i;
+	return PTCOPY_REG_NONE;
+}
+
+/* The registers a call may leave changed (x86-64 SysV, the kernel's ABI). */
+#define CALLER_SAVED	(1U << PTCOPY_REG_AX | 1U << PTCOPY_REG_CX | 1U << PTCOPY_REG_DX |	\
+			 1U << PTCOPY_REG_SI | 1U << PTCOPY_REG_DI | 1U << PTCOPY_REG_R8 |	\
+			 1U << PTCOPY_REG_R9 | 1U << PTCOPY_REG_R10 | 1U << PTCOPY_REG_R11)
+
+/*
+ * The registers ci reads and writes, and its operands, for following a
+ * value through the code (inline_range.c). What capstone cannot tell
+ * counts as read and written.
+ */
+static void operands(csh h, const cs_insn *ci, struct insn *in)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	cs_regs rd, wr;
+	uint8_t nr, nw, i;
+
+	if (cs_regs_access(h, ci, rd, &nr, wr, &nw)) {
+		in->reg_read = in->reg_write = ~0U;
+	} else {
+		for (i = 0; i < nr; i++)
+			in->reg_read |= 1U << gpr(rd[i]);
+		for (i = 0; i < nw; i++)
+			in->reg_write |= 1U << gpr(wr[i]);
+	}
+	if (in->call || in->indirect_call)
+		in->reg_write |= CALLER_SAVED;
+	in->cmp = ci->id == X86_INS_CMP;
+	in->mov = ci->id == X86_INS_MOV;
+	in->lea = ci->id == X86_INS_LEA;
+	in->opnd_more = x->op_count > INSN_OPNDS;
+	in->nopnd = in->opnd_more ? INSN_OPNDS : x->op_count;
+	for (i = 0; i < in->nopnd; i++) {
+		const cs_x86_op *o = &x->operands[i];
+		struct opnd *p = &in->opnd[i];
+
+		p->size = o->size;
+		p->access = o->access;
+		if (o->type == X86_OP_REG) {
+			p->kind = OPND_REG;
+			p->reg = gpr(o->reg);
+		} else if (o->type == X86_OP_MEM) {
+			p->kind = OPND_MEM;
+			p->base = gpr(o->mem.base);
+			p->index = gpr(o->mem.index);
+			p->disp = o->mem.disp;
+			/* a segment (%gs: per-CPU data) is not the stack */
+			if (o->mem.segment != X86_REG_INVALID)
+				p->base = p->index = PTCOPY_REG_NONE;
+			if (!p->access && !in->lea)
+				p->access = CS_AC_READ | CS_AC_WRITE;
+		} else if (o->type == X86_OP_IMM) {
+			p->kind = OPND_IMM;
+		}
+	}
+	if (in->reg_write & (1U << PTCOPY_REG_SP) && !in->call && !in->indirect_call) {
+		if (ci->id == X86_INS_PUSH || ci->id == X86_INS_PUSHFQ)
+			in->sp_move = -8;
+		else if (ci->id == X86_INS_POP || ci->id == X86_INS_POPFQ)
+			in->sp_move = 8;
+		else if ((ci->id == X86_INS_SUB || ci->id == X86_INS_ADD) && in->nopnd == 2 &&
+			 in->opnd[0].kind == OPND_IMM && in->opnd[1].kind == OPND_REG &&
+			 in->opnd[1].reg == PTCOPY_REG_SP)
+			in->sp_move = (ci->id == X86_INS_SUB ? -1 : 1) * (__s32)x->operands[0].imm;
+		else
+			in->sp_unknown = true;
+	}
+	in->zero_idiom = (ci->id == X86_INS_XOR || ci->id == X86_INS_SUB) && in->nopnd == 2 &&
+			 in->opnd[0].kind == OPND_REG && in->opnd[1].kind == OPND_REG &&
+			 in->opnd[0].reg == in->opnd[1].reg && in->opnd[0].reg != PTCOPY_REG_NONE;
 }
 
 static const x86_reg rdi_regs[4] = { X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL };
@@ -366,6 +449,7 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 				goto out;
 			}
 			in->role = in->target_name ? role_of(in->target_name) : CALL_OTHER;
+			in->noreturn = in->target_name && noreturn(in->target_name);
 		} else if (ci->id == X86_INS_CALL) {
 			in->indirect_call = true;
 		} else if (ci->size == sizeof(xor5rax) && !memcmp(code + off, xor5rax, sizeof(xor5rax))) {
@@ -389,6 +473,7 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 			in->jne = ci->id == X86_INS_JNE;
 			in->jump_off = (__u32)((__u64)x->operands[0].imm - addr);
 		}
+		operands(h, ci, in);
 		in->boostable = boostable(ci);
 		in->rax_write = in->call || in->indirect_call || writes_reg(h, ci, rax_regs) ||
 				writes_reg(h, ci, ah_regs);
@@ -450,11 +535,6 @@ static void set_site(struct inline_sites *s, enum inline_site_kind k, const stru
 	s->site[k].found = true;
 	s->site[k].off = in->off;
 	snprintf(s->site[k].insn, sizeof(s->site[k].insn), "%s", in->text);
-}
-
-static bool jumps(const struct insn *in)
-{
-	return in->jcc || in->jmp;
 }
 
 /*
@@ -587,8 +667,7 @@ static bool child_alone_unlock(const struct code *c, size_t u, size_t l1, size_t
 	return false;
 }
 
-/* The index of the instruction at off, or c->n. */
-static size_t insn_at(const struct code *c, __u32 off)
+size_t insn_at(const struct code *c, __u32 off)
 {
 	size_t lo = 0, hi = c->n;
 
@@ -966,6 +1045,8 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 	}
 	if (find_retry(c, ret, l1, s, why, why_len))
 		return -1;
+	i = insn_at(c, s->site[INLINE_RETRY_JUMP].off);
+	inline_range_find(c, insn_at(c, c->insn[i].jump_off), i, s);
 	set_site(s, INLINE_HOLD_END, &c->insn[hold_end(c, u1, anchor)]);
 	join_sites(c, insn_at(c, s->site[INLINE_RETRY_JUMP].off), s);
 	resched_at_join(c, resched + 1, s);

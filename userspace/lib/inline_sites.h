@@ -14,9 +14,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "ptcopy.h"
 
 #define INLINE_INSN_LEN		256
 #define INLINE_WHY_LEN		768
+#define INLINE_RANGE_WHY_LEN	INLINE_WHY_LEN
 /* resched_return and up to this many - 1 resched_branch sites */
 #define INLINE_RESCHED_SITES	5
 
@@ -90,7 +92,16 @@ struct inline_sites {
 	bool resched_patched_out;	/* static call patched to "return 0" */
 	bool sleeping_locks;		/* rt_spin_lock (PREEMPT_RT): the PTE locks sleep */
 	bool saved_text;		/* recognised in the saved text (inline_orig.h) */
+	/*
+	 * Where a pass's addr and end are at pass_start (inline_range.c),
+	 * or .reg PTCOPY_REG_NONE and range_why says why not.
+	 */
+	struct ptcopy_loc range_addr, range_end;
+	char range_why[INLINE_RANGE_WHY_LEN];
 };
+
+/* "0x58(%rsp)", "%r14": a place as AT&T syntax writes it. */
+void inline_loc_format(char *out, size_t len, const struct ptcopy_loc *l);
 
 /* "child_locked", ...: the site's name in --probe -v and in errors. */
 const char *inline_site_name(enum inline_site_kind k);

@@ -124,6 +124,8 @@ static int inline_configure(void *skel, const struct ptcopy_config *cfg,
 	(void)t;
 	o->skel->rodata->cfg = *cfg;
 	o->skel->rodata->inline_resched = has_resched(caps);
+	o->skel->rodata->inline_addr_loc = caps->inline_sites.range_addr;
+	o->skel->rodata->inline_end_loc = caps->inline_sites.range_end;
 	progs_of(o->skel, kp, tp);
 	plan(o, caps);
 	for (i = 0; i < INLINE_PROGS; i++) {

@@ -45,6 +45,26 @@ static void text_inline(FILE *f, const struct kernel_caps *c, bool verbose)
 			fprintf(f, "inline site           %-17s %s+0x%x %s %s\n", inline_site_name(k),
 				c->inline_func, s->off, s->optimizable ? "[jump]" : "[int3]", s->insn);
 	}
+	if (c->inline_sites.range_addr.reg != PTCOPY_REG_NONE) {
+		char a[32], e[32];
+
+		inline_loc_format(a, sizeof(a), &c->inline_sites.range_addr);
+		inline_loc_format(e, sizeof(e), &c->inline_sites.range_end);
+		fprintf(f, "inline range          addr=%s end=%s at pass_start (--record)\n", a, e);
+	} else {
+		fprintf(f, "inline range          no: %s\n", c->inline_sites.range_why);
+	}
+}
+
+/* A place as JSON: "0x58(%rsp)", or null where it is not known. */
+static struct json_object *json_loc(const struct ptcopy_loc *l)
+{
+	char buf[32];
+
+	if (l->reg == PTCOPY_REG_NONE)
+		return NULL;
+	inline_loc_format(buf, sizeof(buf), l);
+	return json_object_new_string(buf);
 }
 
 /*
@@ -220,6 +240,11 @@ static struct json_object *json_inline(const struct kernel_caps *c)
 		}
 	}
 	json_object_object_add(o, "sites", sites);
+	json_object_object_add(o, "range_addr", json_loc(&c->inline_sites.range_addr));
+	json_object_object_add(o, "range_end", json_loc(&c->inline_sites.range_end));
+	json_object_object_add(o, "why_range",
+			       c->inline_ok && c->inline_sites.range_addr.reg == PTCOPY_REG_NONE ?
+			       json_object_new_string(c->inline_sites.range_why) : NULL);
 	return o;
 }
 

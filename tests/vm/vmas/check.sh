@@ -23,7 +23,16 @@
 # pass slice per pass, a retry per retry, a lock-break per lock-break of
 # the fork records; nothing lost. On the patched kernel its pass slices
 # are exactly the trace's copy_pte_pass_start events, address ranges and
-# all.
+# all. Where pass slices have ranges (tier patched; tier inline where
+# --probe -v says 'inline range addr=WHERE end=WHERE'), every one of
+# vmafork's has one, inside one of the records' mappings, from its start
+# to where copy_pte_range() stops (the next 2 MiB boundary or the
+# mapping's end); each mapping holds as many as the records count passes
+# in it; the arena's first passes are its 64 PMD ranges, each once per
+# fork. Where it says 'inline range no: WHY', none has a range.
+# On the patched kernel a third session, --tier=inline with its own
+# record: it exits 0, loses nothing, and its pass slices all have ranges,
+# exactly the trace's copy_pte_pass_start events (the ground truth).
 set -eu
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -52,6 +61,84 @@ records=$(jq -c 'select(.type == "fork" and .comm == "vmafork")' "$j")
 	fail "want $forks vmafork fork records, got $(echo "$records" | grep -c .)"
 have_passes=0
 case $tier in patched|inline) have_passes=1 ;; esac
+# What --probe -v says of the inline tier's pass ranges: "addr=WHERE
+# end=WHERE" where its pass-start kprobe reads them, "no: WHY" where the
+# recogniser cannot locate them, "" for no line (a ptcopy whose inline
+# tier has no ranges)
+range=$(sed -n 's/^inline range  *//p' "$out/probe.txt" 2>/dev/null | head -n 1)
+case $tier in
+patched|inline) ;;
+*) observed "pass ranges not held: the -j session chose tier $tier; --probe -v said:" \
+	"$(grep -sE '^(chosen|tier inline|inline sites|inline range) ' "$out/probe.txt" | tr -s ' ' | tr '\n' ';')" ;;
+esac
+no_range_line() {
+	fail "--probe -v has no 'inline range' line: $(grep -m1 '^inline sites' "$out/probe.txt" 2>/dev/null || echo 'no probe.txt')"
+}
+
+# hexr FMT: lines "START END [N]" (decimal) as START-END in hex, N by FMT
+hexr() {
+	local s e n
+	while read -r s e n; do
+		printf '%#x-%#x' "$s" "$e"
+		# shellcheck disable=SC2059 # FMT is the caller's format
+		[ -z "$n" ] || printf " ${1-}" "$n"
+		printf ' '
+	done
+}
+
+# check_ranges CHECK RECORDS WHAT: the ranges of vmafork's pass slices
+# (CHECK: trace_check.py --passes vmafork) against the mappings of its fork
+# records (RECORDS, JSON lines; the workload's five at smaps' ranges, as
+# the per-fork checks hold). Every slice has a range; each lies in one
+# mapping and ends where copy_pte_range() stops, the next 2 MiB boundary
+# or the mapping's end (so start < end, at most 2 MiB apart); each mapping
+# holds as many as the records count passes in it; the arena's first
+# passes (those that start on a 2 MiB boundary in it: no retry there
+# does, as nothing in it, neither pinned nor swapped, stops a pass before
+# its first PTE is copied) are its 64 PMD ranges, each once per fork.
+check_ranges() {
+	local maps x a0 a1
+	maps=$(echo "$2" | jq -s -c '[.[].vmas[]?] | group_by([.start, .end]) |
+		map({s: .[0].start, e: .[0].end, passes: (map(.passes // 0) | add)})')
+	a0=$(( $(vma arena start) )); a1=$(( $(vma arena end) ))
+	x=$(jq -c --argjson maps "$maps" --argjson a0 $a0 --argjson a1 $a1 --argjson forks $forks '
+	def pmd: 2097152;
+	def stop($e): [(. / pmd | floor) * pmd + pmd, $e] | min;
+	.passes as $ps
+	| [$ps[] as $p | {p: $p, m: ([$maps[] | select(.s <= $p[0] and $p[1] <= .e)] | first)}] as $in
+	| [$ps[] | select(.[0] >= $a0 and .[0] < $a1 and (.[0] / pmd | floor) * pmd == .[0])] as $first
+	| {
+		ranged: ($ps | length),
+		slices: (.comm.vmafork.pass // 0),
+		mappings: ($maps | length),
+		outside: [$in[] | select(.m == null) | .p],
+		bad_end: [$in[] | select(.m != null) | .m.e as $e | (.p[0] | stop($e)) as $w |
+			select(.p[1] != $w) | .p + [$w]],
+		bad_mapping: [$maps[] | . as $m |
+			[.s, .e, .passes, ([$ps[] | select($m.s <= .[0] and .[1] <= $m.e)] | length)] |
+			select(.[2] != .[3])],
+		first: ($first | length),
+		first_ranges: ($first | unique | length),
+		first_bad: [$first | group_by(.)[] | select(length != $forks or .[0][1] != .[0][0] + pmd) |
+			.[0] + [length]]
+	}' "$1")
+	q() { echo "$x" | jq -r "$1"; }
+	observed "$3: $(q .ranged) of $(q .slices) pass slices ranged; in none of the $(q .mappings) mappings $(q '.outside | length')," \
+		"not ending where copy_pte_range() stops $(q '.bad_end | length'), mappings not as the records count $(q '.bad_mapping | length');" \
+		"the arena's first passes $(q .first) over $(q .first_ranges) ranges"
+	[ "$(q .ranged)" = "$(q .slices)" ] ||
+		fail "$3: $(q .ranged) of vmafork's $(q .slices) pass slices have a range"
+	[ "$(q '.outside | length')" = 0 ] ||
+		fail "$3: $(q '.outside | length') pass ranges in none of the records' $(q .mappings) mappings: $(q '.outside[:3][] | "\(.[0]) \(.[1])"' | hexr)"
+	[ "$(q '.bad_end | length')" = 0 ] ||
+		fail "$3: $(q '.bad_end | length') pass ranges do not end where copy_pte_range() stops (the next 2 MiB boundary or the mapping's end): $(q '.bad_end[:3][] | "\(.[0]) \(.[1]) \(.[2])"' | hexr '(want end %#x)')"
+	# the counts below need every pass's range
+	[ "$(q .ranged)" = "$(q .slices)" ] || return 0
+	[ "$(q '.bad_mapping | length')" = 0 ] ||
+		fail "$3: $(q '.bad_mapping | length') mappings with other than the records' passes in them: $(q '.bad_mapping[:4][] | "\(.[0]) \(.[1]) \(.[2]) \(.[3])"' | while read -r s e p n; do printf '%#x-%#x records %d ranges %d; ' "$s" "$e" "$p" "$n"; done)"
+	[ "$(q .first)" = $((64 * forks)) ] && [ "$(q .first_ranges)" = 64 ] && [ "$(q '.first_bad | length')" = 0 ] ||
+		fail "$3: the arena's first passes: $(q .first) ranges from a 2 MiB boundary over $(q .first_ranges) ranges, want its 64 PMD ranges $forks times each: $(q '.first_bad[:3][] | "\(.[0]) \(.[1]) \(.[2])"' | hexr 'x%d')"
+}
 
 if [ "$VARIANT" = patched ]; then
 	check_no_lost_events
@@ -179,9 +266,46 @@ if python3 "$lib/../../include/trace_check.py" --comm vmafork --passes vmafork $
 	[ "$(rc_ '.other.records_lost | add')" = 0 ] ||
 		fail "record: records lost: $(jq -c .other.records_lost "$out/record-check.json")"
 	[ "$VARIANT" != patched ] || observed "record: all $(rc_ '.passes | length') pass slices of vmafork are the trace's copy_pte_pass_start ranges"
+	case $tier:$range in
+	patched:*)
+		check_ranges "$out/record-check.json" "$records" "record (tier patched)" ;;
+	inline:no:*)
+		[ "$(rc_ '.passes | length')" = 0 ] ||
+			fail "record: $(rc_ '.passes | length') pass slices with a range, yet --probe -v says 'inline range $range'"
+		observed "record (tier inline): no pass ranges: --probe -v says 'inline range $range'" ;;
+	inline:?*)
+		check_ranges "$out/record-check.json" "$records" "record (tier inline, $range)" ;;
+	inline:)
+		no_range_line ;;
+	esac
 	observed "record (tier $tier): $(jq -c .comm.vmafork "$out/record-check.json") in $(stat -c %s "$out/record.json") bytes"
 else
 	fail "record: $(head -n 5 "$out/record-check.err" | tr '\n' '|')"
+fi
+
+# the inline tier's session on the patched kernel: its pass ranges against
+# the trace's copy_pte_pass_start events (trace_check.py --kernel-trace)
+if [ "$VARIANT" = patched ]; then
+	[ "$(cat "$out/inline.rc" 2>/dev/null)" = 0 ] ||
+		fail "ptcopy --tier=inline exited $(cat "$out/inline.rc" 2>/dev/null): $(cat "$out/inline.err" 2>/dev/null)"
+	case $range in
+	"") no_range_line ;;
+	no:*) fail "the inline tier locates no pass range on the lab kernel, where the trace would hold it to them: --probe -v says 'inline range $range'" ;;
+	esac
+	if python3 "$lib/../../include/trace_check.py" --comm vmafork --passes vmafork --kernel-trace "$out/trace.txt" \
+		"$out/record-inline.json" > "$out/record-inline-check.json" 2> "$out/record-inline-check.err"; then
+		ri() { jq -r "$1" "$out/record-inline-check.json"; }
+		[ "$(ri .other.tier)" = inline ] || fail "record-inline: tier $(ri .other.tier), want inline (forced)"
+		[ "$(ri '.comm.vmafork.window')" = $forks ] ||
+			fail "record-inline: $(ri '.comm.vmafork.window') windows of vmafork, want $forks"
+		[ "$(ri '.passes | length')" = "$(ri '.comm.vmafork.pass // 0')" ] ||
+			fail "record-inline: $(ri '.passes | length') of vmafork's $(ri '.comm.vmafork.pass // 0') pass slices have a range"
+		[ "$(ri '.other.records_lost | add')" = 0 ] ||
+			fail "record-inline: records lost: $(jq -c .other.records_lost "$out/record-inline-check.json")"
+		observed "record-inline (tier $(ri .other.tier), $range): all $(ri '.passes | length') ranged pass slices of vmafork are the trace's copy_pte_pass_start events; $(jq -c .comm.vmafork "$out/record-inline-check.json"), lost $(jq -c .other.records_lost "$out/record-inline-check.json")"
+	else
+		fail "record-inline: $(head -n 5 "$out/record-inline-check.err" | tr '\n' '|')"
+	fi
 fi
 
 # the summary: every mapping of every traced fork, by kind
