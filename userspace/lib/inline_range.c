@@ -37,9 +37,10 @@
 #include <capstone/capstone.h>
 #include "inline_code.h"
 
+/* by enum ptcopy_reg: PTCOPY_REG_NONE, then the table's order */
 static const char *const reg_names[PTCOPY_REGS] = {
-	[PTCOPY_REG_NONE] = "?",
-#define REG_NAME(up, field, name) [PTCOPY_REG_##up] = name,
+	"?",
+#define REG_NAME(up, field, name) name,
 	PTCOPY_REG_TABLE(REG_NAME)
 #undef REG_NAME
 };
@@ -124,7 +125,18 @@ static int flow_build(const struct code *c, struct flow *f)
 struct loop {
 	bool *in;
 	__s32 *sp;
+	/* scratch for the walks: a work list and a mark per instruction */
+	size_t *todo;
+	bool *mark;
 };
+
+static void loop_free(struct loop *lp)
+{
+	free(lp->in);
+	free(lp->sp);
+	free(lp->todo);
+	free(lp->mark);
+}
 
 /*
  * Whether o accesses the 8 bytes of slot l, at an instruction where the
@@ -241,36 +253,26 @@ static int place_of(const struct code *c, const struct flow *f, const struct loo
 static size_t written_first(const struct code *c, const struct loop *lp, size_t again,
 			    const struct ptcopy_loc *l)
 {
-	size_t *todo, n = 0, i, s[2], bad = c->n;
-	bool *seen;
+	size_t *todo = lp->todo, n = 0, i, s[2];
+	bool *seen = lp->mark;
 	int j, ns;
 
-	todo = calloc(c->n, sizeof(*todo));
-	seen = calloc(c->n, sizeof(*seen));
-	if (!todo || !seen) {
-		free(todo);
-		free(seen);
-		return again;
-	}
+	memset(seen, 0, c->n * sizeof(*seen));
 	todo[n++] = again;
 	seen[again] = true;
 	while (n) {
 		i = todo[--n];
 		if (reads(&c->insn[i], l, lp->sp[i]))
 			continue;
-		if (writes(&c->insn[i], l, lp->sp[i])) {
-			bad = i;
-			break;
-		}
+		if (writes(&c->insn[i], l, lp->sp[i]))
+			return i;
 		for (ns = succs(c, i, s), j = 0; j < ns; j++)
 			if (lp->in[s[j]] && !seen[s[j]]) {
 				seen[s[j]] = true;
 				todo[n++] = s[j];
 			}
 	}
-	free(todo);
-	free(seen);
-	return bad;
+	return c->n;
 }
 
 /*
@@ -281,18 +283,11 @@ static size_t written_first(const struct code *c, const struct loop *lp, size_t 
 static int find_loop(const struct code *c, const struct flow *f, size_t again, size_t jne,
 		     struct loop *lp, char *why, size_t why_len)
 {
-	size_t *todo, n = 0, i, k, s[2];
-	bool *set;
+	size_t *todo = lp->todo, n = 0, i, k, s[2];
+	bool *set = lp->mark;
 	int j, ns;
 
-	todo = calloc(c->n, sizeof(*todo));
-	set = calloc(c->n, sizeof(*set));
-	if (!todo || !set) {
-		free(todo);
-		free(set);
-		snprintf(why, why_len, "out of memory");
-		return -1;
-	}
+	memset(set, 0, c->n * sizeof(*set));
 	lp->in[again] = true;
 	if (!lp->in[jne]) {
 		lp->in[jne] = true;
@@ -310,7 +305,7 @@ static int find_loop(const struct code *c, const struct flow *f, size_t again, s
 		if (lp->in[f->pred[k]] && f->pred[k] != jne) {
 			snprintf(why, why_len, "another way back to \"again:\" at +0x%x (%s)",
 				 c->insn[f->pred[k]].off, c->insn[f->pred[k]].text);
-			goto fail;
+			return -1;
 		}
 	todo[n++] = again;
 	set[again] = true;
@@ -321,7 +316,7 @@ static int find_loop(const struct code *c, const struct flow *f, size_t again, s
 		if (c->insn[i].sp_unknown) {
 			snprintf(why, why_len, "the stack pointer moves in the loop at +0x%x (%s)",
 				 c->insn[i].off, c->insn[i].text);
-			goto fail;
+			return -1;
 		}
 		next = lp->sp[i] + c->insn[i].sp_move;
 		for (ns = succs(c, i, s), j = 0; j < ns; j++) {
@@ -331,7 +326,7 @@ static int find_loop(const struct code *c, const struct flow *f, size_t again, s
 				snprintf(why, why_len,
 					 "the stack pointer is not the same on every way to +0x%x (%s)",
 					 c->insn[s[j]].off, c->insn[s[j]].text);
-				goto fail;
+				return -1;
 			}
 			if (!set[s[j]]) {
 				set[s[j]] = true;
@@ -340,13 +335,7 @@ static int find_loop(const struct code *c, const struct flow *f, size_t again, s
 			}
 		}
 	}
-	free(todo);
-	free(set);
 	return 0;
-fail:
-	free(todo);
-	free(set);
-	return -1;
 }
 
 static int range(const struct code *c, const struct flow *f, struct loop *lp, size_t again,
@@ -414,9 +403,10 @@ void inline_range_find(const struct code *c, size_t again, size_t jne, struct in
 	s->range_why[0] = '\0';
 	lp.in = calloc(c->n, sizeof(*lp.in));
 	lp.sp = calloc(c->n, sizeof(*lp.sp));
-	if (!lp.in || !lp.sp || flow_build(c, &f)) {
-		free(lp.in);
-		free(lp.sp);
+	lp.todo = calloc(c->n, sizeof(*lp.todo));
+	lp.mark = calloc(c->n, sizeof(*lp.mark));
+	if (!lp.in || !lp.sp || !lp.todo || !lp.mark || flow_build(c, &f)) {
+		loop_free(&lp);
 		snprintf(s->range_why, sizeof(s->range_why), "out of memory");
 		return;
 	}
@@ -425,6 +415,5 @@ void inline_range_find(const struct code *c, size_t again, size_t jne, struct in
 		memset(&s->range_end, 0, sizeof(s->range_end));
 	}
 	flow_free(&f);
-	free(lp.in);
-	free(lp.sp);
+	loop_free(&lp);
 }
