@@ -51,14 +51,12 @@ struct insn {
 	bool indirect_call;
 	bool noreturn;		/* a call that never returns: no way on to the next */
 	bool rdi_imm;		/* writes an immediate into rdi/edi */
-	bool rdi_write;		/* writes rdi/edi some other way */
 	bool stop;		/* ret, jmp, ud2: int3 may follow (SLS, padding) */
 	bool jcc;		/* conditional jump to jump_off inside the code */
 	bool jmp;		/* unconditional jump to jump_off inside the code */
 	bool key_nop;		/* a NOP of a static key's size: 2 or 5 bytes */
 	bool jne;
 	bool boostable;		/* x86 kprobes may copy it out of line (can_boost()) */
-	bool rax_write;		/* writes rax/eax/ax/al/ah */
 	bool cmp;		/* cmp: sets the flags from its two operands */
 	bool mov;		/* mov (no sign or zero extension) */
 	bool lea;		/* lea: its memory operand is an address, not an access */
@@ -86,6 +84,12 @@ struct code {
 
 /* The index of the instruction at off, or c->n. */
 size_t insn_at(const struct code *c, __u32 off);
+
+/* Whether in writes general register r or a part of it (enum ptcopy_reg). */
+static inline bool writes_gpr(const struct insn *in, unsigned int r)
+{
+	return in->reg_write & (1U << r);
+}
 
 static inline bool jumps(const struct insn *in)
 {

@@ -155,7 +155,7 @@ static bool writes(const struct insn *in, const struct ptcopy_loc *l, __s32 sp)
 	int i;
 
 	if (!l->deref)
-		return in->reg_write & (1U << l->reg);
+		return writes_gpr(in, l->reg);
 	if (in->opnd_more)
 		return true;
 	/* a push stores below the stack pointer */

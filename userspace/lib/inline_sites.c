@@ -204,21 +204,6 @@ static void fmt_insn(char *out, size_t len, const cs_insn *ci, const char *targe
 		snprintf(out, len, "%s", ci->mnemonic);
 }
 
-/* Whether ci writes any of regs[4]; unknown counts as written. */
-static bool writes_reg(csh h, const cs_insn *ci, const x86_reg regs[4])
-{
-	cs_regs rd, wr;
-	uint8_t nr, nw, i, j;
-
-	if (cs_regs_access(h, ci, rd, &nr, wr, &nw))
-		return true;
-	for (i = 0; i < nw; i++)
-		for (j = 0; j < 4; j++)
-			if (wr[i] == regs[j])
-				return true;
-	return false;
-}
-
 /* capstone's names of each general register's parts, by enum ptcopy_reg */
 static const x86_reg gpr_parts[PTCOPY_REGS][5] = {
 	[PTCOPY_REG_AX] = { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
@@ -259,9 +244,10 @@ static __u8 gpr(x86_reg r)
 			 1U << PTCOPY_REG_R9 | 1U << PTCOPY_REG_R10 | 1U << PTCOPY_REG_R11)
 
 /*
- * The registers ci reads and writes, and its operands, for following a
- * value through the code (inline_range.c). What capstone cannot tell
- * counts as read and written.
+ * The registers ci reads and writes (a call: every caller-saved one), and
+ * its operands, for following a value through the code (the pattern's rax
+ * and rdi, inline_range.c's places). What capstone cannot tell counts as
+ * read and written.
  */
 static void operands(csh h, const cs_insn *ci, struct insn *in)
 {
@@ -277,7 +263,7 @@ static void operands(csh h, const cs_insn *ci, struct insn *in)
 		for (i = 0; i < nw; i++)
 			in->reg_write |= 1U << gpr(wr[i]);
 	}
-	if (in->call || in->indirect_call)
+	if (ci->id == X86_INS_CALL)
 		in->reg_write |= CALLER_SAVED;
 	in->cmp = ci->id == X86_INS_CMP;
 	in->mov = ci->id == X86_INS_MOV;
@@ -307,7 +293,7 @@ static void operands(csh h, const cs_insn *ci, struct insn *in)
 			p->kind = OPND_IMM;
 		}
 	}
-	if (in->reg_write & (1U << PTCOPY_REG_SP) && !in->call && !in->indirect_call) {
+	if (in->reg_write & (1U << PTCOPY_REG_SP) && ci->id != X86_INS_CALL) {
 		if (ci->id == X86_INS_PUSH || ci->id == X86_INS_PUSHFQ)
 			in->sp_move = -8;
 		else if (ci->id == X86_INS_POP || ci->id == X86_INS_POPFQ)
@@ -324,9 +310,6 @@ static void operands(csh h, const cs_insn *ci, struct insn *in)
 			 in->opnd[0].reg == in->opnd[1].reg && in->opnd[0].reg != PTCOPY_REG_NONE;
 }
 
-static const x86_reg rdi_regs[4] = { X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL };
-static const x86_reg rax_regs[4] = { X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL };
-static const x86_reg ah_regs[4] = { X86_REG_AH, X86_REG_AH, X86_REG_AH, X86_REG_AH };
 
 /*
  * The two-byte opcodes (0f xx) x86 kprobes copy out of line, by row of 16
@@ -462,8 +445,6 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 			   x->operands[0].type == X86_OP_IMM &&
 			   x->operands[1].type == X86_OP_REG && x->operands[1].reg == X86_REG_RDI) {
 			in->rdi_imm = true;
-		} else {
-			in->rdi_write = writes_reg(h, ci, rdi_regs);
 		}
 		if (cs_insn_group(h, ci, X86_GRP_JUMP) && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_IMM && (__u64)x->operands[0].imm >= addr &&
@@ -475,8 +456,6 @@ static int decode(const __u8 *code, size_t len, __u64 addr, inline_sym_at_fn sym
 		}
 		operands(h, ci, in);
 		in->boostable = boostable(ci);
-		in->rax_write = in->call || in->indirect_call || writes_reg(h, ci, rax_regs) ||
-				writes_reg(h, ci, ah_regs);
 		/*
 		 * An indirect jmp, or a jmp to a retpoline thunk: the kernel
 		 * optimizes no kprobe in such a function (can_optimize()).
@@ -518,7 +497,8 @@ static bool global_lock(const struct code *c, size_t i)
 
 		if (in->rdi_imm)
 			return true;
-		if (in->rdi_write || in->call || in->indirect_call || in->stop || in->jcc)
+		if (writes_gpr(in, PTCOPY_REG_DI) || in->call || in->indirect_call || in->stop ||
+		    in->jcc)
 			return false;
 	}
 	return false;
@@ -834,7 +814,7 @@ static int resched_sites(const struct code *c, size_t ret, bool want_opt, size_t
 		b = tracepoint_block(c, i);
 		/* the straight path's site is the join, when given */
 		if (b == c->n && join < c->n && !*n && i < join && !jumps(in)) {
-			if (in->rax_write || in->stop || in->call)
+			if (writes_gpr(in, PTCOPY_REG_AX) || in->stop || in->call)
 				return -1;
 			stack[sp++] = i + 1;
 			continue;
@@ -845,7 +825,7 @@ static int resched_sites(const struct code *c, size_t ret, bool want_opt, size_t
 			out[(*n)++] = i;
 			continue;
 		}
-		if (in->rax_write || (in->stop && !in->jmp) ||
+		if (writes_gpr(in, PTCOPY_REG_AX) || (in->stop && !in->jmp) ||
 		    (jumps(in) && in->jump_off <= in->off) || sp + 2 > sizeof(stack) / sizeof(stack[0]))
 			return -1;
 		if (b != c->n) {
@@ -1045,10 +1025,11 @@ static int match(const struct code *c, struct inline_sites *s, char *why, size_t
 	}
 	if (find_retry(c, ret, l1, s, why, why_len))
 		return -1;
+	/* i: the jne back to "again:" */
 	i = insn_at(c, s->site[INLINE_RETRY_JUMP].off);
 	inline_range_find(c, insn_at(c, c->insn[i].jump_off), i, s);
 	set_site(s, INLINE_HOLD_END, &c->insn[hold_end(c, u1, anchor)]);
-	join_sites(c, insn_at(c, s->site[INLINE_RETRY_JUMP].off), s);
+	join_sites(c, i, s);
 	resched_at_join(c, resched + 1, s);
 	if (find_call_pair(c, CALL_SWAP_CONT, "add_swap_count_continuation", true, true, s,
 			   INLINE_SWAP_CONT_CALL, INLINE_SWAP_CONT_RET, why, why_len))

@@ -18,7 +18,6 @@
 
 #define INLINE_INSN_LEN		256
 #define INLINE_WHY_LEN		768
-#define INLINE_RANGE_WHY_LEN	INLINE_WHY_LEN
 /* resched_return and up to this many - 1 resched_branch sites */
 #define INLINE_RESCHED_SITES	5
 
@@ -97,7 +96,7 @@ struct inline_sites {
 	 * or .reg PTCOPY_REG_NONE and range_why says why not.
 	 */
 	struct ptcopy_loc range_addr, range_end;
-	char range_why[INLINE_RANGE_WHY_LEN];
+	char range_why[INLINE_WHY_LEN];
 };
 
 /* "0x58(%rsp)", "%r14": a place as AT&T syntax writes it. */
